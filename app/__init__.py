@@ -1,0 +1,96 @@
+"""Application factory: `create_app(config)` builds the carbon-inclusion points service."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+
+from flask import Flask
+
+from config import Config, config_from_env
+
+
+def create_app(config: type[Config] | Mapping | None = None) -> Flask:
+    """Create the Flask app.
+
+    `config` is a Config class, or a mapping of overrides applied on top of the class
+    named by APP_ENV; None means APP_ENV alone (default: development).
+    """
+    app = Flask(__name__)
+    if config is None or isinstance(config, Mapping):
+        app.config.from_object(config_from_env())
+        app.config.update(config or {})
+    else:
+        app.config.from_object(config)
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError("SECRET_KEY must be set")
+    app.instance_path = app.config["INSTANCE_PATH"]
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(
+        level=app.config.get("LOG_LEVEL", "INFO"),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from app.db import configure_sqlite
+    from app.errors import register_error_handlers
+    from app.extensions import api, db, limiter, limiter_storage_uri, migrate, redis_client
+    from app.requests import install_request_boundary
+    from app.wechat import wechat
+
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite"):
+        # NullPool-like behaviour is not needed: one connection per thread, reused.
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    else:
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            "pool_pre_ping": True,
+            "pool_size": 10,
+            "max_overflow": 10,
+            **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
+        }
+    db.init_app(app)
+    if uri.startswith("sqlite"):
+        with app.app_context():
+            configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    migrate.init_app(app, db, directory=str(Path(__file__).parent.parent / "migrations"))
+    redis_client.init_app(app)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", limiter_storage_uri(app.config["REDIS_URL"]))
+    limiter.init_app(app)
+    api.init_app(app)
+    api.spec.components.security_scheme(
+        "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "opaque"}
+    )
+    wechat.init_app(app, redis_client._client)
+    register_error_handlers(app)
+    install_request_boundary(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.docs_assets import blp as docs_assets_blp
+    from app.extensions import api
+    from app.health import blp as health_blp
+    from app.users.admin_api import blp as admin_users_blp
+    from app.users.api import blp as auth_blp
+
+    app.register_blueprint(health_blp)
+    app.register_blueprint(docs_assets_blp)
+    api.register_blueprint(auth_blp, url_prefix="/api/v1/auth")
+    api.register_blueprint(admin_users_blp, url_prefix="/api/v1/admin/users")
+
+
+def _register_cli(app: Flask) -> None:
+    from app.seed import seed_command
+    from app.users import seed as _users_seed  # noqa: F401  (registers its seeder)
+    from app.users.cli import operator_cli
+
+    app.cli.add_command(operator_cli)
+    app.cli.add_command(seed_command)

@@ -1,0 +1,168 @@
+"""Bearer tokens, roles and one decorator per audience.
+
+A token is 32 random bytes handed to the client once; the database keeps its SHA-256
+with an expiry and a revocation time (the source of truth). Redis caches
+`token hash -> user id, expiry` so that a request costs one Redis GET, and holds a
+"revoked" marker written at logout so that a dead token is refused by every worker at
+once. If Redis is lost, everything is read from the database again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import json
+import secrets
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import redis
+from flask import g, request
+from flask_smorest import Blueprint
+from sqlalchemy import select, update
+
+from app.db import utcnow
+from app.errors import Forbidden, Unauthorized
+from app.extensions import db, redis_client
+from app.users.models import AuthToken, User, UserRole
+
+CACHE_PREFIX = "auth:token:"
+CACHE_TTL_SECONDS = 300
+REVOKED = "revoked"
+BEARER_SECURITY = [{"bearerAuth": []}]
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the user id and the hash of the token they used."""
+
+    user_id: int
+    token_hash: str
+
+    def roles(self) -> set[str]:
+        """The caller's roles, read from the database (role changes apply at once)."""
+        rows = db.session.scalars(select(UserRole.role).where(UserRole.user_id == self.user_id))
+        return set(rows)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(user: User, ttl_seconds: int) -> tuple[str, int]:
+    """Create a login session for `user`; returns (bearer token, seconds until expiry)."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        AuthToken(
+            user_id=user.id,
+            token_hash=hash_token(token),
+            expires_at=utcnow() + timedelta(seconds=ttl_seconds),
+        )
+    )
+    db.session.flush()
+    return token, ttl_seconds
+
+
+def _cache_set(token_hash: str, value: str, ttl: int) -> None:
+    # The cache is an optimisation; the database still answers without it.
+    with contextlib.suppress(redis.RedisError):
+        redis_client.set(CACHE_PREFIX + token_hash, value, ex=max(1, ttl))
+
+
+def _cache_get(token_hash: str) -> str | None:
+    try:
+        return redis_client.get(CACHE_PREFIX + token_hash)
+    except redis.RedisError:
+        return None
+
+
+def authenticate(token: str) -> Principal:
+    """Resolve a bearer token to a Principal.
+
+    Raises Unauthorized (reason `invalid_token`) for unknown, expired or revoked tokens.
+    """
+    token_hash = hash_token(token)
+    now = utcnow()
+    cached = _cache_get(token_hash)
+    if cached == REVOKED:
+        raise Unauthorized("登录已失效，请重新登录", reason="invalid_token")
+    if cached:
+        data = json.loads(cached)
+        if data["exp"] > now.timestamp():
+            return Principal(user_id=data["uid"], token_hash=token_hash)
+        raise Unauthorized("登录已过期，请重新登录", reason="invalid_token")
+    row = db.session.execute(
+        select(AuthToken.user_id, AuthToken.expires_at, AuthToken.revoked_at, User.deleted_at)
+        .join(User, User.id == AuthToken.user_id)
+        .where(AuthToken.token_hash == token_hash)
+    ).one_or_none()
+    if row is None or row.revoked_at or row.deleted_at or row.expires_at <= now:
+        raise Unauthorized("登录已失效，请重新登录", reason="invalid_token")
+    ttl = min(CACHE_TTL_SECONDS, int((row.expires_at - now).total_seconds()))
+    _cache_set(token_hash, json.dumps({"uid": row.user_id, "exp": row.expires_at.timestamp()}), ttl)
+    return Principal(user_id=row.user_id, token_hash=token_hash)
+
+
+def revoke_tokens(token_hashes: Iterable[str], expires_at: datetime | None = None) -> None:
+    """Revoke login sessions in the database and mark them dead in Redis for every worker."""
+    hashes = list(token_hashes)
+    if not hashes:
+        return
+    db.session.execute(
+        update(AuthToken)
+        .where(AuthToken.token_hash.in_(hashes), AuthToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    ttl = CACHE_TTL_SECONDS
+    if expires_at is not None:
+        ttl = max(ttl, int((expires_at - utcnow()).total_seconds()))
+    for token_hash in hashes:
+        _cache_set(token_hash, REVOKED, ttl)
+
+
+def revoke_user_tokens(user_id: int) -> None:
+    """Revoke every live session of a user (account deletion, removal from a merchant)."""
+    rows = db.session.execute(
+        select(AuthToken.token_hash, AuthToken.expires_at).where(
+            AuthToken.user_id == user_id, AuthToken.revoked_at.is_(None)
+        )
+    ).all()
+    for row in rows:
+        revoke_tokens([row.token_hash], row.expires_at)
+
+
+def current_principal() -> Principal:
+    """The authenticated caller of this request (only inside a protected view)."""
+    return g.principal
+
+
+def _bearer_token() -> str:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("请先登录", reason="missing_token")
+    return token.strip()
+
+
+def _require(allowed_roles: frozenset[str] | None) -> Callable:
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            principal = authenticate(_bearer_token())
+            if allowed_roles is not None and not (principal.roles() & allowed_roles):
+                raise Forbidden("当前账号没有此操作的权限", reason="forbidden")
+            g.principal = principal
+            return view(*args, **kwargs)
+
+        return Blueprint.doc(security=BEARER_SECURITY)(wrapper)
+
+    return decorator
+
+
+login_required = _require(None)
+resident_required = _require(frozenset({"resident"}))
+merchant_staff_required = _require(frozenset({"merchant_owner", "merchant_clerk"}))
+merchant_owner_required = _require(frozenset({"merchant_owner"}))
+operator_required = _require(frozenset({"operator"}))

@@ -1,0 +1,53 @@
+"""Extension objects, created here and bound to the app in `create_app`.
+
+Domains import what they need from here (`from app.extensions import db, redis_client`);
+nothing in this module knows about a particular app instance.
+"""
+
+from __future__ import annotations
+
+import redis
+from flask import Flask
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_migrate import Migrate
+from flask_smorest import Api
+from flask_sqlalchemy import SQLAlchemy
+
+from app.db import Base
+
+
+class RedisClient:
+    """A redis-py client bound per app; shared by every request of a worker process."""
+
+    def __init__(self) -> None:
+        self._client: redis.Redis | None = None
+
+    def init_app(self, app: Flask) -> None:
+        self._client = redis.Redis.from_url(
+            app.config["REDIS_URL"],
+            decode_responses=True,
+            socket_timeout=2,
+            socket_connect_timeout=2,
+            health_check_interval=30,
+        )
+        app.extensions["redis"] = self._client
+
+    def __getattr__(self, name: str):
+        if self._client is None:
+            raise RuntimeError("redis_client used before init_app")
+        return getattr(self._client, name)
+
+
+def limiter_storage_uri(redis_url: str) -> str:
+    """Translate a redis-py URL into the form the `limits` package expects."""
+    if redis_url.startswith("unix://"):
+        return "redis+unix://" + redis_url.removeprefix("unix://")
+    return redis_url
+
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+api = Api()
+redis_client = RedisClient()
+limiter = Limiter(key_func=get_remote_address, default_limits=[], strategy="fixed-window")

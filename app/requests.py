@@ -1,0 +1,37 @@
+"""The request boundary: one commit per request, rollback on any error.
+
+Services flush but never commit. A view that returns a 2xx/3xx answer has its unit of
+work committed here; any error answer (or an exception) rolls it back, so nothing is ever
+half-written. A failure of the commit itself is answered through the error handlers.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+
+from flask import Flask, Response
+
+from app.extensions import db
+
+HOSTNAME = socket.gethostname()
+
+
+def install_request_boundary(app: Flask) -> None:
+    @app.after_request
+    def _served_by(response: Response) -> Response:
+        # Which node and worker answered: shows how load spreads over workers and nodes.
+        response.headers["X-Served-By"] = f"{HOSTNAME}:{os.getpid()}"
+        return response
+
+    @app.after_request
+    def _commit_or_rollback(response: Response) -> Response:
+        if response.status_code >= 400:
+            db.session.rollback()
+            return response
+        try:
+            db.session.commit()
+        except Exception as exc:  # the handlers decide: 503 for a lost database, 500 else
+            db.session.rollback()
+            return app.make_response(app.handle_user_exception(exc))
+        return response

@@ -1,0 +1,1 @@
+"""Users, roles and login sessions (WeChat residents and console accounts)."""

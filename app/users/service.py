@@ -1,0 +1,126 @@
+"""Login, logout and console accounts. Services flush; the request boundary commits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.auth import Principal, issue_token, revoke_tokens
+from app.db import utcnow
+from app.errors import Conflict, NotFound, Unauthorized
+from app.extensions import db
+from app.users.models import AuthToken, User, UserRole
+from app.wechat import WxSession, wechat
+
+password_hasher = PasswordHasher()
+# Verified against when the username is unknown, so both cases cost the same time.
+_DUMMY_HASH = password_hasher.hash("not-a-real-password")
+
+
+class InvalidCredentials(Unauthorized):
+    reason, message = "invalid_credentials", "用户名或密码错误"
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    token: str
+    expires_in: int
+    user: User
+
+
+def _find_or_create_wechat_user(session: WxSession) -> User:
+    user = db.session.scalar(select(User).where(User.openid == session.openid))
+    if user is not None:
+        return user
+    try:
+        # A savepoint: two first logins of one openid at once must give one user.
+        with db.session.begin_nested():
+            user = User(openid=session.openid, unionid=session.unionid, nickname="")
+            user.roles.append(UserRole(role="resident"))
+            db.session.add(user)
+    except IntegrityError:
+        user = db.session.scalar(select(User).where(User.openid == session.openid))
+    return user
+
+
+def login_with_wechat(code: str, ttl_seconds: int) -> LoginResult:
+    """Exchange a wx.login code for our own token; creates the resident on first login.
+
+    Raises WeChatLoginFailed (unknown or used code), WeChatUnavailable, Unauthorized
+    (reason `account_deleted`) for an anonymised account.
+    """
+    session = wechat.code_to_session(code)
+    user = _find_or_create_wechat_user(session)
+    if user.deleted_at is not None:
+        raise Unauthorized("该账号已注销", reason="account_deleted")
+    user.wx_session_key_enc = wechat.encrypt_session_key(session.session_key)
+    user.wx_session_updated_at = utcnow()
+    if not user.nickname:
+        user.nickname = f"绿友{user.id:06d}"
+    token, expires_in = issue_token(user, ttl_seconds)
+    return LoginResult(token, expires_in, user)
+
+
+def login_operator(username: str, password: str, ttl_seconds: int) -> LoginResult:
+    """Check a console account's password and issue a token.
+
+    Raises InvalidCredentials for an unknown username or a wrong password.
+    """
+    user = db.session.scalar(select(User).where(User.username == username.strip().lower()))
+    try:
+        password_hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        raise InvalidCredentials() from None
+    if user is None or user.deleted_at is not None:
+        raise InvalidCredentials()
+    if password_hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = password_hasher.hash(password)
+    token, expires_in = issue_token(user, ttl_seconds)
+    return LoginResult(token, expires_in, user)
+
+
+def logout(principal: Principal) -> None:
+    """End the caller's session: the token is refused everywhere from now on."""
+    expires_at = db.session.scalar(
+        select(AuthToken.expires_at).where(AuthToken.token_hash == principal.token_hash)
+    )
+    revoke_tokens([principal.token_hash], expires_at)
+
+
+def create_console_user(username: str, password: str, role: str, nickname: str = "") -> User:
+    """Create a console account (operator, or a merchant owner for the console).
+
+    Raises Conflict (reason `username_taken`).
+    """
+    username = username.strip().lower()
+    if db.session.scalar(select(User.id).where(User.username == username)):
+        raise Conflict("用户名已存在", reason="username_taken")
+    user = User(
+        username=username,
+        nickname=nickname or username,
+        password_hash=password_hasher.hash(password),
+    )
+    user.roles.append(UserRole(role=role))
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def get_user(user_id: int) -> User:
+    """The user with this id. Raises Unauthorized if it no longer exists."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise Unauthorized(reason="invalid_token")
+    return user
+
+
+def find_user(user_id: int) -> User:
+    """Look a user up for an operator. Raises NotFound (reason `user_not_found`)."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("用户不存在", reason="user_not_found")
+    return user

@@ -1,0 +1,158 @@
+"""The only place that talks to WeChat.
+
+`wechat` (bound in create_app) offers what the product needs: code2session, decrypting
+encryptedData with a user's session_key, subscribe messages, unlimited mini-program codes
+and text security checks. In development and tests WECHAT_API_BASE_URL points at the
+project's sandbox (`app.wechat.sandbox`).
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import time
+from dataclasses import dataclass
+
+import redis
+import requests
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from flask import Flask
+from wechatpy.crypto import WeChatWxaCrypto
+from wechatpy.exceptions import WeChatClientException
+
+from app.wechat.client import ProjectWeChatClient
+from app.wechat.errors import InvalidEncryptedData, StaleData, WeChatLoginFailed, WeChatUnavailable
+
+log = logging.getLogger(__name__)
+
+# code2session errcodes that mean "this code is no good" rather than "WeChat is down".
+LOGIN_CODE_ERRORS = {40029, 40163, 40226, 45011}
+
+
+@dataclass(frozen=True)
+class WxSession:
+    openid: str
+    session_key: str
+    unionid: str | None = None
+
+    def __repr__(self) -> str:  # never let a session_key reach a log line
+        return f"WxSession(openid={self.openid!r}, session_key=<hidden>)"
+
+
+class WeChat:
+    """Flask extension wrapping ProjectWeChatClient with the product's error vocabulary."""
+
+    def __init__(self) -> None:
+        self.client: ProjectWeChatClient | None = None
+        self._fernet: Fernet | None = None
+        self.appid = ""
+
+    def init_app(self, app: Flask, redis_conn: redis.Redis) -> None:
+        self.appid = app.config["WECHAT_APPID"]
+        self.client = ProjectWeChatClient(
+            appid=self.appid,
+            secret=app.config["WECHAT_SECRET"],
+            base_url=app.config["WECHAT_API_BASE_URL"],
+            redis_conn=redis_conn,
+            timeout=app.config["WECHAT_TIMEOUT_SECONDS"],
+        )
+        key = HKDF(
+            algorithm=hashes.SHA256(), length=32, salt=b"wechat-session-key", info=b"fernet"
+        ).derive(app.config["SECRET_KEY"].encode())
+        self._fernet = Fernet(base64.urlsafe_b64encode(key))
+        app.extensions["wechat"] = self
+
+    def code_to_session(self, code: str) -> WxSession:
+        """Exchange a wx.login code. Raises WeChatLoginFailed or WeChatUnavailable."""
+        try:
+            # access_token=None: jscode2session needs none, and wechatpy would fetch one.
+            result = self.client.get(
+                self.client.base_url + "sns/jscode2session",
+                params={
+                    "appid": self.appid,
+                    "secret": self.client.secret,
+                    "js_code": code,
+                    "grant_type": "authorization_code",
+                    "access_token": None,
+                },
+            )
+        except WeChatClientException as exc:
+            if exc.errcode in LOGIN_CODE_ERRORS:
+                raise WeChatLoginFailed() from None
+            log.warning("jscode2session failed: errcode=%s", exc.errcode)
+            raise WeChatUnavailable() from None
+        except requests.RequestException as exc:
+            log.warning("jscode2session unreachable: %s", type(exc).__name__)
+            raise WeChatUnavailable() from None
+        if not isinstance(result, dict) or "openid" not in result or "session_key" not in result:
+            raise WeChatUnavailable()
+        return WxSession(result["openid"], result["session_key"], result.get("unionid"))
+
+    def encrypt_session_key(self, session_key: str) -> str:
+        return self._fernet.encrypt(session_key.encode()).decode()
+
+    def decrypt_session_key(self, token: str) -> str:
+        try:
+            return self._fernet.decrypt(token.encode()).decode()
+        except InvalidToken:
+            raise InvalidEncryptedData("登录状态已失效，请重新登录") from None
+
+    def decrypt_user_data(
+        self, session_key: str, encrypted_data: str, iv: str, max_age_seconds: int
+    ) -> dict:
+        """Decrypt encryptedData (AES-128-CBC) and check its watermark.
+
+        Raises InvalidEncryptedData (bad key, iv, padding, JSON or appid) or StaleData
+        (watermark timestamp older than `max_age_seconds` or in the future).
+        """
+        try:
+            data = WeChatWxaCrypto(session_key, iv, self.appid).decrypt_message(encrypted_data)
+            timestamp = int(data["watermark"]["timestamp"])
+        except Exception:  # bad base64, key, padding, JSON or appid: all mean "unusable"
+            raise InvalidEncryptedData() from None
+        age = time.time() - timestamp
+        if age > max_age_seconds or age < -60:
+            raise StaleData()
+        return data
+
+    def _call(self, method: str, path: str, **kwargs) -> dict:
+        try:
+            return getattr(self.client, method)(self.client.base_url + path, **kwargs)
+        except (WeChatClientException, requests.RequestException, redis.RedisError) as exc:
+            log.warning("wechat %s failed: %s", path, type(exc).__name__)
+            raise WeChatUnavailable() from None
+
+    def send_subscribe_message(
+        self, openid: str, template_id: str, data: dict, page: str | None = None
+    ) -> dict:
+        """Send a subscribe message. Raises WeChatUnavailable."""
+        body = {"touser": openid, "template_id": template_id, "data": data}
+        if page:
+            body["page"] = page
+        return self._call("post", "cgi-bin/message/subscribe/send", data=body)
+
+    def get_unlimited_code(self, scene: str, page: str | None = None) -> bytes:
+        """A mini-program code (PNG bytes) for `scene`. Raises WeChatUnavailable."""
+        body = {"scene": scene, "check_path": False}
+        if page:
+            body["page"] = page
+        result = self._call("post", "wxa/getwxacodeunlimit", data=body)
+        if isinstance(result, requests.Response):
+            return result.content
+        raise WeChatUnavailable()
+
+    def text_is_safe(self, content: str, openid: str) -> bool:
+        """msg_sec_check v2: False when WeChat suggests anything but `pass`."""
+        result = self._call(
+            "post",
+            "wxa/msg_sec_check",
+            data={"content": content, "version": 2, "scene": 1, "openid": openid},
+        )
+        return result.get("result", {}).get("suggest") == "pass"
+
+
+wechat = WeChat()
+
+__all__ = ["WxSession", "wechat"]

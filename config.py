@@ -1,0 +1,79 @@
+"""Configuration classes, read from the environment.
+
+`create_app()` takes one of these classes (or an instance, or a mapping of overrides).
+Everything that differs between a laptop and production comes from environment variables,
+so the same code runs on the embedded default (SQLite + one local redis-server) and on
+PostgreSQL + Redis.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("INSTANCE_PATH", BASE_DIR / "instance"))
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+class Config:
+    """Production-safe defaults; every setting can be overridden from the environment."""
+
+    INSTANCE_PATH = str(INSTANCE_DIR)
+    SECRET_KEY = os.environ.get("SECRET_KEY", "")
+    # Embedded default: SQLite in instance/ and the launcher's redis-server on a unix socket.
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'tanpuhui.sqlite3'}"
+    )
+    REDIS_URL = os.environ.get("REDIS_URL", f"unix://{INSTANCE_DIR / 'redis.sock'}")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    SQLITE_BUSY_TIMEOUT_MS = _env_int("SQLITE_BUSY_TIMEOUT_MS", 30_000)
+
+    WECHAT_APPID = os.environ.get("WECHAT_APPID", "wx0000000000sandbox")
+    WECHAT_SECRET = os.environ.get("WECHAT_SECRET", "sandbox-secret")
+    WECHAT_API_BASE_URL = os.environ.get("WECHAT_API_BASE_URL", "https://api.weixin.qq.com/")
+    WECHAT_TIMEOUT_SECONDS = float(os.environ.get("WECHAT_TIMEOUT_SECONDS", "5"))
+
+    AUTH_TOKEN_TTL_SECONDS = _env_int("AUTH_TOKEN_TTL_SECONDS", 7 * 24 * 3600)
+    OPERATOR_TOKEN_TTL_SECONDS = _env_int("OPERATOR_TOKEN_TTL_SECONDS", 12 * 3600)
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5 per minute")
+    RATELIMIT_HEADERS_ENABLED = True
+
+    MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 8 * 1024 * 1024)
+    JSON_SORT_KEYS = False
+
+    API_TITLE = "碳普惠 Carbon-inclusion points API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+    OPENAPI_SWAGGER_UI_PATH = "docs"
+    # Served by the app itself (app/docs_assets.py): many deployments have no internet.
+    OPENAPI_SWAGGER_UI_URL = "/api/v1/docs/assets/"
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    TESTING = False
+
+
+class DevelopmentConfig(Config):
+    """The embedded default started by `make run`: sandbox WeChat, demo secret key."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-secret-key-change-me")
+    WECHAT_API_BASE_URL = os.environ.get("WECHAT_API_BASE_URL", "http://127.0.0.1:8765/")
+
+
+class TestConfig(DevelopmentConfig):
+    """Used by the test suite; tests override the URLs with their own servers."""
+
+    TESTING = True
+    SECRET_KEY = "test-secret-key"
+
+
+CONFIGS = {"production": Config, "development": DevelopmentConfig, "testing": TestConfig}
+
+
+def config_from_env() -> type[Config]:
+    """Pick the config class named by APP_ENV (production, development, testing)."""
+    return CONFIGS[os.environ.get("APP_ENV", "development")]

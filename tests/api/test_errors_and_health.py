@@ -1,0 +1,69 @@
+"""The one error body, health probes, and the OpenAPI document and Swagger UI."""
+
+from __future__ import annotations
+
+from tests.conftest import make_app
+
+
+def test_404_and_405_use_the_error_body(client):
+    missing = client.get("/api/v1/nothing-here")
+    assert missing.status_code == 404
+    assert missing.get_json()["reason"] == "not_found"
+    wrong_method = client.delete("/api/v1/auth/wx-login")
+    assert wrong_method.status_code == 405
+    assert wrong_method.get_json()["reason"] == "method_not_allowed"
+    assert "POST" in wrong_method.headers["Allow"]
+
+
+def test_500_uses_the_error_body_and_rolls_back(app_settings):
+    application = make_app(app_settings)
+
+    @application.get("/boom")
+    def boom():
+        raise RuntimeError("kaboom")
+
+    response = application.test_client().get("/boom")
+
+    assert response.status_code == 500
+    body = response.get_json()
+    assert body == {
+        "code": 500,
+        "status": "Internal Server Error",
+        "message": "服务器内部错误",
+        "reason": "internal_error",
+    }
+
+
+def test_healthz_and_readyz(client):
+    assert client.get("/healthz").get_json()["status"] == "ok"
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.get_json()["checks"] == {"database": "ok", "redis": "ok"}
+
+
+def test_readyz_is_503_when_redis_is_down(app_settings, tmp_path):
+    application = make_app(app_settings, REDIS_URL=f"unix://{tmp_path}/no-redis.sock")
+
+    response = application.test_client().get("/readyz")
+
+    assert response.status_code == 503
+    assert response.get_json()["reason"] == "not_ready"
+    assert response.get_json()["checks"] == {"database": "ok", "redis": "unavailable"}
+
+
+def test_openapi_document_lists_the_auth_paths(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert spec["info"]["version"] == "v1"
+    for path in ("/api/v1/auth/wx-login", "/api/v1/auth/operator-login", "/api/v1/auth/logout"):
+        assert path in spec["paths"]
+    assert "bearerAuth" in spec["components"]["securitySchemes"]
+    assert spec["paths"]["/api/v1/auth/logout"]["post"]["security"] == [{"bearerAuth": []}]
+
+
+def test_swagger_ui_is_served_without_a_cdn(client):
+    page = client.get("/api/v1/docs").get_data(as_text=True)
+    assert "/api/v1/docs/assets/swagger-ui-bundle.js" in page
+    assert "cdn" not in page.lower()
+    asset = client.get("/api/v1/docs/assets/swagger-ui-bundle.js")
+    assert asset.status_code == 200
+    assert len(asset.data) > 100_000

@@ -40,6 +40,7 @@ def create_app(config: type[Config] | Mapping | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
+    from app import idempotency  # noqa: F401  (its table belongs to the metadata)
     from app.db import configure_sqlite
     from app.errors import register_error_handlers
     from app.extensions import api, db, limiter, limiter_storage_uri, migrate, redis_client

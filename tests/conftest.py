@@ -86,7 +86,7 @@ def make_app(settings: dict, **overrides):
 def app(app_settings):
     application = make_app(app_settings)
     with application.app_context():
-        upgrade()
+        upgrade(revision="heads")
         db.session.remove()
     return application
 

@@ -1,0 +1,132 @@
+"""`Idempotency-Key` for POSTs that move points, stock or coupons.
+
+The key, scoped to (user, method, path), is stored with a hash of the request and the
+first 2xx answer in the same database transaction as the work itself. A retry with the
+same key and body gets that answer again (status and body, `Idempotent-Replayed: true`);
+the same key with another body is 422 `idempotency_key_reused`. Two requests with one
+key at once: the record's unique index makes the second wait for the first (PostgreSQL
+row lock; SQLite's BEGIN IMMEDIATE), then it replays. Error answers are not stored (the
+transaction rolls back), so a client may retry after, say, earning more points.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import datetime
+
+from flask import Response, g, request
+from flask_smorest import Blueprint
+from sqlalchemy import Integer, String, Text, UniqueConstraint, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import UtcDateTime, utcnow
+from app.errors import Conflict, Unprocessable
+from app.extensions import db
+
+HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 255
+HEADER_DOC = {
+    "in": "header",
+    "name": HEADER,
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
+    "description": "同一操作重试时使用同一个键：首次成功的结果会被原样返回。",
+}
+
+
+class IdempotencyRecord(db.Model):
+    __tablename__ = "idempotency_records"
+    __table_args__ = (UniqueConstraint("scope", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(255))
+    key: Mapped[str] = mapped_column(String(MAX_KEY_LENGTH))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    response_body: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
+
+
+class InvalidIdempotencyKey(Unprocessable):
+    reason, message = "invalid_idempotency_key", "Idempotency-Key 须为 1 到 255 个字符"
+
+
+class IdempotencyKeyReused(Unprocessable):
+    reason, message = "idempotency_key_reused", "该请求标识已用于另一个不同的请求"
+
+
+def _request_hash() -> str:
+    raw = request.get_data(cache=True)
+    try:
+        body = json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":")).encode()
+    except (ValueError, UnicodeDecodeError):
+        body = raw
+    digest = hashlib.sha256()
+    for part in (request.method.encode(), request.path.encode(), body):
+        digest.update(part + b"\0")
+    return digest.hexdigest()
+
+
+def _replay(record: IdempotencyRecord, request_hash: str) -> Response:
+    if record.request_hash != request_hash:
+        raise IdempotencyKeyReused()
+    response = Response(record.response_body, status=record.status_code)
+    response.mimetype = "application/json"
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+def current_idempotency() -> tuple[str | None, str | None]:
+    """(user-scoped key, request hash) of this request, or (None, None) without a key.
+
+    Services store these on their ledger transaction so the ledger is exactly-once too.
+    """
+    return getattr(g, "idempotency", (None, None))
+
+
+def idempotent(view: Callable) -> Callable:
+    """Make a POST view replay its first 2xx answer for a repeated Idempotency-Key."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        key = request.headers.get(HEADER)
+        if key is None:
+            return view(*args, **kwargs)
+        if not 1 <= len(key) <= MAX_KEY_LENGTH:
+            raise InvalidIdempotencyKey()
+        principal = getattr(g, "principal", None)
+        user_part = principal.user_id if principal else 0
+        scope = f"{user_part}:{request.method}:{request.path}"[:255]
+        request_hash = _request_hash()
+        lookup = select(IdempotencyRecord).where(
+            IdempotencyRecord.scope == scope, IdempotencyRecord.key == key
+        )
+        if (existing := db.session.scalar(lookup)) is not None:
+            return _replay(existing, request_hash)
+        record = IdempotencyRecord(scope=scope, key=key, request_hash=request_hash)
+        try:
+            with db.session.begin_nested():
+                db.session.add(record)
+        except IntegrityError:
+            # Another request with this key committed while we waited on its lock.
+            if (winner := db.session.scalar(lookup)) is None:
+                message = "请求正在处理中，请稍后重试"
+                raise Conflict(message, reason="idempotency_conflict") from None
+            return _replay(winner, request_hash)
+        g.idempotency = (f"{user_part}:{key}", request_hash)
+        response = view(*args, **kwargs)
+        if not isinstance(response, Response):
+            from flask import current_app
+
+            response = current_app.make_response(response)
+        if 200 <= response.status_code < 300:
+            record.status_code = response.status_code
+            record.response_body = response.get_data(as_text=True)
+            db.session.flush()
+        return response
+
+    return Blueprint.doc(parameters=[HEADER_DOC])(wrapper)

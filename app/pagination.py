@@ -51,23 +51,19 @@ def paginate_desc(
     """Keyset pagination, highest id first; returns (rows, next_cursor).
 
     `stmt` selects one ORM entity (rows are objects) or several columns (rows are Row
-    objects that include `id_column`). Raises InvalidCursor (400 `invalid_cursor`).
+    objects that include `id_column` under its own name).
+    Raises InvalidCursor (400 `invalid_cursor`).
     """
     if cursor:
         stmt = stmt.where(id_column < decode_cursor(cursor))
     stmt = stmt.order_by(id_column.desc()).limit(limit + 1)
-    if len(stmt.selected_columns) == 1:
-        rows = list(db.session.scalars(stmt))
-    else:
-        rows = list(db.session.execute(stmt))
+    result = db.session.execute(stmt)
+    rows = list(result.scalars()) if len(result.keys()) == 1 else list(result)
     has_more = len(rows) > limit
     rows = rows[:limit]
     if not has_more or not rows:
         return rows, None
-    last = rows[-1]
-    key = id_column.key
-    last_id = getattr(last, key) if hasattr(last, key) else last._mapping[id_column]
-    return rows, encode_cursor(last_id)
+    return rows, encode_cursor(getattr(rows[-1], id_column.key))
 
 
 @cache

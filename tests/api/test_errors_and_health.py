@@ -15,7 +15,7 @@ def test_404_and_405_use_the_error_body(client):
     assert "POST" in wrong_method.headers["Allow"]
 
 
-def test_500_uses_the_error_body_and_rolls_back(app_settings):
+def test_500_uses_the_error_body_and_is_logged(app_settings, caplog):
     application = make_app(app_settings)
 
     @application.get("/boom")
@@ -32,6 +32,7 @@ def test_500_uses_the_error_body_and_rolls_back(app_settings):
         "message": "服务器内部错误",
         "reason": "internal_error",
     }
+    assert any(r.exc_info and "kaboom" in str(r.exc_info[1]) for r in caplog.records)
 
 
 def test_healthz_and_readyz(client):

@@ -30,6 +30,12 @@ APPID = "wx0000000000sandbox"
 SECRET = "sandbox-secret"
 
 
+def pytest_report_header(config):
+    database = os.environ.get("DATABASE_URL", "sqlite (temporary file)")
+    redis_where = os.environ.get("REDIS_URL", "embedded redis-server (temporary socket)")
+    return [f"database: {database.split('@')[-1]}", f"redis: {redis_where}"]
+
+
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory):
     if os.environ.get("REDIS_URL"):

@@ -1,0 +1,52 @@
+/**
+ * Privacy: what the mini-program collects and why (shown in the privacy popup and on
+ * the 「授权与隐私」 page; the same list must be declared in the 用户隐私保护指引 in the
+ * mini-program admin console), and a promise wrapper for WeChat's privacy setting.
+ */
+
+const PRIVACY_ITEMS = [
+  {
+    key: 'werun',
+    title: '微信运动步数',
+    purpose: '计算步行减碳量和积分。只保存每天的步数总数，不读取、不保存位置或轨迹。',
+  },
+  {
+    key: 'camera',
+    title: '摄像头',
+    purpose: '扫描打卡点二维码、拍摄光盘或旧衣回收照片；商户店员扫码核销优惠券。',
+  },
+  {
+    key: 'album',
+    title: '你选择的照片',
+    purpose: '仅上传你主动选择的一张照片作为打卡凭证，用于审核。',
+  },
+  {
+    key: 'account',
+    title: '微信登录标识',
+    purpose: '识别你的碳账户和积分。你可以随时导出数据或注销账户。',
+  },
+];
+
+/** Resolves {needAuthorization, contractName}; older base libraries resolve "no need". */
+function getSetting() {
+  return new Promise((resolve) => {
+    if (typeof wx.getPrivacySetting !== 'function') {
+      resolve({ needAuthorization: false, contractName: '' });
+      return;
+    }
+    wx.getPrivacySetting({
+      success: (res) =>
+        resolve({
+          needAuthorization: !!res.needAuthorization,
+          contractName: res.privacyContractName || '《碳普惠小程序隐私保护指引》',
+        }),
+      fail: () => resolve({ needAuthorization: false, contractName: '' }),
+    });
+  });
+}
+
+function openContract() {
+  if (typeof wx.openPrivacyContract === 'function') wx.openPrivacyContract({});
+}
+
+module.exports = { PRIVACY_ITEMS, getSetting, openContract };

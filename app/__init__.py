@@ -76,9 +76,11 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from app.audit.admin_api import blp as admin_audit_blp
     from app.docs_assets import blp as docs_assets_blp
     from app.extensions import api
     from app.health import blp as health_blp
+    from app.ledger.api import blp as ledger_blp
     from app.users.admin_api import blp as admin_users_blp
     from app.users.api import blp as auth_blp
 
@@ -86,6 +88,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(docs_assets_blp)
     api.register_blueprint(auth_blp, url_prefix="/api/v1/auth")
     api.register_blueprint(admin_users_blp, url_prefix="/api/v1/admin/users")
+    api.register_blueprint(ledger_blp, url_prefix="/api/v1/me")
+    api.register_blueprint(admin_audit_blp, url_prefix="/api/v1/admin/audit-log")
 
 
 def _register_cli(app: Flask) -> None:

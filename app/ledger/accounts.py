@@ -1,0 +1,83 @@
+"""Finding and creating ledger accounts (get-or-create, safe under concurrency)."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.ledger.errors import AccountNotFound
+from app.ledger.models import KIND_MERCHANT, KIND_RESIDENT, KIND_SYSTEM, LedgerAccount
+
+# System account name -> may it go below zero?
+SYSTEM_ACCOUNTS = {
+    "issuance": True,  # points come into being here: its balance is minus all points issued
+    "adjustments": True,  # operator corrections, either way
+    "redemptions": False,
+    "expired": False,
+}
+ISSUANCE, ADJUSTMENTS, REDEMPTIONS, EXPIRED = "issuance", "adjustments", "redemptions", "expired"
+_MERCHANT_NAME = re.compile(r"^merchant:(\d{1,18})$")
+
+
+def _get_or_create(
+    kind: str, owner: str, *, user_id: int | None = None, allow_negative: bool = False
+) -> LedgerAccount | None:
+    lookup = select(LedgerAccount).where(LedgerAccount.kind == kind, LedgerAccount.owner == owner)
+    if (account := db.session.scalar(lookup)) is not None:
+        return account
+    try:
+        # A savepoint: two first credits at once must give one account.
+        with db.session.begin_nested():
+            account = LedgerAccount(
+                kind=kind,
+                owner=owner,
+                user_id=user_id,
+                balance=0,
+                version=0,
+                allow_negative=allow_negative,
+            )
+            db.session.add(account)
+    except IntegrityError:
+        # Either someone else created it (found now) or the user does not exist (None).
+        account = db.session.scalar(lookup)
+    return account
+
+
+def resident_account(user_id: int) -> LedgerAccount:
+    """The resident's `points` account, created on first use.
+
+    Raises AccountNotFound (404 `user_not_found`) when the user does not exist.
+    """
+    account = _get_or_create(KIND_RESIDENT, str(int(user_id)), user_id=int(user_id))
+    if account is None:
+        raise AccountNotFound()
+    return account
+
+
+def find_resident_account_id(user_id: int) -> int | None:
+    """The id of the resident's account, or None when they never had points."""
+    return db.session.scalar(
+        select(LedgerAccount.id).where(
+            LedgerAccount.kind == KIND_RESIDENT, LedgerAccount.owner == str(int(user_id))
+        )
+    )
+
+
+def named_account(name: str) -> LedgerAccount:
+    """A system account by name (`issuance`, `redemptions`, `expired`, `adjustments`) or a
+    merchant settlement account (`merchant:<id>`), created on first use.
+
+    Raises ValueError for any other name (a caller bug).
+    """
+    if name in SYSTEM_ACCOUNTS:
+        account = _get_or_create(KIND_SYSTEM, name, allow_negative=SYSTEM_ACCOUNTS[name])
+    elif match := _MERCHANT_NAME.match(name):
+        account = _get_or_create(KIND_MERCHANT, match.group(1))
+    else:
+        raise ValueError(f"unknown ledger account {name!r}")
+    if account is None:  # pragma: no cover - only a broken schema gets here
+        raise RuntimeError(f"could not create ledger account {name!r}")
+    return account

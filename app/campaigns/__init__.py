@@ -1,0 +1,1 @@
+"""Campaigns: time-boxed multipliers and bonuses on check-in points, within a budget."""

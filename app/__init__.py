@@ -81,6 +81,11 @@ def _register_blueprints(app: Flask) -> None:
     from app.extensions import api
     from app.health import blp as health_blp
     from app.ledger.api import blp as ledger_blp
+    from app.mall.admin_api import blp as admin_mall_blp
+    from app.mall.api import blp as mall_blp
+    from app.mall.merchant_api import blp as merchant_mall_blp
+    from app.merchants.admin_api import blp as admin_merchants_blp
+    from app.merchants.api import blp as merchants_blp
     from app.users.admin_api import blp as admin_users_blp
     from app.users.api import blp as auth_blp
 
@@ -90,12 +95,19 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(admin_users_blp, url_prefix="/api/v1/admin/users")
     api.register_blueprint(ledger_blp, url_prefix="/api/v1/me")
     api.register_blueprint(admin_audit_blp, url_prefix="/api/v1/admin/audit-log")
+    api.register_blueprint(mall_blp, url_prefix="/api/v1")
+    api.register_blueprint(merchant_mall_blp, url_prefix="/api/v1/merchant")
+    api.register_blueprint(merchants_blp, url_prefix="/api/v1/merchant")
+    api.register_blueprint(admin_mall_blp, url_prefix="/api/v1/admin/offers")
+    api.register_blueprint(admin_merchants_blp, url_prefix="/api/v1/admin/merchants")
 
 
 def _register_cli(app: Flask) -> None:
+    from app.mall.cli import coupons_cli
     from app.seed import seed_command
     from app.users import seed as _users_seed  # noqa: F401  (registers its seeder)
     from app.users.cli import operator_cli
 
     app.cli.add_command(operator_cli)
+    app.cli.add_command(coupons_cli)
     app.cli.add_command(seed_command)

@@ -124,3 +124,22 @@ def find_user(user_id: int) -> User:
     if user is None:
         raise NotFound("用户不存在", reason="user_not_found")
     return user
+
+
+def grant_role(user_id: int, role: str) -> None:
+    """Give a user a role; a no-op if they already have it (safe under concurrency)."""
+    if db.session.get(UserRole, (user_id, role)) is not None:
+        return
+    try:
+        with db.session.begin_nested():
+            db.session.add(UserRole(user_id=user_id, role=role))
+    except IntegrityError:
+        pass  # granted by a concurrent request: the outcome is the same
+
+
+def revoke_role(user_id: int, role: str) -> None:
+    """Take a role away from a user (no-op if they do not have it); applies at once."""
+    row = db.session.get(UserRole, (user_id, role))
+    if row is not None:
+        db.session.delete(row)
+        db.session.flush()

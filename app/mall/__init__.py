@@ -1,0 +1,1 @@
+"""The points mall: offers, redemption, coupons, verification (核销), the flash-sale gate."""

@@ -1,0 +1,103 @@
+"""Resident endpoints: live offers, redemption, my coupons (QR, cancel)."""
+
+from __future__ import annotations
+
+from flask import Response
+from flask_smorest import Blueprint
+
+from app.auth import current_principal, resident_required
+from app.idempotency import current_idempotency, idempotent
+from app.mall import catalog, coupons, redemption
+from app.mall import models as _models  # noqa: F401  (registers the tables)
+from app.mall.schemas import (
+    CancellationResultSchema,
+    CouponListArgsSchema,
+    CouponSchema,
+    EmptySchema,
+    LiveOfferDetailSchema,
+    LiveOfferSchema,
+    RedemptionResultSchema,
+)
+from app.pagination import PageArgsSchema, page_schema
+
+blp = Blueprint("mall", __name__, description="积分商城 Points mall (residents)")
+
+
+@blp.route("/offers", methods=["GET"])
+@resident_required
+@blp.arguments(PageArgsSchema, location="query")
+@blp.response(200, page_schema(LiveOfferSchema))
+@blp.alt_response(400, description="invalid_cursor")
+def list_offers(args: dict):
+    """Live offers, newest first (cached briefly; `stock_left` is always current)."""
+    return catalog.list_live_offers(args["limit"], args["cursor"])
+
+
+@blp.route("/offers/<int:offer_id>", methods=["GET"])
+@resident_required
+@blp.response(200, LiveOfferDetailSchema)
+@blp.alt_response(404, description="offer_not_found (unknown or not live)")
+def get_offer(offer_id: int):
+    """One live offer, with how many of it the caller holds."""
+    return catalog.get_live_offer(offer_id, current_principal().user_id)
+
+
+@blp.route("/offers/<int:offer_id>/redeem", methods=["POST"])
+@resident_required
+@idempotent
+@blp.arguments(EmptySchema)
+@blp.response(201, RedemptionResultSchema)
+@blp.alt_response(404, description="offer_not_found")
+@blp.alt_response(
+    409, description="out_of_stock, insufficient_points, limit_reached, offer_not_live"
+)
+def redeem(_body: dict, offer_id: int):
+    """Spend points on one coupon of the offer (one transaction: stock, limit, points)."""
+    key, request_hash = current_idempotency()
+    return redemption.redeem_offer(
+        current_principal().user_id, offer_id, idempotency_key=key, request_hash=request_hash
+    )
+
+
+@blp.route("/me/coupons", methods=["GET"])
+@resident_required
+@blp.arguments(CouponListArgsSchema, location="query")
+@blp.response(200, page_schema(CouponSchema))
+@blp.alt_response(400, description="invalid_cursor")
+def list_my_coupons(args: dict):
+    """My coupons, newest first (`?status=issued` for the ones I can still use)."""
+    items, next_cursor = coupons.list_coupons(
+        current_principal().user_id, args["status"], args["limit"], args["cursor"]
+    )
+    return {"items": items, "next_cursor": next_cursor}
+
+
+@blp.route("/me/coupons/<int:coupon_id>", methods=["GET"])
+@resident_required
+@blp.response(200, CouponSchema)
+@blp.alt_response(404, description="coupon_not_found (also someone else's coupon)")
+def get_my_coupon(coupon_id: int):
+    """One of my coupons."""
+    return coupons.get_own_coupon(current_principal().user_id, coupon_id)
+
+
+@blp.route("/me/coupons/<int:coupon_id>/qr", methods=["GET"])
+@resident_required
+@blp.response(200, content_type="image/png", description="PNG of the QR code to show")
+@blp.alt_response(404, description="coupon_not_found")
+def get_my_coupon_qr(coupon_id: int):
+    """The QR code (PNG) a clerk scans at the counter."""
+    png = coupons.coupon_qr_png(current_principal().user_id, coupon_id)
+    return Response(png, mimetype="image/png", headers={"Cache-Control": "private, no-store"})
+
+
+@blp.route("/me/coupons/<int:coupon_id>/cancel", methods=["POST"])
+@resident_required
+@idempotent
+@blp.arguments(EmptySchema)
+@blp.response(200, CancellationResultSchema)
+@blp.alt_response(404, description="coupon_not_found (also someone else's coupon)")
+@blp.alt_response(409, description="coupon_not_cancellable")
+def cancel_my_coupon(_body: dict, coupon_id: int):
+    """Cancel an unused coupon: its points come back (ledger reversal)."""
+    return coupons.cancel_coupon(current_principal().user_id, coupon_id)

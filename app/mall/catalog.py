@@ -1,0 +1,164 @@
+"""What residents see: live offers, cached briefly in Redis with a fresh `stock_left`.
+
+A page of the list is cached for `LIST_TTL_SECONDS` under a generation number that every
+offer change bumps after commit, so an edit shows at once. `stock_left` (and whether the
+offer is still live) is always read from the database for the ids on the page: one
+primary-key lookup, so a flash-sale countdown shows real stock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from datetime import datetime
+
+import redis
+from sqlalchemy import or_, select
+
+from app.db import utcnow
+from app.extensions import db, redis_client
+from app.mall.errors import OfferNotFound, OfferNotLive
+from app.mall.hooks import after_transaction
+from app.mall.models import OFFER_LIVE, Offer, OfferRedemptionCounter
+from app.merchants import service as merchants
+from app.pagination import paginate_desc
+
+LIST_TTL_SECONDS = 30
+GEN_KEY = "mall:offers:gen"
+DATETIME_FIELDS = ("valid_from", "valid_until", "sale_starts_at", "sale_ends_at")
+
+
+def _live_conditions(now: datetime) -> tuple:
+    return (
+        Offer.status == OFFER_LIVE,
+        Offer.merchant_id.in_(merchants.active_merchant_ids_filter()),
+        or_(Offer.sale_ends_at.is_(None), Offer.sale_ends_at > now),
+        or_(Offer.valid_until.is_(None), Offer.valid_until > now),
+    )
+
+
+def check_sellable(offer: Offer, now: datetime) -> None:
+    """Raise OfferNotLive (409 `offer_not_live`) unless residents may redeem it now."""
+    if offer.status != OFFER_LIVE or not merchants.is_merchant_active(offer.merchant_id):
+        raise OfferNotLive()
+    if offer.sale_starts_at is not None and now < offer.sale_starts_at:
+        raise OfferNotLive("秒杀尚未开始", starts_at=offer.sale_starts_at.isoformat())
+    if offer.sale_ends_at is not None and now >= offer.sale_ends_at:
+        raise OfferNotLive("兑换已结束")
+    if offer.valid_until is not None and now >= offer.valid_until:
+        raise OfferNotLive("兑换已结束")
+
+
+def offer_view(offer: Offer, merchant_name: str) -> dict:
+    """The resident's view of an offer (plain values)."""
+    return {
+        "id": offer.id,
+        "merchant": {"id": offer.merchant_id, "name": merchant_name},
+        "title": offer.title,
+        "description": offer.description,
+        "points_price": offer.points_price,
+        "stock_total": offer.stock_total,
+        "stock_left": offer.stock_left,
+        "per_user_limit": offer.per_user_limit,
+        "valid_days": offer.valid_days,
+        "valid_from": offer.valid_from,
+        "valid_until": offer.valid_until,
+        "sale_starts_at": offer.sale_starts_at,
+        "sale_ends_at": offer.sale_ends_at,
+        "flash_sale": offer.is_flash_sale,
+        "cancel_policy": offer.cancel_policy,
+        "expiry_policy": offer.expiry_policy,
+    }
+
+
+def _encode(page: dict) -> str:
+    def default(value):
+        if isinstance(value, datetime):
+            return value.isoformat()
+        raise TypeError(type(value))
+
+    return json.dumps(page, default=default, ensure_ascii=False)
+
+
+def _decode(raw: str) -> dict:
+    page = json.loads(raw)
+    for item in page["items"]:
+        for field in DATETIME_FIELDS:
+            if item[field] is not None:
+                item[field] = datetime.fromisoformat(item[field])
+    return page
+
+
+def _load_page(limit: int, cursor: str | None) -> dict:
+    stmt = select(Offer).where(*_live_conditions(utcnow()))
+    offers, next_cursor = paginate_desc(stmt, Offer.id, limit, cursor)
+    names = merchants.merchant_names({o.merchant_id for o in offers})
+    return {
+        "items": [offer_view(o, names.get(o.merchant_id, "")) for o in offers],
+        "next_cursor": next_cursor,
+    }
+
+
+def _with_fresh_stock(page: dict) -> dict:
+    ids = [item["id"] for item in page["items"]]
+    if not ids:
+        return page
+    fresh = {
+        row.id: row
+        for row in db.session.execute(
+            select(Offer.id, Offer.stock_left, Offer.status).where(Offer.id.in_(ids))
+        )
+    }
+    items = []
+    for item in page["items"]:
+        row = fresh.get(item["id"])
+        if row is not None and row.status == OFFER_LIVE:
+            items.append({**item, "stock_left": row.stock_left})
+    return {"items": items, "next_cursor": page["next_cursor"]}
+
+
+def list_live_offers(limit: int, cursor: str | None) -> dict:
+    """One page of live offers, newest first: {items, next_cursor}.
+
+    Raises InvalidCursor (400). Works without Redis (then every call reads the database).
+    """
+    key = None
+    try:
+        generation = redis_client.get(GEN_KEY) or "0"
+        key = f"mall:offers:list:{generation}:{limit}:{cursor or ''}"
+        cached = redis_client.get(key)
+    except redis.RedisError:
+        cached = None
+    if cached:
+        page = _decode(cached)
+    else:
+        page = _load_page(limit, cursor)
+        if key is not None:
+            with contextlib.suppress(redis.RedisError):
+                redis_client.set(key, _encode(page), ex=LIST_TTL_SECONDS)
+    return _with_fresh_stock(page)
+
+
+def get_live_offer(offer_id: int, user_id: int) -> dict:
+    """One live offer with how many of it this resident holds (`redeemed_by_me`).
+
+    Raises OfferNotFound (404) for unknown and not-live offers.
+    """
+    offer = db.session.scalar(
+        select(Offer).where(Offer.id == offer_id, *_live_conditions(utcnow()))
+    )
+    if offer is None:
+        raise OfferNotFound()
+    mine = db.session.scalar(
+        select(OfferRedemptionCounter.redeemed).where(
+            OfferRedemptionCounter.offer_id == offer_id, OfferRedemptionCounter.user_id == user_id
+        )
+    )
+    name = merchants.merchant_names({offer.merchant_id}).get(offer.merchant_id, "")
+    view = offer_view(offer, name)
+    return {**view, "redeemed_by_me": mine or 0}
+
+
+def invalidate_after_commit() -> None:
+    """Once this transaction commits, residents see the new list (bump the generation)."""
+    after_transaction(on_commit=lambda: redis_client.incr(GEN_KEY))

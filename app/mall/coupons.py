@@ -1,0 +1,186 @@
+"""A resident's coupons: list, QR image, cancel with refund; and the expiry job.
+
+Every state change of a coupon is one conditional UPDATE from `issued`, so a coupon is
+used, cancelled or expired exactly once whatever races with it. Points go back only
+through a ledger reversal of the redemption (`redemption_refund`, `coupon-refund:<id>`).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import datetime
+
+import qrcode
+from qrcode.constants import ERROR_CORRECT_M
+from sqlalchemy import select, update
+
+from app.audit.service import record_audit
+from app.db import utcnow
+from app.extensions import db
+from app.ledger import service as ledger
+from app.mall import gate
+from app.mall.display import describe_coupons
+from app.mall.errors import CouponNotCancellable, CouponNotFound
+from app.mall.models import (
+    CANCEL_ALLOWED,
+    COUPON_CANCELLED,
+    COUPON_EXPIRED,
+    COUPON_ISSUED,
+    EXPIRY_REFUND,
+    Coupon,
+    Offer,
+)
+from app.mall.redemption import release_user_slot
+from app.pagination import paginate_desc
+
+
+@dataclass(frozen=True)
+class Cancellation:
+    coupon: Coupon
+    points_balance: int
+
+
+@dataclass(frozen=True)
+class ExpiryBatch:
+    seen: int
+    expired: int
+    refunded: int
+    points_refunded: int
+
+
+def list_coupons(
+    user_id: int, status: str | None, limit: int, cursor: str | None
+) -> tuple[list[Coupon], str | None]:
+    """One page of the resident's coupons, newest first, optionally of one status.
+
+    Raises InvalidCursor (400).
+    """
+    stmt = select(Coupon).where(Coupon.user_id == user_id)
+    if status:
+        stmt = stmt.where(Coupon.status == status)
+    rows, next_cursor = paginate_desc(stmt, Coupon.id, limit, cursor)
+    return describe_coupons(rows), next_cursor
+
+
+def get_own_coupon(user_id: int, coupon_id: int) -> Coupon:
+    """One of the resident's coupons; anyone else's is "not found". Raises CouponNotFound."""
+    coupon = db.session.get(Coupon, coupon_id)
+    if coupon is None or coupon.user_id != user_id:
+        raise CouponNotFound()
+    return describe_coupons([coupon])[0]
+
+
+def coupon_qr_png(user_id: int, coupon_id: int) -> bytes:
+    """The PNG of the QR code a clerk scans (it encodes the full code only).
+
+    Raises CouponNotFound.
+    """
+    coupon = get_own_coupon(user_id, coupon_id)
+    qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, box_size=8, border=4)
+    qr.add_data(coupon.code)
+    qr.make(fit=True)
+    buffer = io.BytesIO()
+    qr.make_image().save(buffer)
+    return buffer.getvalue()
+
+
+def _not_cancellable_message(coupon: Coupon, now: datetime) -> str:
+    if coupon.status == COUPON_ISSUED and coupon.expires_at <= now:
+        return "该券已过期，不可取消"
+    return {
+        "used": "该券已核销，不可取消",
+        COUPON_CANCELLED: "该券已取消",
+        COUPON_EXPIRED: "该券已过期，不可取消",
+    }.get(coupon.status, "该券不可取消")
+
+
+def cancel_coupon(user_id: int, coupon_id: int) -> Cancellation:
+    """Cancel an unused, unexpired coupon: points back through a ledger reversal, the
+    stock back to the offer and the per-user slot back to the resident.
+
+    Raises CouponNotFound (404, also for another resident's coupon), CouponNotCancellable
+    (409 `coupon_not_cancellable`: used, expired, cancelled, or the offer forbids it).
+    """
+    coupon = get_own_coupon(user_id, coupon_id)
+    offer = db.session.get(Offer, coupon.offer_id)
+    if offer.cancel_policy != CANCEL_ALLOWED:
+        raise CouponNotCancellable("该券不支持取消")
+    now = utcnow()
+    result = db.session.execute(
+        update(Coupon)
+        .where(
+            Coupon.id == coupon.id,
+            Coupon.user_id == user_id,
+            Coupon.status == COUPON_ISSUED,
+            Coupon.expires_at > now,
+        )
+        .values(status=COUPON_CANCELLED, cancelled_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(coupon)
+    if result.rowcount != 1:
+        raise CouponNotCancellable(_not_cancellable_message(coupon, now))
+    refund = ledger.reverse_transaction(
+        coupon.redemption_txn_id,
+        code="redemption_refund",
+        reference=f"coupon-refund:{coupon.id}",
+        memo=f"取消兑换 {offer.title} +{coupon.points_price}"[:200],
+    )
+    coupon.refund_txn_id = refund.id
+    db.session.execute(
+        update(Offer)
+        .where(Offer.id == offer.id)
+        .values(stock_left=Offer.stock_left + 1)
+        .execution_options(synchronize_session=False)
+    )
+    release_user_slot(offer.id, user_id)
+    gate.drop_after_commit(offer.id)
+    db.session.flush()
+    return Cancellation(coupon, ledger.get_points_balance(user_id))
+
+
+def expire_due_coupons(now: datetime, batch_size: int = 500) -> ExpiryBatch:
+    """Expire one batch of unused coupons whose time is up; refund the points when the
+    offer's policy says so. Stock and per-user slots are not given back (the coupon was
+    held until it lapsed). Call again until `seen` is 0; commit between batches.
+    """
+    ids = list(
+        db.session.scalars(
+            select(Coupon.id)
+            .where(Coupon.status == COUPON_ISSUED, Coupon.expires_at <= now)
+            .order_by(Coupon.id)
+            .limit(batch_size)
+        )
+    )
+    expired = refunded = points = 0
+    for coupon_id in ids:
+        result = db.session.execute(
+            update(Coupon)
+            .where(Coupon.id == coupon_id, Coupon.status == COUPON_ISSUED, Coupon.expires_at <= now)
+            .values(status=COUPON_EXPIRED, expired_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            continue  # used or cancelled meanwhile
+        expired += 1
+        coupon = db.session.get(Coupon, coupon_id)
+        db.session.refresh(coupon)
+        offer = db.session.get(Offer, coupon.offer_id)
+        if offer.expiry_policy == EXPIRY_REFUND and coupon.redemption_txn_id is not None:
+            refund = ledger.reverse_transaction(
+                coupon.redemption_txn_id,
+                code="redemption_refund",
+                reference=f"coupon-refund:{coupon.id}",
+                memo=f"券过期退还 {offer.title} +{coupon.points_price}"[:200],
+            )
+            coupon.refund_txn_id = refund.id
+            refunded += 1
+            points += coupon.points_price
+    if expired:
+        record_audit(
+            None, "mall.coupons.expire", "coupons",
+            None, {"expired": expired, "refunded": refunded, "points_refunded": points},
+        )  # fmt: skip
+    db.session.flush()
+    return ExpiryBatch(len(ids), expired, refunded, points)

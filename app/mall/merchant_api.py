@@ -1,0 +1,145 @@
+"""Merchant endpoints of the mall: offers (owner) and coupon verification (all staff)."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_smorest import Blueprint
+
+from app.auth import current_principal, merchant_owner_required, merchant_staff_required
+from app.extensions import limiter
+from app.idempotency import idempotent
+from app.mall import models as _models  # noqa: F401  (registers the tables)
+from app.mall import offers, verification
+from app.mall.schemas import (
+    CodeSchema,
+    CouponListArgsSchema,
+    EmptySchema,
+    MerchantCouponSchema,
+    OfferCreateSchema,
+    OfferListArgsSchema,
+    OfferPatchSchema,
+    OfferSchema,
+    OfferStatusSchema,
+    VerifyResultSchema,
+)
+from app.pagination import page_schema
+
+blp = Blueprint("mall_merchant", __name__, description="商户商品与核销 Offers and verification")
+
+DEFAULT_CODE_FAILURE_LIMIT = "10 per 10 minutes"
+
+
+def _clerk_key() -> str:
+    return f"coupon-code:{current_principal().user_id}"
+
+
+# Wrong codes (404) count against the clerk on verify and lookup alike; once over the
+# limit every code is refused with 429 until the window passes (no brute-forcing).
+wrong_code_limit = limiter.shared_limit(
+    lambda: current_app.config.get("COUPON_CODE_FAILURE_LIMIT", DEFAULT_CODE_FAILURE_LIMIT),
+    scope="coupon-code",
+    key_func=_clerk_key,
+    deduct_when=lambda response: response.status_code == 404,
+)
+
+
+@blp.route("/offers", methods=["GET"])
+@merchant_staff_required
+@blp.arguments(OfferListArgsSchema, location="query")
+@blp.response(200, page_schema(OfferSchema))
+def list_offers(args: dict):
+    """My merchant's offers, newest first (any status)."""
+    items, next_cursor = offers.list_merchant_offers(
+        current_principal().user_id, args["status"], args["limit"], args["cursor"]
+    )
+    return {"items": items, "next_cursor": next_cursor}
+
+
+@blp.route("/offers", methods=["POST"])
+@merchant_owner_required
+@blp.arguments(OfferCreateSchema)
+@blp.response(201, OfferStatusSchema)
+@blp.alt_response(403, description="not_merchant_owner")
+def create_offer(body: dict):
+    """Publish an offer; it waits for an operator's review (`pending_review`)."""
+    return offers.create_offer(current_principal().user_id, body)
+
+
+@blp.route("/offers/<int:offer_id>", methods=["GET"])
+@merchant_staff_required
+@blp.response(200, OfferSchema)
+@blp.alt_response(404, description="offer_not_found (also another merchant's offer)")
+def get_offer(offer_id: int):
+    """One of my merchant's offers."""
+    return offers.get_merchant_offer(current_principal().user_id, offer_id)
+
+
+@blp.route("/offers/<int:offer_id>", methods=["PATCH"])
+@merchant_owner_required
+@blp.arguments(OfferPatchSchema)
+@blp.response(200, OfferSchema)
+@blp.alt_response(404, description="offer_not_found")
+@blp.alt_response(409, description="offer_live (pause first), stock_below_issued")
+def update_offer(body: dict, offer_id: int):
+    """Edit an offer. New terms go back to review; `stock` may change at any time."""
+    return offers.update_offer(current_principal().user_id, offer_id, body)
+
+
+@blp.route("/offers/<int:offer_id>/pause", methods=["POST"])
+@merchant_owner_required
+@blp.arguments(EmptySchema)
+@blp.response(200, OfferSchema)
+@blp.alt_response(404, description="offer_not_found")
+def pause_offer(_body: dict, offer_id: int):
+    """Stop redemptions of an offer."""
+    return offers.pause_offer(current_principal().user_id, offer_id)
+
+
+@blp.route("/offers/<int:offer_id>/resume", methods=["POST"])
+@merchant_owner_required
+@blp.arguments(EmptySchema)
+@blp.response(200, OfferSchema)
+@blp.alt_response(409, description="offer_not_paused")
+def resume_offer(_body: dict, offer_id: int):
+    """Resume a paused offer (live again if approved, else back to review)."""
+    return offers.resume_offer(current_principal().user_id, offer_id)
+
+
+@blp.route("/coupons", methods=["GET"])
+@merchant_staff_required
+@blp.arguments(CouponListArgsSchema, location="query")
+@blp.response(200, page_schema(MerchantCouponSchema))
+def list_coupons(args: dict):
+    """My merchant's coupons, newest first (`?status=used` for verified ones)."""
+    items, next_cursor = verification.list_merchant_coupons(
+        current_principal().user_id, args["status"], args["limit"], args["cursor"]
+    )
+    return {"items": items, "next_cursor": next_cursor}
+
+
+@blp.route("/coupons/lookup", methods=["POST"])
+@merchant_staff_required
+@wrong_code_limit
+@blp.arguments(CodeSchema)
+@blp.response(200, MerchantCouponSchema)
+@blp.alt_response(404, description="coupon_not_found (also another merchant's coupon)")
+@blp.alt_response(429, description="rate_limited: too many wrong codes")
+def lookup_coupon(body: dict):
+    """See a coupon before verifying it (full or short code; changes nothing)."""
+    return verification.lookup_coupon(current_principal().user_id, body["code"])
+
+
+@blp.route("/coupons/verify", methods=["POST"])
+@merchant_staff_required
+@idempotent
+@wrong_code_limit
+@blp.arguments(CodeSchema)
+@blp.response(200, VerifyResultSchema)
+@blp.alt_response(404, description="coupon_not_found (also another merchant's coupon)")
+@blp.alt_response(
+    409, description="coupon_already_used, coupon_expired, coupon_cancelled, coupon_not_yet_valid"
+)
+@blp.alt_response(429, description="rate_limited: too many wrong codes")
+def verify_coupon(body: dict):
+    """Verify (核销) a coupon: issued -> used, once."""
+    return {"coupon": verification.verify_coupon(current_principal().user_id, body["code"])}

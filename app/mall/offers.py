@@ -1,0 +1,254 @@
+"""Offer management: merchants create, edit, pause and resume; operators approve or reject.
+
+Changing the terms of an offer (price, limit, validity, policies, settlement value, texts)
+sends it back to review, and is refused while it is live: a resident must never pay a
+price that no operator approved. Stock can change in any state, by one conditional
+UPDATE that keeps `stock_left` >= 0 (it cannot drop below what was already redeemed).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+
+from app.audit.service import record_audit
+from app.db import utcnow
+from app.errors import Conflict, Unprocessable
+from app.extensions import db
+from app.mall import catalog, gate
+from app.mall.errors import OfferLive, OfferNotFound, OfferNotPending, StockBelowIssued
+from app.mall.models import (
+    OFFER_LIVE,
+    OFFER_PAUSED,
+    OFFER_PENDING,
+    OFFER_REJECTED,
+    Offer,
+)
+from app.merchants import service as merchants
+from app.pagination import paginate_desc
+
+TERM_FIELDS = (
+    "title", "description", "points_price", "per_user_limit", "valid_days", "valid_from",
+    "valid_until", "sale_starts_at", "sale_ends_at", "cancel_policy", "expiry_policy",
+    "settlement_value_fen",
+)  # fmt: skip
+
+
+def _validate_terms(values: dict, now: datetime) -> None:
+    """Cross-field rules; raises Unprocessable (422 `validation_error`) with `errors`."""
+    errors: dict[str, list[str]] = {}
+    has_days = values.get("valid_days") is not None
+    has_until = values.get("valid_until") is not None
+    if has_days == has_until:
+        errors["valid_days"] = ["请设置 valid_days（领取后天数）或 valid_until（固定有效期）之一"]
+    if values.get("valid_from") is not None:
+        if not has_until:
+            errors["valid_from"] = ["valid_from 只能与 valid_until 一起使用"]
+        elif values["valid_from"] >= values["valid_until"]:
+            errors["valid_from"] = ["valid_from 须早于 valid_until"]
+    if has_until and values["valid_until"] <= now:
+        errors["valid_until"] = ["valid_until 须晚于当前时间"]
+    starts, ends = values.get("sale_starts_at"), values.get("sale_ends_at")
+    if ends is not None and ends <= (starts or now):
+        errors["sale_ends_at"] = ["sale_ends_at 须晚于开售时间与当前时间"]
+    if errors:
+        raise Unprocessable("请求内容无效", errors=errors)
+
+
+def _changed(offer: Offer) -> None:
+    """After commit: the resident list is rebuilt and the flash-sale gate reloaded."""
+    offer.updated_at = utcnow()
+    catalog.invalidate_after_commit()
+    gate.drop_after_commit(offer.id)
+
+
+def _snapshot(offer: Offer) -> dict:
+    return {"status": offer.status, "stock_total": offer.stock_total}
+
+
+def create_offer(owner_user_id: int, data: dict) -> Offer:
+    """A new offer of the owner's merchant, waiting for an operator's review.
+
+    Raises NotMerchantStaff, NotMerchantOwner (403), Unprocessable (422).
+    """
+    membership = merchants.require_owner(owner_user_id)
+    terms = {field: data.get(field) for field in TERM_FIELDS if field in data}
+    _validate_terms(terms, utcnow())
+    offer = Offer(
+        merchant_id=membership.merchant_id,
+        stock_total=data["stock"],
+        stock_left=data["stock"],
+        status=OFFER_PENDING,
+        created_by=owner_user_id,
+        **terms,
+    )
+    db.session.add(offer)
+    db.session.flush()
+    return offer
+
+
+def get_merchant_offer(staff_user_id: int, offer_id: int) -> Offer:
+    """One offer of the caller's merchant (another merchant's offer is not found).
+
+    Raises NotMerchantStaff (403), OfferNotFound (404).
+    """
+    membership = merchants.require_staff(staff_user_id)
+    offer = db.session.get(Offer, offer_id)
+    if offer is None or offer.merchant_id != membership.merchant_id:
+        raise OfferNotFound()
+    return offer
+
+
+def list_merchant_offers(
+    staff_user_id: int, status: str | None, limit: int, cursor: str | None
+) -> tuple[list[Offer], str | None]:
+    """One page of the caller's merchant's offers, newest first.
+
+    Raises NotMerchantStaff (403), InvalidCursor (400).
+    """
+    membership = merchants.require_staff(staff_user_id)
+    stmt = select(Offer).where(Offer.merchant_id == membership.merchant_id)
+    if status:
+        stmt = stmt.where(Offer.status == status)
+    return paginate_desc(stmt, Offer.id, limit, cursor)
+
+
+def update_offer(owner_user_id: int, offer_id: int, changes: dict) -> Offer:
+    """Edit an offer. New terms need a new review (refused while live: pause first);
+    `stock` (the new total) may change in any state.
+
+    Raises NotMerchantStaff, NotMerchantOwner, OfferNotFound, OfferLive (409
+    `offer_live`), StockBelowIssued (409 `stock_below_issued`), Unprocessable (422).
+    """
+    merchants.require_owner(owner_user_id)
+    offer = get_merchant_offer(owner_user_id, offer_id)
+    terms = {f: changes[f] for f in TERM_FIELDS if f in changes and changes[f] != getattr(offer, f)}
+    if terms:
+        if offer.status == OFFER_LIVE:
+            raise OfferLive()
+        merged = {f: getattr(offer, f) for f in TERM_FIELDS} | terms
+        _validate_terms(merged, utcnow())
+        for field, value in terms.items():
+            setattr(offer, field, value)
+        offer.status = OFFER_PENDING
+        offer.approved_at = offer.approved_by = None
+    if "stock" in changes and changes["stock"] != offer.stock_total:
+        _set_stock_total(offer, changes["stock"])
+    if terms or "stock" in changes:
+        _changed(offer)
+    db.session.flush()
+    return offer
+
+
+def _set_stock_total(offer: Offer, total: int) -> None:
+    delta = Offer.stock_left + (total - Offer.stock_total)
+    result = db.session.execute(
+        update(Offer)
+        .where(Offer.id == offer.id, delta >= 0)
+        .values(stock_left=delta, stock_total=total)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise StockBelowIssued()
+    db.session.refresh(offer)
+
+
+def pause_offer(owner_user_id: int, offer_id: int) -> Offer:
+    """Stop redemptions (live or pending -> paused; paused stays paused).
+
+    Raises NotMerchantStaff, NotMerchantOwner, OfferNotFound, Conflict
+    (`offer_not_pausable` for a rejected offer).
+    """
+    merchants.require_owner(owner_user_id)
+    offer = get_merchant_offer(owner_user_id, offer_id)
+    if offer.status == OFFER_REJECTED:
+        raise Conflict("已驳回的商品无需暂停", reason="offer_not_pausable")
+    if offer.status != OFFER_PAUSED:
+        _set_status(offer, (OFFER_LIVE, OFFER_PENDING), OFFER_PAUSED)
+    return offer
+
+
+def resume_offer(owner_user_id: int, offer_id: int) -> Offer:
+    """Put a paused offer back: live again if its terms are approved, else to review.
+
+    Raises NotMerchantStaff, NotMerchantOwner, OfferNotFound, Conflict
+    (`offer_not_paused`).
+    """
+    merchants.require_owner(owner_user_id)
+    offer = get_merchant_offer(owner_user_id, offer_id)
+    if offer.status != OFFER_PAUSED:
+        raise Conflict("商品未处于暂停状态", reason="offer_not_paused")
+    _set_status(offer, (OFFER_PAUSED,), OFFER_LIVE if offer.approved_at else OFFER_PENDING)
+    return offer
+
+
+def _set_status(offer: Offer, expected: tuple[str, ...], new: str) -> None:
+    """Conditional status change: two concurrent transitions cannot both apply."""
+    result = db.session.execute(
+        update(Offer)
+        .where(Offer.id == offer.id, Offer.status.in_(expected))
+        .values(status=new, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(offer)
+    if result.rowcount != 1:
+        raise Conflict("商品状态已变化，请刷新后重试", reason="offer_state_changed")
+    _changed(offer)
+
+
+def list_offers_for_operators(
+    status: str | None, limit: int, cursor: str | None
+) -> tuple[list[Offer], str | None]:
+    """One page of all offers, newest first, optionally by status (e.g. pending_review).
+
+    Raises InvalidCursor (400).
+    """
+    stmt = select(Offer)
+    if status:
+        stmt = stmt.where(Offer.status == status)
+    return paginate_desc(stmt, Offer.id, limit, cursor)
+
+
+def approve_offer(operator_id: int, offer_id: int) -> Offer:
+    """An operator puts a pending offer live. Raises OfferNotFound, OfferNotPending (409)."""
+    offer = db.session.get(Offer, offer_id)
+    if offer is None:
+        raise OfferNotFound()
+    before = _snapshot(offer)
+    result = db.session.execute(
+        update(Offer)
+        .where(Offer.id == offer_id, Offer.status == OFFER_PENDING)
+        .values(status=OFFER_LIVE, approved_by=operator_id, approved_at=utcnow(), review_note="")
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise OfferNotPending()
+    db.session.refresh(offer)
+    _changed(offer)
+    record_audit(operator_id, "mall.offer.approve", f"offer:{offer.id}", before, _snapshot(offer))
+    return offer
+
+
+def reject_offer(operator_id: int, offer_id: int, note: str) -> Offer:
+    """An operator sends a pending offer back with a note. Raises OfferNotFound,
+    OfferNotPending (409)."""
+    offer = db.session.get(Offer, offer_id)
+    if offer is None:
+        raise OfferNotFound()
+    before = _snapshot(offer)
+    result = db.session.execute(
+        update(Offer)
+        .where(Offer.id == offer_id, Offer.status == OFFER_PENDING)
+        .values(status=OFFER_REJECTED, review_note=note, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise OfferNotPending()
+    db.session.refresh(offer)
+    _changed(offer)
+    record_audit(
+        operator_id, "mall.offer.reject", f"offer:{offer.id}", before,
+        {**_snapshot(offer), "note": note},
+    )  # fmt: skip
+    return offer

@@ -1,0 +1,160 @@
+"""Redeeming an offer: one database transaction that takes stock, takes a per-user slot,
+issues the coupon and debits the points through the ledger, or does none of it.
+
+Order of the locks (the same for every redemption, so they never wait in a cycle): the
+offer row (conditional stock decrement), the resident's counter row (conditional upsert),
+then the ledger accounts. On SQLite BEGIN IMMEDIATE serialises writers anyway. For flash
+sales the Redis gate answers first and turns most of a crowd away without the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+from app.db import utcnow
+from app.errors import Conflict
+from app.extensions import db
+from app.ledger import service as ledger
+from app.mall import gate
+from app.mall.catalog import check_sellable
+from app.mall.codes import coupon_validity, new_code, new_short_code
+from app.mall.display import describe_coupons
+from app.mall.errors import LimitReached, OfferNotFound, OfferNotLive, OutOfStock
+from app.mall.models import COUPON_ISSUED, OFFER_LIVE, Coupon, Offer, OfferRedemptionCounter
+
+_counters = OfferRedemptionCounter.__table__
+
+
+class InsufficientPoints(Conflict):
+    reason, message = "insufficient_points", "积分不足"
+
+
+@dataclass(frozen=True)
+class Redemption:
+    coupon: Coupon
+    offer: Offer
+    points_balance: int
+
+
+def redeem_offer(
+    user_id: int,
+    offer_id: int,
+    *,
+    idempotency_key: str | None = None,
+    request_hash: str | None = None,
+) -> Redemption:
+    """Buy one coupon of a live offer with points.
+
+    Raises OfferNotFound (404), OfferNotLive, OutOfStock, LimitReached, InsufficientPoints
+    (all 409), IdempotencyKeyReused (422, from the ledger).
+    """
+    now = utcnow()
+    offer = db.session.get(Offer, offer_id)
+    if offer is None:
+        raise OfferNotFound()
+    check_sellable(offer, now)
+    # A cheap early "no"; the ledger's conditional debit below is the authority.
+    if ledger.get_points_balance(user_id) < offer.points_price:
+        raise InsufficientPoints()
+    slot = None
+    if offer.is_flash_sale:
+        admission = gate.admit(offer, user_id)
+        if admission is gate.Admission.SOLD_OUT:
+            raise OutOfStock()
+        if admission is gate.Admission.LIMIT_REACHED:
+            raise LimitReached()
+        if isinstance(admission, gate.GateSlot):
+            slot = admission
+    if not _take_stock(offer.id):
+        if db.session.scalar(select(Offer.status).where(Offer.id == offer.id)) != OFFER_LIVE:
+            raise OfferNotLive()
+        if slot is not None:
+            slot.database_sold_out()
+        raise OutOfStock()
+    if not _claim_user_slot(offer.id, user_id, offer.per_user_limit):
+        if slot is not None:
+            slot.database_limit_reached()
+        raise LimitReached()
+    coupon = _issue_coupon(offer, user_id, now)
+    txn = ledger.spend_points(
+        user_id,
+        offer.points_price,
+        code="redemption",
+        reference=f"coupon:{coupon.id}",
+        memo=f"兑换 {offer.title} -{offer.points_price}"[:200],
+        idempotency_key=idempotency_key,
+        request_hash=request_hash,
+    )
+    coupon.redemption_txn_id = txn.id
+    db.session.flush()
+    describe_coupons([coupon])
+    return Redemption(coupon, offer, ledger.get_points_balance(user_id))
+
+
+def _take_stock(offer_id: int) -> bool:
+    result = db.session.execute(
+        update(Offer)
+        .where(Offer.id == offer_id, Offer.stock_left > 0, Offer.status == OFFER_LIVE)
+        .values(stock_left=Offer.stock_left - 1)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def _claim_user_slot(offer_id: int, user_id: int, limit: int) -> bool:
+    """+1 on the resident's counter unless it is at the limit (one upsert statement)."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = (
+        insert(_counters)
+        .values(offer_id=offer_id, user_id=user_id, redeemed=1)
+        .on_conflict_do_update(
+            index_elements=[_counters.c.offer_id, _counters.c.user_id],
+            set_={"redeemed": _counters.c.redeemed + 1},
+            where=_counters.c.redeemed < limit,
+        )
+    )
+    return db.session.execute(stmt).rowcount == 1
+
+
+def release_user_slot(offer_id: int, user_id: int) -> None:
+    """A cancelled coupon gives its per-user slot back."""
+    db.session.execute(
+        update(_counters)
+        .where(
+            _counters.c.offer_id == offer_id,
+            _counters.c.user_id == user_id,
+            _counters.c.redeemed > 0,
+        )
+        .values(redeemed=_counters.c.redeemed - 1)
+    )
+
+
+def _issue_coupon(offer: Offer, user_id: int, now: datetime) -> Coupon:
+    valid_from, expires_at = coupon_validity(offer, now)
+    for _attempt in range(8):
+        coupon = Coupon(
+            offer_id=offer.id,
+            merchant_id=offer.merchant_id,
+            user_id=user_id,
+            code=new_code(),
+            short_code=new_short_code(),
+            status=COUPON_ISSUED,
+            points_price=offer.points_price,
+            settlement_value_fen=offer.settlement_value_fen,
+            valid_from=valid_from,
+            expires_at=expires_at,
+            created_at=now,
+        )
+        try:
+            with db.session.begin_nested():
+                db.session.add(coupon)
+            return coupon
+        except IntegrityError:
+            continue  # a short code taken at this merchant: draw again
+    raise RuntimeError("could not draw a free short code")  # pragma: no cover

@@ -1,0 +1,1 @@
+"""Alliance merchants: the merchant itself, its staff (owner and clerks), invites, settlement."""

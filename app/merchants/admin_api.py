@@ -1,0 +1,43 @@
+"""Operator endpoints: admit merchants to the alliance and look them up."""
+
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+from app.auth import current_principal, operator_required
+from app.merchants import models as _models  # noqa: F401  (registers the tables)
+from app.merchants import service
+from app.merchants.schemas import MerchantCreateSchema, MerchantSchema
+from app.pagination import PageArgsSchema, page_schema
+
+blp = Blueprint("admin_merchants", __name__, description="商户管理 Merchants (operators)")
+
+
+@blp.route("", methods=["POST"])
+@operator_required
+@blp.arguments(MerchantCreateSchema)
+@blp.response(201, MerchantSchema)
+@blp.alt_response(404, description="user_not_found")
+@blp.alt_response(409, description="already_merchant_staff")
+def create_merchant(body: dict):
+    """Admit a merchant; the owner gets the role `merchant_owner`."""
+    return service.create_merchant(created_by=current_principal().user_id, **body)
+
+
+@blp.route("", methods=["GET"])
+@operator_required
+@blp.arguments(PageArgsSchema, location="query")
+@blp.response(200, page_schema(MerchantSchema))
+def list_merchants(args: dict):
+    """All merchants, newest first."""
+    items, next_cursor = service.list_merchants(args["limit"], args["cursor"])
+    return {"items": items, "next_cursor": next_cursor}
+
+
+@blp.route("/<int:merchant_id>", methods=["GET"])
+@operator_required
+@blp.response(200, MerchantSchema)
+@blp.alt_response(404, description="merchant_not_found")
+def get_merchant(merchant_id: int):
+    """One merchant."""
+    return service.get_merchant(merchant_id)

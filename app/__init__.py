@@ -77,6 +77,11 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from app.audit.admin_api import blp as admin_audit_blp
+    from app.carbon.admin_api import blp as admin_carbon_blp
+    from app.carbon.api import blp as carbon_blp
+    from app.checkins.admin_api import blp as admin_checkins_blp
+    from app.checkins.api import blp as checkins_blp
+    from app.checkins.partner_api import blp as partner_blp
     from app.docs_assets import blp as docs_assets_blp
     from app.extensions import api
     from app.health import blp as health_blp
@@ -100,9 +105,16 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(merchants_blp, url_prefix="/api/v1/merchant")
     api.register_blueprint(admin_mall_blp, url_prefix="/api/v1/admin/offers")
     api.register_blueprint(admin_merchants_blp, url_prefix="/api/v1/admin/merchants")
+    api.register_blueprint(carbon_blp, url_prefix="/api/v1")
+    api.register_blueprint(checkins_blp, url_prefix="/api/v1")
+    api.register_blueprint(partner_blp, url_prefix="/api/v1/partner")
+    api.register_blueprint(admin_carbon_blp, url_prefix="/api/v1/admin")
+    api.register_blueprint(admin_checkins_blp, url_prefix="/api/v1/admin")
 
 
 def _register_cli(app: Flask) -> None:
+    from app.carbon import seed as _carbon_seed  # noqa: F401  (registers its seeder)
+    from app.carbon.cli import carbon_cli
     from app.mall.cli import coupons_cli
     from app.seed import seed_command
     from app.users import seed as _users_seed  # noqa: F401  (registers its seeder)
@@ -111,3 +123,4 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(operator_cli)
     app.cli.add_command(coupons_cli)
     app.cli.add_command(seed_command)
+    app.cli.add_command(carbon_cli)

@@ -143,3 +143,36 @@ def revoke_role(user_id: int, role: str) -> None:
     if row is not None:
         db.session.delete(row)
         db.session.flush()
+
+
+def find_resident_by_openid(openid: str) -> User | None:
+    """The live resident with this WeChat openid, or None (partner events)."""
+    user = db.session.scalar(select(User).where(User.openid == openid))
+    return user if user is not None and user.deleted_at is None else None
+
+
+def public_nicknames(user_ids: list[int]) -> dict[int, str]:
+    """Nicknames of the given users that still exist (deleted accounts are left out)."""
+    if not user_ids:
+        return {}
+    rows = db.session.execute(
+        select(User.id, User.nickname).where(User.id.in_(user_ids), User.deleted_at.is_(None))
+    )
+    return {row.id: row.nickname for row in rows}
+
+
+def anonymise_user(user_id: int) -> None:
+    """Strip a user's personal data and mark the account deleted (the id stays, pseudonymous).
+
+    The openid is dropped, so logging in again with the same WeChat starts a new account.
+    Raises NotFound (reason `user_not_found`).
+    """
+    user = find_user(user_id)
+    user.openid = None
+    user.unionid = None
+    user.username = None
+    user.password_hash = None
+    user.wx_session_key_enc = None
+    user.nickname = "已注销用户"
+    user.deleted_at = utcnow()
+    db.session.flush()

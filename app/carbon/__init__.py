@@ -1,0 +1,1 @@
+"""Carbon account: scenarios, methodology versions, carbon records, leaderboards, consents."""

@@ -1,0 +1,60 @@
+"""The resident's personal carbon account: totals, per-scenario figures, history."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from app.carbon.models import RECORD_APPROVED, RECORD_PENDING, CarbonRecord, Scenario
+from app.carbon.rules import mg_to_g
+from app.extensions import db
+from app.ledger import service as ledger
+from app.pagination import paginate_desc
+
+
+def get_account(user_id: int) -> dict:
+    """Points balance (from the ledger), approved carbon, counts and per-scenario totals."""
+    rows = db.session.execute(
+        select(
+            Scenario.code,
+            Scenario.name,
+            func.count(CarbonRecord.id),
+            func.coalesce(func.sum(CarbonRecord.carbon_mg), 0),
+            func.coalesce(func.sum(CarbonRecord.points), 0),
+        )
+        .join(Scenario, Scenario.id == CarbonRecord.scenario_id)
+        .where(CarbonRecord.user_id == user_id, CarbonRecord.status == RECORD_APPROVED)
+        .group_by(Scenario.code, Scenario.name)
+        .order_by(func.sum(CarbonRecord.carbon_mg).desc(), Scenario.code)
+    ).all()
+    pending = db.session.scalar(
+        select(func.count(CarbonRecord.id)).where(
+            CarbonRecord.user_id == user_id, CarbonRecord.status == RECORD_PENDING
+        )
+    )
+    total_mg = sum(int(row[3]) for row in rows)
+    return {
+        "points_balance": ledger.get_points_balance(user_id),
+        "carbon_total_g": mg_to_g(total_mg),
+        "checkins_count": sum(int(row[2]) for row in rows),
+        "pending_count": pending,
+        "by_scenario": [
+            {
+                "scenario": code,
+                "name": name,
+                "count": int(count),
+                "carbon_g": mg_to_g(int(carbon)),
+                "points": int(points),
+            }
+            for code, name, count, carbon, points in rows
+        ],
+    }
+
+
+def list_records(
+    user_id: int, limit: int, cursor: str | None, status: str | None = None
+) -> tuple[list[CarbonRecord], str | None]:
+    """A resident's own records, newest first. Raises InvalidCursor."""
+    stmt = select(CarbonRecord).where(CarbonRecord.user_id == user_id)
+    if status:
+        stmt = stmt.where(CarbonRecord.status == status)
+    return paginate_desc(stmt, CarbonRecord.id, limit, cursor)

@@ -1,0 +1,99 @@
+"""Resident endpoints of the carbon account: scenarios, account, history, leaderboard,
+consents, data export and account deletion."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_smorest import Blueprint
+
+from app.auth import current_principal, resident_required
+from app.carbon import account, leaderboard, privacy, scenarios, service
+from app.carbon import models as _models  # noqa: F401  (registers the tables)
+from app.carbon.schemas import (
+    AccountSchema,
+    ConsentListSchema,
+    ConsentSchema,
+    ConsentUpdateSchema,
+    LeaderboardArgsSchema,
+    LeaderboardSchema,
+    RecordArgsSchema,
+    RecordSchema,
+    ScenarioListSchema,
+)
+from app.pagination import page_schema
+
+blp = Blueprint("carbon", __name__, description="碳账户 Carbon account")
+
+DEFAULT_CONSENT_VERSION = "2025-01"
+
+
+@blp.route("/scenarios", methods=["GET"])
+@blp.response(200, ScenarioListSchema)
+def list_scenarios():
+    """Scenarios with their factor, points rule, evidence types, daily cap and version."""
+    return {"items": scenarios.list_scenarios()}
+
+
+@blp.route("/me/account", methods=["GET"])
+@resident_required
+@blp.response(200, AccountSchema)
+def my_account():
+    """My carbon account: points balance, approved carbon, counts, per-scenario totals."""
+    return account.get_account(current_principal().user_id)
+
+
+@blp.route("/me/carbon-records", methods=["GET"])
+@resident_required
+@blp.arguments(RecordArgsSchema, location="query")
+@blp.response(200, page_schema(RecordSchema))
+def my_records(args: dict):
+    """My carbon records, newest first (`?status=pending|approved|rejected`)."""
+    items, next_cursor = account.list_records(
+        current_principal().user_id, args["limit"], args["cursor"], args["status"]
+    )
+    return {"items": items, "next_cursor": next_cursor}
+
+
+@blp.route("/leaderboard", methods=["GET"])
+@resident_required
+@blp.arguments(LeaderboardArgsSchema, location="query")
+@blp.response(200, LeaderboardSchema)
+@blp.alt_response(503, description="leaderboard_unavailable")
+def get_leaderboard(args: dict):
+    """Top residents by approved carbon this week / month / all time, and my place."""
+    return leaderboard.get_leaderboard(args["period"], current_principal().user_id, args["limit"])
+
+
+@blp.route("/me/consents", methods=["GET"])
+@resident_required
+@blp.response(200, ConsentListSchema)
+def my_consents():
+    """My consent for each scenario (partners' data is credited only with consent)."""
+    return {"items": service.list_consents(current_principal().user_id)}
+
+
+@blp.route("/me/consents/<string:scenario>", methods=["PUT"])
+@resident_required
+@blp.arguments(ConsentUpdateSchema)
+@blp.response(200, ConsentSchema)
+@blp.alt_response(404, description="scenario_not_found")
+def put_consent(body: dict, scenario: str):
+    """Grant or withdraw consent for one scenario."""
+    version = current_app.config.get("CONSENT_VERSION", DEFAULT_CONSENT_VERSION)
+    return service.set_consent(current_principal().user_id, scenario, body["granted"], version)
+
+
+@blp.route("/me/export", methods=["GET"])
+@resident_required
+@blp.response(200)
+def export_me():
+    """Everything we hold about me, as JSON."""
+    return privacy.export_user_data(current_principal().user_id)
+
+
+@blp.route("/me", methods=["DELETE"])
+@resident_required
+@blp.response(204)
+def delete_me():
+    """Delete my account: personal data is anonymised, the ledger kept pseudonymised."""
+    privacy.delete_account(current_principal().user_id)

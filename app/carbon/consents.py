@@ -1,0 +1,101 @@
+"""Per-scenario consents: may partners' data about this resident be credited?
+
+One row per (resident, scenario) holds the current answer, the version of the consent
+text it was given under and when; the latest answer wins.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.carbon.models import Consent, Scenario
+from app.carbon.scenarios import get_scenario
+from app.db import utcnow
+from app.extensions import db
+
+
+@dataclass(frozen=True)
+class ConsentView:
+    scenario: str
+    name: str
+    granted: bool
+    version: str | None
+    updated_at: datetime | None
+
+
+def list_consents(user_id: int) -> list[ConsentView]:
+    """The resident's answer for every active scenario (not granted when never asked)."""
+    given = {
+        c.scenario_id: c
+        for c in db.session.scalars(select(Consent).where(Consent.user_id == user_id))
+    }
+    views = []
+    for scenario in db.session.scalars(select(Scenario).order_by(Scenario.id)):
+        consent = given.get(scenario.id)
+        if consent is None and not scenario.active:
+            continue
+        views.append(
+            ConsentView(
+                scenario=scenario.code,
+                name=scenario.name,
+                granted=bool(consent and consent.granted),
+                version=consent.version if consent else None,
+                updated_at=consent.updated_at if consent else None,
+            )
+        )
+    return views
+
+
+def set_consent(user_id: int, scenario_code: str, granted: bool, version: str) -> ConsentView:
+    """Record the resident's yes/no for a scenario. Raises ScenarioNotFound."""
+    scenario = get_scenario(scenario_code)
+    now = utcnow()
+    values = {"granted": granted, "version": version, "updated_at": now}
+    changed = db.session.execute(
+        update(Consent)
+        .where(Consent.user_id == user_id, Consent.scenario_id == scenario.id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not changed:
+        try:
+            with db.session.begin_nested():
+                db.session.add(Consent(user_id=user_id, scenario_id=scenario.id, **values))
+        except IntegrityError:  # a concurrent first answer: ours is the later one
+            db.session.execute(
+                update(Consent)
+                .where(Consent.user_id == user_id, Consent.scenario_id == scenario.id)
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+    return ConsentView(scenario.code, scenario.name, granted, version, now)
+
+
+def has_consent(user_id: int, scenario_id: int) -> bool:
+    """True when the resident currently grants consent for the scenario."""
+    return bool(
+        db.session.scalar(
+            select(Consent.granted).where(
+                Consent.user_id == user_id, Consent.scenario_id == scenario_id
+            )
+        )
+    )
+
+
+def withdraw_all_consents(user_id: int) -> None:
+    """Set every consent of a resident to not granted (account deletion)."""
+    db.session.execute(
+        update(Consent)
+        .where(Consent.user_id == user_id)
+        .values(granted=False, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def consents_of_user(user_id: int) -> list[Consent]:
+    """The resident's stored consent rows (data export)."""
+    return list(db.session.scalars(select(Consent).where(Consent.user_id == user_id)))

@@ -1,0 +1,142 @@
+"""Carbon leaderboards in Redis sorted sets (score = approved carbon in mg).
+
+Keys: `carbon:lb:week:<ISO week>`, `carbon:lb:month:<YYYY-MM>`, `carbon:lb:all`, with
+weeks and months taken in Asia/Shanghai. Increments are queued on the database session
+and applied only after the transaction commits, so a rolled-back approval never shows;
+should Redis miss one anyway, `flask carbon rebuild-leaderboard` recomputes every board
+from the approved records (the source of truth).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from datetime import date
+
+import redis
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
+
+from app.carbon.models import RECORD_APPROVED, CarbonRecord
+from app.carbon.rules import mg_to_g, month_key, shanghai_day, week_key
+from app.db import utcnow
+from app.errors import ServiceUnavailable
+from app.extensions import db, redis_client
+from app.users import service as users
+
+log = logging.getLogger(__name__)
+
+PREFIX = "carbon:lb:"
+PERIODS = ("week", "month", "all")
+TTL_SECONDS = {"week": 70 * 86400, "month": 400 * 86400}
+_PENDING = "carbon_leaderboard_pending"
+
+
+def board_keys(day: date) -> dict[str, str]:
+    """The three boards a record of `day` counts on."""
+    return {
+        "week": f"{PREFIX}week:{week_key(day)}",
+        "month": f"{PREFIX}month:{month_key(day)}",
+        "all": f"{PREFIX}all",
+    }
+
+
+def queue_increment(user_id: int, day: date, carbon_mg: int) -> None:
+    """Add carbon to a resident's boards once the current transaction commits."""
+    if carbon_mg:
+        db.session.info.setdefault(_PENDING, []).append((user_id, day, carbon_mg))
+
+
+def _apply(increments: list[tuple[int, date, int]]) -> None:
+    try:
+        pipe = redis_client.pipeline(transaction=False)
+        for user_id, day, carbon_mg in increments:
+            for period, key in board_keys(day).items():
+                pipe.zincrby(key, carbon_mg, str(user_id))
+                if period in TTL_SECONDS:
+                    pipe.expire(key, TTL_SECONDS[period])
+        pipe.execute()
+    except redis.RedisError as exc:  # the database has it; a rebuild restores the board
+        log.warning("leaderboard update lost (%s); run `flask carbon rebuild-leaderboard`", exc)
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    increments = session.info.pop(_PENDING, None)
+    if increments:
+        _apply(increments)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _after_rollback(session: Session, previous_transaction) -> None:
+    if previous_transaction.parent is None:  # the whole unit of work is gone
+        session.info.pop(_PENDING, None)
+
+
+def remove_user(user_id: int) -> None:
+    """Take a resident off every board (account deletion); a rebuild also leaves them out."""
+    try:
+        for key in redis_client.scan_iter(match=PREFIX + "*", count=500):
+            redis_client.zrem(key, str(user_id))
+    except redis.RedisError as exc:
+        log.warning("could not remove user from leaderboards: %s", exc)
+
+
+def get_leaderboard(period: str, user_id: int, limit: int = 20) -> dict:
+    """Top residents of this week / month / all time by carbon, and the caller's place.
+
+    Raises ServiceUnavailable (503 `leaderboard_unavailable`) when Redis is down.
+    """
+    key = board_keys(shanghai_day(utcnow()))[period]
+    try:
+        top = redis_client.zrevrange(key, 0, limit - 1, withscores=True)
+        my_rank = redis_client.zrevrank(key, str(user_id))
+        my_score = redis_client.zscore(key, str(user_id))
+    except redis.RedisError:
+        raise ServiceUnavailable("排行榜暂时不可用", reason="leaderboard_unavailable") from None
+    names = users.public_nicknames([int(member) for member, _ in top])
+    items = [
+        {"rank": position + 1, "nickname": names[int(member)], "carbon_g": mg_to_g(int(score))}
+        for position, (member, score) in enumerate(top)
+        if int(member) in names
+    ]
+    me = {
+        "rank": my_rank + 1 if my_rank is not None else None,
+        "carbon_g": mg_to_g(int(my_score or 0)),
+    }
+    return {"period": period, "items": items, "me": me}
+
+
+def rebuild_leaderboards() -> int:
+    """Recompute every board from approved records; returns the number of keys written.
+
+    Raises redis.RedisError when Redis is down.
+    """
+    rows = db.session.execute(
+        select(CarbonRecord.user_id, CarbonRecord.day, func.sum(CarbonRecord.carbon_mg))
+        .where(CarbonRecord.status == RECORD_APPROVED)
+        .group_by(CarbonRecord.user_id, CarbonRecord.day)
+    ).all()
+    live = users.public_nicknames(sorted({row[0] for row in rows}))
+    today = shanghai_day(utcnow())
+    boards: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for user_id, day, carbon_mg in rows:
+        if user_id not in live or not carbon_mg:
+            continue
+        for period, key in board_keys(day).items():
+            # Boards that would have expired by now are not brought back.
+            if period in TTL_SECONDS and (today - day).days * 86400 > TTL_SECONDS[period]:
+                continue
+            boards[key][str(user_id)] += int(carbon_mg)
+    old_keys = set(redis_client.scan_iter(match=PREFIX + "*", count=500))
+    pipe = redis_client.pipeline(transaction=True)
+    for key in old_keys - set(boards):
+        pipe.delete(key)
+    for key, scores in boards.items():
+        pipe.delete(key)
+        pipe.zadd(key, scores)
+        period = key.removeprefix(PREFIX).split(":")[0]
+        if period in TTL_SECONDS:
+            pipe.expire(key, TTL_SECONDS[period])
+    pipe.execute()
+    return len(boards)

@@ -1,0 +1,256 @@
+"""Carbon records: scenarios and their methodology, creating, approving and growing records.
+
+Other domains call this module only. A record's carbon is computed once, with the
+methodology version valid when the behaviour happened, and never recomputed. Points are
+made by approval, through exactly one ledger transaction per record (reference
+`checkin:<record_id>`, or `partner:...` / `werun:...` given by the caller).
+Consent and scenario functions are re-exported here so other domains need only this module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, select, update
+
+from app.campaigns import service as campaigns
+from app.carbon import leaderboard
+
+from app.carbon.consents import has_consent, list_consents, set_consent  # noqa: F401
+from app.carbon.models import (
+    RECORD_APPROVED,
+    RECORD_PENDING,
+    RECORD_REJECTED,
+    CarbonRecord,
+    MethodologyVersion,
+    Scenario,
+)
+from app.carbon.rules import carbon_mg_for, parse_points_rule, shanghai_day
+from app.carbon.scenarios import (  # noqa: F401
+    ScenarioNotFound,
+    add_methodology_version,
+    current_version,
+    get_scenario,
+    list_scenarios,
+    update_scenario,
+)
+from app.db import utcnow
+from app.errors import Conflict, NotFound
+from app.extensions import db
+from app.ledger import service as ledger
+
+
+class RecordNotFound(NotFound):
+    reason, message = "checkin_not_found", "打卡记录不存在"
+
+
+class AlreadyDecided(Conflict):
+    reason, message = "already_decided", "该打卡已审核"
+
+
+@dataclass(frozen=True)
+class Reward:
+    """How a record is paid: ledger transaction code, unique reference and memo."""
+
+    code: str
+    reference: str
+
+
+def create_record(
+    user_id: int,
+    scenario: Scenario,
+    quantity_milli: int,
+    *,
+    evidence_type: str,
+    evidence_ref: str,
+    occurred_at: datetime | None = None,
+    risk_score: int = 0,
+    risk_reasons: str = "",
+) -> CarbonRecord:
+    """Create a pending record, computing carbon with the version valid at `occurred_at`.
+
+    Raises ScenarioNotFound when the scenario has no methodology version yet.
+    """
+    occurred_at = occurred_at or utcnow()
+    version = current_version(scenario.id, occurred_at)
+    record = CarbonRecord(
+        user_id=user_id,
+        scenario=scenario,
+        methodology=version,
+        quantity_milli=quantity_milli,
+        carbon_mg=carbon_mg_for(quantity_milli, version.factor_ug_per_unit),
+        points=0,
+        status=RECORD_PENDING,
+        evidence_type=evidence_type,
+        evidence_ref=evidence_ref,
+        day=shanghai_day(occurred_at),
+        occurred_at=occurred_at,
+        risk_score=risk_score,
+        risk_reasons=risk_reasons[:200],
+    )
+    db.session.add(record)
+    db.session.flush()
+    return record
+
+
+def compute_record_points(record: CarbonRecord) -> int:
+    """The base points a record earns on approval: its methodology version's points rule
+    applied to its quantity and carbon. Campaign bonuses come on top (`approve_record`)."""
+    rule = parse_points_rule(record.methodology.points_rule)
+    return rule.points_for(record.quantity_milli, record.carbon_mg)
+
+
+def _memo(record: CarbonRecord, points: int) -> str:
+    return f"{record.scenario.name} +{points}"
+
+
+def approve_record(
+    record_id: int, *, decided_by: int | None = None, reward: Reward | None = None
+) -> CarbonRecord:
+    """Approve a pending record and pay its points in one ledger transaction.
+
+    `reward` defaults to code `checkin_reward`, reference `checkin:<record_id>`.
+    Raises RecordNotFound, AlreadyDecided (409 `already_decided`).
+    """
+    record = _locked_transition(record_id, RECORD_APPROVED, decided_by, "")
+    points = compute_record_points(record)
+    reward = reward or Reward("checkin_reward", f"checkin:{record.id}")
+    if points > 0:
+        ledger.earn_points(
+            record.user_id,
+            points,
+            code=reward.code,
+            reference=reward.reference,
+            memo=_memo(record, points),
+        )
+    # Live campaigns pay their own `campaign_bonus` transactions (campaign:<id>:<record>).
+    awards = campaigns.apply_campaigns(
+        record.user_id, record.scenario.code, points, str(record.id), record.occurred_at
+    )
+    record.points = points + sum(award.points for award in awards)
+    db.session.flush()
+    leaderboard.queue_increment(record.user_id, record.day, record.carbon_mg)
+    return record
+
+
+def reject_record(record_id: int, *, decided_by: int | None, note: str = "") -> CarbonRecord:
+    """Reject a pending record (no points). Raises RecordNotFound, AlreadyDecided."""
+    return _locked_transition(record_id, RECORD_REJECTED, decided_by, note)
+
+
+def _locked_transition(
+    record_id: int, status: str, decided_by: int | None, note: str
+) -> CarbonRecord:
+    # Conditional UPDATE: of two operators deciding at once, exactly one wins.
+    result = db.session.execute(
+        update(CarbonRecord)
+        .where(CarbonRecord.id == record_id, CarbonRecord.status == RECORD_PENDING)
+        .values(status=status, decided_at=utcnow(), decided_by=decided_by, decision_note=note)
+        .execution_options(synchronize_session=False)
+    )
+    record = db.session.get(CarbonRecord, record_id, populate_existing=True)
+    if record is None:
+        raise RecordNotFound()
+    if result.rowcount != 1:
+        raise AlreadyDecided()
+    return record
+
+
+def get_record(record_id: int) -> CarbonRecord:
+    """One record. Raises RecordNotFound."""
+    record = db.session.get(CarbonRecord, record_id)
+    if record is None:
+        raise RecordNotFound()
+    return record
+
+
+def grow_record(
+    record_id: int, old_quantity_milli: int, new_quantity_milli: int, reward: Reward
+) -> int:
+    """Raise an approved record's quantity (a WeRun re-sync) and pay only the difference.
+
+    Compare-and-set on the old quantity: returns the points paid, or -1 when another
+    request changed the record first (the caller re-reads and retries).
+    """
+    record = get_record(record_id)
+    version = record.methodology
+    rule = parse_points_rule(version.points_rule)
+    new_carbon = carbon_mg_for(new_quantity_milli, version.factor_ug_per_unit)
+    old_carbon = carbon_mg_for(old_quantity_milli, version.factor_ug_per_unit)
+    new_points = rule.points_for(new_quantity_milli, new_carbon)
+    old_points = rule.points_for(old_quantity_milli, old_carbon)
+    result = db.session.execute(
+        update(CarbonRecord)
+        .where(CarbonRecord.id == record_id, CarbonRecord.quantity_milli == old_quantity_milli)
+        .values(
+            quantity_milli=new_quantity_milli,
+            carbon_mg=new_carbon,
+            points=CarbonRecord.points + (new_points - old_points),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return -1
+    db.session.refresh(record)
+    delta = new_points - old_points
+    if delta > 0:
+        ledger.earn_points(
+            record.user_id, delta, code=reward.code, reference=reward.reference,
+            memo=_memo(record, delta),
+        )  # fmt: skip
+    leaderboard.queue_increment(record.user_id, record.day, new_carbon - old_carbon)
+    return delta
+
+
+def count_recent_records(user_id: int, since: datetime) -> int:
+    """How many non-rejected records a resident made since `since` (risk scoring)."""
+    return db.session.scalar(
+        select(func.count(CarbonRecord.id)).where(
+            CarbonRecord.user_id == user_id,
+            CarbonRecord.created_at >= since,
+            CarbonRecord.status != RECORD_REJECTED,
+        )
+    )
+
+
+def count_rejected_records(user_id: int, since: datetime) -> int:
+    """How many of a resident's records operators rejected since `since` (risk scoring)."""
+    return db.session.scalar(
+        select(func.count(CarbonRecord.id)).where(
+            CarbonRecord.user_id == user_id,
+            CarbonRecord.decided_at >= since,
+            CarbonRecord.status == RECORD_REJECTED,
+        )
+    )
+
+
+def count_evidence_users(evidence_ref: str, since: datetime) -> int:
+    """Distinct residents whose records cite `evidence_ref` since `since` (site bursts)."""
+    return db.session.scalar(
+        select(func.count(func.distinct(CarbonRecord.user_id))).where(
+            CarbonRecord.evidence_ref == evidence_ref, CarbonRecord.created_at >= since
+        )
+    )
+
+
+def records_of_user(user_id: int) -> list[CarbonRecord]:
+    """Every record of a resident, oldest first (data export)."""
+    stmt = select(CarbonRecord).where(CarbonRecord.user_id == user_id).order_by(CarbonRecord.id)
+    return list(db.session.scalars(stmt))
+
+
+def records_stmt(user_id: int | None = None, status: str | None = None, day: date | None = None):
+    """A select of records for paging (a resident's history or the review queue)."""
+    stmt = select(CarbonRecord)
+    if user_id is not None:
+        stmt = stmt.where(CarbonRecord.user_id == user_id)
+    if status is not None:
+        stmt = stmt.where(CarbonRecord.status == status)
+    if day is not None:
+        stmt = stmt.where(CarbonRecord.day == day)
+    return stmt
+
+
+def version_of(record: CarbonRecord) -> MethodologyVersion:
+    return record.methodology

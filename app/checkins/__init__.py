@@ -1,0 +1,1 @@
+"""Check-ins: evidence (QR sites, photos, WeRun, partner events), caps, risk and review."""

@@ -1,0 +1,158 @@
+"""Operator endpoints: QR sites, the review queue, evidence photos, partners."""
+
+from __future__ import annotations
+
+from flask import Response, send_file
+from flask_smorest import Blueprint
+
+from app.auth import current_principal, operator_required
+from app.checkins import partners, service
+from app.checkins.schemas import (
+    PartnerCreateSchema,
+    PartnerSchema,
+    PartnerSecretSchema,
+    QrArgsSchema,
+    QrSchema,
+    RejectSchema,
+    ReviewArgsSchema,
+    ReviewItemSchema,
+    SiteCreateSchema,
+    SiteSchema,
+    SiteUpdateSchema,
+)
+from app.pagination import PageArgsSchema, page_schema
+
+blp = Blueprint("admin_checkins", __name__, description="打卡点与审核 Sites and review (operators)")
+
+
+@blp.route("/sites", methods=["POST"])
+@operator_required
+@blp.arguments(SiteCreateSchema)
+@blp.response(201, SiteSchema)
+@blp.alt_response(404, description="scenario_not_found")
+@blp.alt_response(422, description="evidence_not_accepted: the scenario takes no QR")
+def create_site(body: dict):
+    """Create a QR site for a scenario (`rotation_seconds` > 0 for a screen-shown code)."""
+    return service.create_site(
+        body["name"],
+        body["scenario"],
+        created_by=current_principal().user_id,
+        rotation_seconds=body["rotation_seconds"],
+        per_user_daily_limit=body["per_user_daily_limit"],
+    )
+
+
+@blp.route("/sites", methods=["GET"])
+@operator_required
+@blp.arguments(PageArgsSchema, location="query")
+@blp.response(200, page_schema(SiteSchema))
+def list_sites(args: dict):
+    """QR sites, newest first."""
+    items, next_cursor = service.list_sites(args["limit"], args["cursor"])
+    return {"items": items, "next_cursor": next_cursor}
+
+
+@blp.route("/sites/<int:site_id>", methods=["PATCH"])
+@operator_required
+@blp.arguments(SiteUpdateSchema)
+@blp.response(200, SiteSchema)
+@blp.alt_response(404, description="site_not_found")
+def update_site(body: dict, site_id: int):
+    """Rename, (de)activate or change the limits of a site."""
+    return service.update_site(site_id, **body)
+
+
+@blp.route("/sites/<int:site_id>/rotate-key", methods=["POST"])
+@operator_required
+@blp.response(200, SiteSchema)
+@blp.alt_response(404, description="site_not_found")
+def rotate_site_key(site_id: int):
+    """Retire every code printed so far (reprint the new one)."""
+    return service.rotate_site_key(site_id)
+
+
+@blp.route("/sites/<int:site_id>/qr", methods=["GET"])
+@operator_required
+@blp.arguments(QrArgsSchema, location="query")
+@blp.response(200, QrSchema, content_type="application/json")
+@blp.alt_response(200, description="`?format=png`: the QR image", content_type="image/png")
+@blp.alt_response(404, description="site_not_found")
+def site_qr(args: dict, site_id: int):
+    """The signed payload a site's QR encodes now; `?format=png` for the image."""
+    if args["format"] == "png":
+        return Response(service.site_qr_png(site_id), mimetype="image/png")
+    site, payload, expires_at = service.site_qr(site_id)
+    return {"site_id": site.id, "payload": payload, "expires_at": expires_at}
+
+
+@blp.route("/checkins", methods=["GET"])
+@operator_required
+@blp.arguments(ReviewArgsSchema, location="query")
+@blp.response(200, page_schema(ReviewItemSchema))
+def review_queue(args: dict):
+    """Check-ins by status (default `pending`: the review queue), newest first."""
+    items, next_cursor = service.review_queue(args["status"], args["limit"], args["cursor"])
+    return {"items": items, "next_cursor": next_cursor}
+
+
+@blp.route("/checkins/<int:record_id>/approve", methods=["POST"])
+@operator_required
+@blp.response(200, ReviewItemSchema)
+@blp.alt_response(404, description="checkin_not_found")
+@blp.alt_response(409, description="already_decided")
+def approve_checkin(record_id: int):
+    """Approve a pending check-in: its points are paid in one ledger transaction."""
+    return service.approve_checkin(record_id, current_principal().user_id)
+
+
+@blp.route("/checkins/<int:record_id>/reject", methods=["POST"])
+@operator_required
+@blp.arguments(RejectSchema)
+@blp.response(200, ReviewItemSchema)
+@blp.alt_response(404, description="checkin_not_found")
+@blp.alt_response(409, description="already_decided")
+def reject_checkin(body: dict, record_id: int):
+    """Reject a pending check-in (no points; it no longer counts toward the cap)."""
+    return service.reject_checkin(record_id, current_principal().user_id, body["note"])
+
+
+@blp.route("/uploads/<string:upload_id>", methods=["GET"])
+@operator_required
+@blp.response(200, content_type="image/*")
+@blp.alt_response(404, description="upload_not_found")
+def get_upload(upload_id: str):
+    """An evidence photo (as stored: re-encoded without metadata)."""
+    path, content_type = service.upload_file(upload_id)
+    return send_file(path, mimetype=content_type, max_age=0)
+
+
+@blp.route("/partners", methods=["POST"])
+@operator_required
+@blp.arguments(PartnerCreateSchema)
+@blp.response(201, PartnerSecretSchema)
+@blp.alt_response(409, description="partner_exists")
+@blp.alt_response(422, description="evidence_not_accepted")
+def create_partner(body: dict):
+    """Register a partner system; the answer carries its HMAC secret, shown only once."""
+    partner, secret = partners.create_partner(body["code"], body["name"], body["scenarios"])
+    return {"partner": partner, "secret": secret}
+
+
+@blp.route("/partners", methods=["GET"])
+@operator_required
+@blp.arguments(PageArgsSchema, location="query")
+@blp.response(200, page_schema(PartnerSchema))
+def list_partners(args: dict):
+    """Partner systems, newest first (secrets are never shown again)."""
+    items, next_cursor = partners.list_partners(args["limit"], args["cursor"])
+    return {"items": items, "next_cursor": next_cursor}
+
+
+@blp.route("/partners/<int:partner_id>/rotate-secret", methods=["POST"])
+@operator_required
+@blp.response(200, PartnerSecretSchema)
+@blp.alt_response(404, description="partner_not_found")
+def rotate_partner_secret(partner_id: int):
+    """Issue a new secret for a partner; the old one stops working at once."""
+    partner, secret = partners.rotate_partner_secret(partner_id)
+    return {"partner": partner, "secret": secret}

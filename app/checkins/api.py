@@ -1,0 +1,71 @@
+"""Resident endpoints: check in, upload a photo, sync WeRun steps."""
+
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+from app.auth import current_principal, resident_required
+from app.carbon import privacy
+from app.checkins import models as _models  # noqa: F401  (registers the tables)
+from app.checkins import service, uploads, werun
+from app.checkins.schemas import (
+    CheckinCreateSchema,
+    CheckinResultSchema,
+    UploadFileSchema,
+    UploadResultSchema,
+    WerunResultSchema,
+    WerunSyncSchema,
+)
+from app.idempotency import idempotent
+
+blp = Blueprint("checkins", __name__, description="打卡 Check-ins")
+
+privacy.register_personal_data("uploads", uploads.export_uploads, uploads.erase_uploads)
+privacy.register_personal_data("werun_days", werun.export_werun_days)
+
+
+@blp.route("/checkins", methods=["POST"])
+@resident_required
+@idempotent
+@blp.arguments(CheckinCreateSchema)
+@blp.response(201, CheckinResultSchema)
+@blp.alt_response(400, description="invalid_qr")
+@blp.alt_response(404, description="scenario_not_found, upload_not_found")
+@blp.alt_response(
+    409,
+    description="daily_cap_reached, duplicate_evidence, site_limit_reached, scenario_inactive",
+)
+@blp.alt_response(422, description="evidence_not_accepted, invalid_quantity")
+@blp.alt_response(429, description="rate_limited")
+def create_checkin(body: dict):
+    """Check in a behaviour with a scanned site code or an uploaded photo.
+
+    QR check-ins are approved at once (points paid) unless the risk score sends them to
+    review; photo check-ins always wait for an operator (`status: pending`).
+    """
+    return service.record_checkin(
+        current_principal().user_id, body["scenario"], body["quantity"], body["evidence"]
+    )
+
+
+@blp.route("/uploads", methods=["POST"])
+@resident_required
+@blp.arguments(UploadFileSchema, location="files")
+@blp.response(201, UploadResultSchema)
+@blp.alt_response(422, description="invalid_image")
+@blp.alt_response(429, description="rate_limited")
+def create_upload(files: dict):
+    """Upload a photo (JPEG, PNG or WebP) to use as check-in evidence."""
+    return service.save_photo(current_principal().user_id, files["file"].read())
+
+
+@blp.route("/werun/sync", methods=["POST"])
+@resident_required
+@blp.arguments(WerunSyncSchema)
+@blp.response(200, WerunResultSchema)
+@blp.alt_response(400, description="invalid_encrypted_data, stale_data")
+@blp.alt_response(429, description="rate_limited")
+def sync_werun(body: dict):
+    """Credit WeRun steps from wx.getWeRunData (today and yesterday; re-sync pays growth)."""
+    days = werun.sync_werun(current_principal().user_id, body["encrypted_data"], body["iv"])
+    return {"days": days}

@@ -1,0 +1,98 @@
+"""Daily limits in the database: per scenario per resident, per site per resident.
+
+A counter row per (resident, Asia/Shanghai day, subject) is moved only by
+`UPDATE ... SET used = used + :q WHERE ... AND used + :q <= :limit`. The database
+serialises writers on that row (PostgreSQL row lock, re-checking the condition after
+the wait; SQLite BEGIN IMMEDIATE), so N concurrent check-ins against a cap of k make
+exactly k succeed. Nothing is counted first and inserted after.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from app.checkins.models import DayCounter
+from app.errors import Conflict
+from app.extensions import db
+
+
+class DailyCapReached(Conflict):
+    reason, message = "daily_cap_reached", "今天该场景的打卡已达上限"
+
+
+class SiteLimitReached(Conflict):
+    reason, message = "site_limit_reached", "今天已在此地点打过卡"
+
+
+def scenario_subject(scenario_id: int) -> str:
+    return f"scenario:{scenario_id}"
+
+
+def site_subject(site_id: int) -> str:
+    return f"site:{site_id}"
+
+
+def _ensure_row(user_id: int, day: date, subject: str) -> None:
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    db.session.execute(
+        insert(DayCounter)
+        .values(user_id=user_id, day=day, subject=subject, used=0)
+        .on_conflict_do_nothing(index_elements=["user_id", "day", "subject"])
+    )
+
+
+def _add(user_id: int, day: date, subject: str, amount: int, limit: int) -> bool:
+    result = db.session.execute(
+        update(DayCounter)
+        .where(
+            DayCounter.user_id == user_id,
+            DayCounter.day == day,
+            DayCounter.subject == subject,
+            DayCounter.used + amount <= limit,
+        )
+        .values(used=DayCounter.used + amount)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def try_reserve(user_id: int, day: date, subject: str, amount: int, limit: int) -> bool:
+    """Take `amount` of a daily `limit`; False (and nothing taken) if it would overshoot."""
+    if amount > limit:
+        return False
+    if _add(user_id, day, subject, amount, limit):
+        return True
+    _ensure_row(user_id, day, subject)
+    return _add(user_id, day, subject, amount, limit)
+
+
+def reserve(
+    user_id: int,
+    day: date,
+    subject: str,
+    amount: int,
+    limit: int,
+    error: type[Conflict] = DailyCapReached,
+) -> None:
+    """Take `amount` of a daily limit. Raises `error` (409) when it would overshoot."""
+    if not try_reserve(user_id, day, subject, amount, limit):
+        raise error()
+
+
+def release(user_id: int, day: date, subject: str, amount: int) -> None:
+    """Give back a reservation (a rejected check-in no longer counts toward the cap)."""
+    db.session.execute(
+        update(DayCounter)
+        .where(
+            DayCounter.user_id == user_id,
+            DayCounter.day == day,
+            DayCounter.subject == subject,
+            DayCounter.used >= amount,
+        )
+        .values(used=DayCounter.used - amount)
+        .execution_options(synchronize_session=False)
+    )

@@ -1,0 +1,138 @@
+"""Evidence tables: QR sites, uploads, photo fingerprints, day counters, WeRun, partners."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.carbon.models import Scenario
+from app.db import TimestampMixin, UtcDateTime
+from app.extensions import db
+
+
+class Site(TimestampMixin, db.Model):
+    """A place with a QR code (bus stop, recycling bin, parcel station) for one scenario."""
+
+    __tablename__ = "checkin_sites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    scenario_id: Mapped[int] = mapped_column(ForeignKey("carbon_scenarios.id"), index=True)
+    # Bumped to invalidate every QR printed so far (a leaked code is retired at once).
+    key_version: Mapped[int] = mapped_column(default=1)
+    # 0: a printed, static code. N > 0: a screen shows a code that changes every N seconds.
+    rotation_seconds: Mapped[int] = mapped_column(default=0)
+    # How often one resident may check in here per Asia/Shanghai day.
+    per_user_daily_limit: Mapped[int] = mapped_column(default=1)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    scenario: Mapped[Scenario] = relationship(lazy="joined")
+
+
+class Upload(TimestampMixin, db.Model):
+    """A photo a resident uploaded (re-encoded without metadata) waiting to be evidence."""
+
+    __tablename__ = "checkin_uploads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    phash: Mapped[str] = mapped_column(String(16))
+    content_type: Mapped[str] = mapped_column(String(32))
+    size_bytes: Mapped[int] = mapped_column()
+    width: Mapped[int] = mapped_column()
+    height: Mapped[int] = mapped_column()
+    # Relative to the upload directory; None once the file is erased (account deletion).
+    path: Mapped[str | None] = mapped_column(String(200))
+
+
+class PhotoEvidence(TimestampMixin, db.Model):
+    """A photo used by a check-in. The unique sha256 means a picture pays at most once.
+
+    The 64-bit perceptual hash is also stored as four 16-bit bands: two hashes within
+    Hamming distance 3 share at least one band, so near-duplicates are found by index.
+    """
+
+    __tablename__ = "checkin_photo_evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    phash: Mapped[str] = mapped_column(String(16))
+    band0: Mapped[int] = mapped_column(index=True)
+    band1: Mapped[int] = mapped_column(index=True)
+    band2: Mapped[int] = mapped_column(index=True)
+    band3: Mapped[int] = mapped_column(index=True)
+    upload_id: Mapped[int] = mapped_column(ForeignKey("checkin_uploads.id"), unique=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("carbon_records.id"))
+
+
+class DayCounter(db.Model):
+    """How much of a daily limit a resident has used: `subject` is "scenario:3" or "site:7".
+
+    Moved only by conditional UPDATEs (`... WHERE used + :q <= :limit`), so concurrent
+    check-ins can never overshoot a cap on SQLite or PostgreSQL.
+    """
+
+    __tablename__ = "checkin_day_counters"
+    __table_args__ = (UniqueConstraint("user_id", "day", "subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    day: Mapped[date] = mapped_column(Date)
+    subject: Mapped[str] = mapped_column(String(32))
+    used: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class WerunDay(db.Model):
+    """A resident's WeRun step total for one Asia/Shanghai day (never finer than a day)."""
+
+    __tablename__ = "checkin_werun_days"
+    __table_args__ = (UniqueConstraint("user_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    day: Mapped[date] = mapped_column(Date)
+    steps_reported: Mapped[int] = mapped_column(BigInteger, default=0)
+    steps_credited: Mapped[int] = mapped_column(BigInteger, default=0)
+    syncs: Mapped[int] = mapped_column(default=0)
+    record_id: Mapped[int] = mapped_column(ForeignKey("carbon_records.id"))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class Partner(TimestampMixin, db.Model):
+    """A partner system (bus company, bike share) allowed to push signed events."""
+
+    __tablename__ = "checkin_partners"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    # The HMAC secret, Fernet-encrypted with a key derived from SECRET_KEY.
+    secret_enc: Mapped[str] = mapped_column(Text)
+    scenarios: Mapped[str] = mapped_column(String(500), default="")  # codes joined by ","
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    @property
+    def scenario_codes(self) -> list[str]:
+        return [c for c in self.scenarios.split(",") if c]
+
+
+class PartnerEvent(TimestampMixin, db.Model):
+    """A partner event that was credited; (partner, event_id) counts once, ever."""
+
+    __tablename__ = "checkin_partner_events"
+    __table_args__ = (
+        UniqueConstraint("partner_id", "event_id"),
+        Index("ix_checkin_partner_events_record_id", "record_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("checkin_partners.id"))
+    event_id: Mapped[str] = mapped_column(String(128))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # Set in the same transaction as the claim; nullable only because the claim comes first.
+    record_id: Mapped[int | None] = mapped_column(ForeignKey("carbon_records.id"))

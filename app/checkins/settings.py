@@ -1,0 +1,68 @@
+"""Check-in settings with their defaults; any of them can be set in the app config."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+from typing import Any
+
+from cryptography.fernet import Fernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from flask import current_app
+
+DEFAULTS: dict[str, Any] = {
+    # Per-resident rate limits (Redis); `limits` notation, several joined by ";".
+    "CHECKIN_RATE_LIMIT": "30 per minute;300 per day",
+    "UPLOAD_RATE_LIMIT": "30 per hour",
+    "WERUN_RATE_LIMIT": "30 per hour",
+    # Photos: where they go and what is accepted.
+    "UPLOAD_DIR": None,  # None: <instance>/uploads
+    "UPLOAD_MAX_BYTES": 5 * 1024 * 1024,
+    "UPLOAD_MAX_PIXELS": 40_000_000,
+    "UPLOAD_MIN_SIDE": 64,
+    # Perceptual-hash distance (of 64 bits) at or below which two photos are one picture.
+    "PHOTO_DUPLICATE_DISTANCE": 3,
+    # WeRun: how old a watermark may be, and how many days back a sync may credit.
+    "WERUN_MAX_AGE_SECONDS": 300,
+    "WERUN_SYNC_DAYS": 2,
+    # Partners: signature timestamp window, nonce memory, oldest event accepted.
+    "PARTNER_TIMESTAMP_WINDOW_SECONDS": 300,
+    "PARTNER_NONCE_TTL_SECONDS": 900,
+    "PARTNER_EVENT_MAX_AGE_DAYS": 7,
+    # Rotating site codes: how many past windows are still accepted (scan-to-submit lag).
+    "QR_GRACE_WINDOWS": 1,
+    # Risk: at or above this score a check-in waits for an operator.
+    "RISK_REVIEW_THRESHOLD": 50,
+    "RISK_VELOCITY_WINDOW_SECONDS": 600,
+    "RISK_VELOCITY_MAX": 5,
+    "RISK_SITE_BURST_USERS": 20,
+}
+
+
+def setting(name: str) -> Any:
+    """The configured value of a check-in setting, else its default."""
+    return current_app.config.get(name, DEFAULTS[name])
+
+
+def upload_dir() -> Path:
+    """The directory photos are stored in (created on first use)."""
+    configured = setting("UPLOAD_DIR")
+    path = Path(configured) if configured else Path(current_app.instance_path) / "uploads"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def derived_key(purpose: bytes) -> bytes:
+    """A 32-byte key for one purpose, derived from SECRET_KEY (cached per app)."""
+    cache = current_app.extensions.setdefault("checkins_keys", {})
+    if purpose not in cache:
+        cache[purpose] = HKDF(
+            algorithm=hashes.SHA256(), length=32, salt=b"tanpuhui-checkins", info=purpose
+        ).derive(current_app.config["SECRET_KEY"].encode())
+    return cache[purpose]
+
+
+def fernet(purpose: bytes) -> Fernet:
+    """Authenticated encryption for secrets stored at rest (partner secrets)."""
+    return Fernet(base64.urlsafe_b64encode(derived_key(purpose)))

@@ -47,7 +47,9 @@ def new_users(
 
 def grant_points(app, user_id: int, points: int, tag: str = "extra") -> None:
     with app.app_context():
-        earn_points(user_id, points, code="test_grant", reference=f"grant:{user_id}:{tag}", memo="测试")
+        earn_points(
+            user_id, points, code="test_grant", reference=f"grant:{user_id}:{tag}", memo="测试"
+        )
         db.session.commit()
         db.session.remove()
 

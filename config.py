@@ -40,6 +40,8 @@ class Config:
     AUTH_TOKEN_TTL_SECONDS = _env_int("AUTH_TOKEN_TTL_SECONDS", 7 * 24 * 3600)
     OPERATOR_TOKEN_TTL_SECONDS = _env_int("OPERATOR_TOKEN_TTL_SECONDS", 12 * 3600)
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5 per minute")
+    # When earned points expire: end_of_following_year | days:N | never (docs/decisions/0100).
+    POINTS_EXPIRY_POLICY = os.environ.get("POINTS_EXPIRY_POLICY", "end_of_following_year")
     RATELIMIT_HEADERS_ENABLED = True
 
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 8 * 1024 * 1024)

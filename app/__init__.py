@@ -85,6 +85,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.docs_assets import blp as docs_assets_blp
     from app.extensions import api
     from app.health import blp as health_blp
+    from app.ledger.admin_api import blp as admin_points_blp
     from app.ledger.api import blp as ledger_blp
     from app.mall.admin_api import blp as admin_mall_blp
     from app.mall.api import blp as mall_blp
@@ -99,6 +100,7 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(auth_blp, url_prefix="/api/v1/auth")
     api.register_blueprint(admin_users_blp, url_prefix="/api/v1/admin/users")
     api.register_blueprint(ledger_blp, url_prefix="/api/v1/me")
+    api.register_blueprint(admin_points_blp, url_prefix="/api/v1/admin/points")
     api.register_blueprint(admin_audit_blp, url_prefix="/api/v1/admin/audit-log")
     api.register_blueprint(mall_blp, url_prefix="/api/v1")
     api.register_blueprint(merchant_mall_blp, url_prefix="/api/v1/merchant")
@@ -115,6 +117,7 @@ def _register_blueprints(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from app.carbon import seed as _carbon_seed  # noqa: F401  (registers its seeder)
     from app.carbon.cli import carbon_cli
+    from app.ledger.cli import ledger_cli, points_cli
     from app.mall.cli import coupons_cli
     from app.seed import seed_command
     from app.users import seed as _users_seed  # noqa: F401  (registers its seeder)
@@ -122,5 +125,7 @@ def _register_cli(app: Flask) -> None:
 
     app.cli.add_command(operator_cli)
     app.cli.add_command(coupons_cli)
+    app.cli.add_command(ledger_cli)
+    app.cli.add_command(points_cli)
     app.cli.add_command(seed_command)
     app.cli.add_command(carbon_cli)

@@ -45,7 +45,9 @@ def expiry_for(earned_at: datetime, policy: str | None = None) -> datetime | Non
     raise ValueError(f"unknown POINTS_EXPIRY_POLICY {policy!r}")
 
 
-def _move(lot_id: int, transaction_id: int, amount: int) -> None:
+def move_lot(lot_id: int, transaction_id: int, amount: int) -> None:
+    """Change one lot by `amount` and record the movement. Raises LedgerInvariantBroken
+    if the lot would go below zero."""
     result = db.session.execute(
         update(_lots)
         .where(_lots.c.id == lot_id, _lots.c.remaining + amount >= 0)
@@ -71,7 +73,7 @@ def credit_lot(
         db.session.add(lot)
         db.session.flush()
         lot_id = lot.id
-    _move(lot_id, transaction_id, amount)
+    move_lot(lot_id, transaction_id, amount)
     return lot_id
 
 
@@ -95,7 +97,7 @@ def debit_lots(
             raise LedgerInvariantBroken(f"lots of account {account_id} are short by {left}")
         for lot_id, remaining in rows:
             take = min(left, int(remaining))
-            _move(lot_id, transaction_id, -take)
+            move_lot(lot_id, transaction_id, -take)
             left -= take
             if left == 0:
                 break
@@ -129,7 +131,7 @@ def undo_lot_movements(
             raise LedgerInvariantBroken(f"lot movements of {original_transaction_id} disagree")
         for lot_id, moved in movements:
             if moved < 0:
-                _move(lot_id, transaction_id, -moved)
+                move_lot(lot_id, transaction_id, -moved)
     else:
         credited = tuple(lot_id for lot_id, moved in movements if moved > 0)
         debit_lots(account_id, transaction_id, -amount, prefer_lot_ids=credited)

@@ -74,3 +74,10 @@ class AdjustmentListArgsSchema(PageArgsSchema):
         validate=validate.OneOf([ADJUSTMENT_PENDING, ADJUSTMENT_APPLIED, ADJUSTMENT_REJECTED]),
     )
     user_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
+
+
+class ResidentPointsSchema(Schema):
+    user_id = fields.Integer()
+    points_balance = fields.Integer()
+    items = fields.List(fields.Nested(LedgerEntrySchema))
+    next_cursor = fields.String(allow_none=True)

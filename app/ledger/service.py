@@ -10,12 +10,23 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from app.errors import NotFound
 from app.extensions import db
 from app.ledger.accounts import (
     ISSUANCE,
     find_resident_account_id,
     named_account,
     resident_account,
+)
+from app.ledger.adjustments import (
+    AdjustmentNotFound,
+    AdjustmentNotPending,
+    SameOperator,
+    approve_adjustment,
+    create_adjustment,
+    get_adjustment,
+    list_adjustments,
+    reject_adjustment,
 )
 from app.ledger.errors import (
     AccountNotFound,
@@ -37,17 +48,26 @@ from app.ledger.posting import Posting, post_once
 
 __all__ = [
     "AccountNotFound",
+    "AdjustmentNotFound",
+    "AdjustmentNotPending",
     "AlreadyReversed",
     "CannotReverseReversal",
     "IdempotencyKeyReused",
     "InsufficientPoints",
+    "SameOperator",
     "TransactionNotFound",
+    "approve_adjustment",
+    "create_adjustment",
     "earn_points",
     "ensure_resident_account",
     "find_transaction_by_reference",
+    "get_adjustment",
     "get_points_balance",
+    "get_resident_points",
+    "list_adjustments",
     "list_expiring_lots",
     "list_ledger_entries",
+    "reject_adjustment",
     "reverse_transaction",
     "spend_points",
     "transaction_entries",
@@ -219,10 +239,12 @@ def transaction_entries(transaction_id: int) -> list[LedgerEntry]:
 def list_ledger_entries(user_id: int, limit: int, cursor: str | None) -> tuple[list, str | None]:
     """One page of the resident's history, newest first: rows with id, created_at, amount,
     balance_after, code, memo, transaction_id. Raises InvalidCursor (400)."""
-    from app.pagination import paginate_desc
+    from app.pagination import decode_cursor, paginate_desc
 
     account_id = find_resident_account_id(user_id)
     if account_id is None:
+        if cursor:
+            decode_cursor(cursor)  # a bad cursor is 400 whether or not there is history
         return [], None
     stmt = (
         select(
@@ -238,6 +260,26 @@ def list_ledger_entries(user_id: int, limit: int, cursor: str | None) -> tuple[l
         .where(LedgerEntry.account_id == account_id)
     )
     return paginate_desc(stmt, LedgerEntry.id, limit, cursor)
+
+
+def get_resident_points(user_id: int, limit: int, cursor: str | None) -> dict:
+    """Balance and one page of history of a resident, for operators.
+
+    Raises AccountNotFound (404 `user_not_found`), InvalidCursor (400).
+    """
+    from app.users.service import find_user
+
+    try:
+        find_user(user_id)
+    except NotFound:
+        raise AccountNotFound() from None
+    items, next_cursor = list_ledger_entries(user_id, limit, cursor)
+    return {
+        "user_id": user_id,
+        "points_balance": get_points_balance(user_id),
+        "items": items,
+        "next_cursor": next_cursor,
+    }
 
 
 def list_expiring_lots(user_id: int) -> list[LedgerLot]:

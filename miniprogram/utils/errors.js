@@ -26,6 +26,14 @@ const REASON_MESSAGES = {
   invalid_encrypted_data: '微信运动数据校验失败，请重新同步',
   stale_data: '微信运动数据已过期，请重新同步',
   consent_required: '请先在「授权与隐私」中开启该场景的授权',
+  evidence_not_accepted: '这个场景不支持这种打卡方式',
+  invalid_quantity: '数量不正确，请重新填写',
+  scenario_inactive: '这个打卡场景已暂停',
+  scenario_not_allowed: '这个打卡点不能用于该场景，请选择正确的场景',
+  site_limit_reached: '你今天已在这个打卡点打过卡了，明天再来吧',
+  upload_not_found: '照片已失效，请重新拍照',
+  werun_conflict: '步数正在同步中，请稍后再试',
+  leaderboard_unavailable: '排行榜正在更新，请稍后再看',
 
   // ---- mall and coupons ----
   out_of_stock: '手慢了，这张券已经被抢光了',
@@ -38,9 +46,22 @@ const REASON_MESSAGES = {
   coupon_already_used: '这张券已经核销过了',
   coupon_expired: '这张券已过期',
   coupon_cancelled: '这张券已被用户取消',
+  coupon_not_yet_valid: '这张券还没到可以使用的时间',
+  offer_live: '优惠上架中，请先暂停再修改兑换条件',
+  offer_not_pausable: '该优惠当前不能暂停',
+  offer_not_paused: '该优惠没有暂停',
+  offer_not_pending: '该优惠不在待审核状态',
+  offer_state_changed: '优惠状态刚刚变化，请刷新后重试',
+  stock_below_issued: '库存不能少于已兑出的数量',
 
   // ---- merchants ----
-  invalid_invite_code: '邀请码无效或已过期，请向店长重新获取',
+  invite_not_found: '邀请码不正确，请向店长确认',
+  invite_expired: '邀请码已过期，请向店长重新获取',
+  invite_used: '邀请码已被使用，请向店长重新获取',
+  already_merchant_staff: '你已经是商户的店员了',
+  not_merchant_owner: '只有店长可以进行此操作',
+  not_merchant_staff: '你不是该商户的店员',
+  staff_not_found: '没有找到该店员',
   merchant_not_found: '没有找到该商户',
   forbidden: '当前账号没有此操作的权限',
 
@@ -50,6 +71,7 @@ const REASON_MESSAGES = {
 
   // ---- generic request problems ----
   idempotency_key_reused: '请求重复但内容不同，请刷新页面后重试',
+  idempotency_conflict: '上一次操作仍在处理中，请稍后查看结果',
   invalid_idempotency_key: '请求标识无效，请重试',
   validation_error: '填写的内容有误，请检查后重试',
   invalid_cursor: '列表已更新，请下拉刷新',

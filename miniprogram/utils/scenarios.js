@@ -136,3 +136,28 @@ module.exports = {
   factorText,
   decorate,
 };
+
+// ---- loading (cached for a few minutes: scenarios change rarely) ----
+const CACHE_MS = 5 * 60 * 1000;
+let cache = null;
+
+/** Decorated scenarios from GET /scenarios (cached; `force` refetches). */
+async function load(force) {
+  if (!force && cache && Date.now() - cache.at < CACHE_MS) return cache.items;
+  const api = require('./api');
+  const body = await api.call('scenarios');
+  const items = decorate((body && body.items) || []).filter((s) => s.active !== false);
+  cache = { at: Date.now(), items };
+  return items;
+}
+
+function byCode(items) {
+  const map = {};
+  (items || []).forEach((s) => {
+    map[s.code] = s;
+  });
+  return map;
+}
+
+module.exports.load = load;
+module.exports.byCode = byCode;

@@ -119,6 +119,10 @@ function createWx(options = {}) {
     reLaunch: (opts) => calls.navigations.push({ type: 'reLaunch', url: opts.url }),
     navigateBack: () => calls.navigations.push({ type: 'navigateBack' }),
     stopPullDownRefresh: () => {},
+    setNavigationBarTitle: (opts) => {
+      calls.title = opts.title;
+    },
+    vibrateLong: () => {},
     setClipboardData: (opts) => {
       calls.clipboard.push(opts.data);
       later(() => opts.success && opts.success({}));

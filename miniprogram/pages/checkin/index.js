@@ -1,0 +1,277 @@
+/**
+ * Check-in: the scenario list (GET /scenarios); scan a site QR (wx.scanCode) or take a
+ * photo (wx.chooseMedia + POST /uploads) then POST /checkins; sync WeRun after consent.
+ * Also opened from a site's mini-program code (?scene=... or ?scenario=&token=).
+ */
+const api = require('../../utils/api');
+const bubbles = require('../../utils/bubbles');
+const checkin = require('../../utils/checkin');
+const format = require('../../utils/format');
+const scenarios = require('../../utils/scenarios');
+const ui = require('../../utils/ui');
+const werun = require('../../utils/werun');
+
+const MAX_QUANTITY = 1000;
+
+/** Quantity typed by the user: a positive number (whole for meals, rides...), else null. */
+function parseQuantity(text, whole) {
+  const value = Number(String(text).trim());
+  if (!Number.isFinite(value) || value <= 0 || value > MAX_QUANTITY) return null;
+  if (whole && !Number.isInteger(value)) return null;
+  return Math.round(value * 1000) / 1000;
+}
+
+function isWhole(scenario) {
+  return scenario.fractional === undefined ? scenario.wholeUnit : !scenario.fractional;
+}
+
+Page({
+  data: {
+    status: 'loading',
+    errorMessage: '',
+    werunScenario: null,
+    evidenceScenarios: [],
+    partnerScenarios: [],
+    sheet: null, // {code, name, icon, unitLabel, mode: 'qr'|'photo', photo, quantity, whole, error}
+    submitting: false,
+    result: null, // {icon, title, detail, tone}
+    syncing: false,
+    werunResult: null,
+  },
+
+  onLoad(options) {
+    const scene = options && options.scene ? decodeURIComponent(options.scene) : '';
+    const token = (options && options.token) || scene;
+    if (token) this.pendingScan = { token, scenario: options.scenario || '' };
+  },
+
+  onShow() {
+    const app = getApp();
+    const pending = app && app.globalData && app.globalData.pendingAction;
+    if (pending) app.globalData.pendingAction = '';
+    this.load().then(() => {
+      if (pending === 'werun' && this.data.werunScenario) this.onWeRun();
+      if (this.pendingScan) this.handleDeepLink();
+    });
+  },
+
+  onPullDownRefresh() {
+    this.load(true).then(() => wx.stopPullDownRefresh());
+  },
+
+  async load(force) {
+    if (this.data.status !== 'ready') this.setData({ status: 'loading' });
+    try {
+      const items = await scenarios.load(force);
+      this.byCode = scenarios.byCode(items);
+      const evidence = items.filter((s) => s.canScan || s.canPhoto);
+      const partner = items.filter((s) => s.isPartner && !s.canScan && !s.canPhoto && !s.isWeRun);
+      this.setData({
+        status: items.length ? 'ready' : 'empty',
+        werunScenario: items.find((s) => s.isWeRun) || null,
+        evidenceScenarios: evidence,
+        partnerScenarios: partner,
+      });
+    } catch (err) {
+      if (this.data.status === 'ready') ui.toast(err.message);
+      else this.setData({ status: 'error', errorMessage: err.message });
+    }
+  },
+
+  onRetry() {
+    this.load(true);
+  },
+
+  // ---------------------------------------------------------------- QR
+
+  onScan(event) {
+    const scenario = this.byCode[event.currentTarget.dataset.code];
+    if (!scenario || this.data.submitting) return;
+    if (!isWhole(scenario)) {
+      // kg of old clothes etc.: ask how much first, then scan.
+      this.openSheet(scenario, 'qr');
+      return;
+    }
+    this.scanAndSubmit(scenario, null);
+  },
+
+  async scanAndSubmit(scenario, quantity) {
+    let token;
+    try {
+      token = await checkin.scan();
+    } catch (err) {
+      ui.showError(err);
+      return;
+    }
+    if (!token) return; // cancelled
+    await this.submit(scenario, () => checkin.submitQr(scenario.code, token, quantity));
+  },
+
+  async handleDeepLink() {
+    const { token, scenario: code } = this.pendingScan;
+    this.pendingScan = null;
+    let scenario = code && this.byCode[code];
+    if (!scenario) {
+      const choices = this.data.evidenceScenarios.filter((s) => s.canScan).slice(0, 6);
+      if (!choices.length) return;
+      const picked = await new Promise((resolve) =>
+        wx.showActionSheet({
+          alertText: '这个打卡点对应哪种低碳行为？',
+          itemList: choices.map((s) => s.name),
+          success: (res) => resolve(choices[res.tapIndex]),
+          fail: () => resolve(null),
+        }),
+      );
+      if (!picked) return;
+      scenario = picked;
+    }
+    await this.submit(scenario, () => checkin.submitQr(scenario.code, token, null));
+  },
+
+  // ---------------------------------------------------------------- photo
+
+  async onPhoto(event) {
+    const scenario = this.byCode[event.currentTarget.dataset.code];
+    if (!scenario || this.data.submitting) return;
+    let photo;
+    try {
+      photo = await checkin.choosePhoto();
+    } catch (err) {
+      ui.showError(err);
+      return;
+    }
+    if (photo) this.openSheet(scenario, 'photo', photo);
+  },
+
+  async retakePhoto() {
+    try {
+      const photo = await checkin.choosePhoto();
+      if (photo) this.setData({ 'sheet.photo': photo });
+    } catch (err) {
+      ui.showError(err);
+    }
+  },
+
+  // ---------------------------------------------------------------- sheet
+
+  openSheet(scenario, mode, photo) {
+    this.setData({
+      sheet: {
+        code: scenario.code,
+        name: scenario.name,
+        icon: scenario.icon,
+        unitLabel: scenario.unitLabel,
+        ruleText: scenario.ruleText,
+        mode,
+        photo: photo || '',
+        quantity: '1',
+        whole: isWhole(scenario),
+        error: '',
+      },
+    });
+  },
+
+  closeSheet() {
+    if (!this.data.submitting) this.setData({ sheet: null });
+  },
+
+  onQuantityInput(event) {
+    this.setData({ 'sheet.quantity': event.detail.value, 'sheet.error': '' });
+  },
+
+  stepQuantity(event) {
+    const delta = Number(event.currentTarget.dataset.delta);
+    const current = Number(this.data.sheet.quantity) || 0;
+    const next = Math.max(1, Math.round((current + delta) * 10) / 10);
+    this.setData({ 'sheet.quantity': String(next), 'sheet.error': '' });
+  },
+
+  async onSheetSubmit() {
+    const sheet = this.data.sheet;
+    if (!sheet || this.data.submitting) return;
+    const quantity = parseQuantity(sheet.quantity, sheet.whole);
+    if (quantity === null) {
+      this.setData({
+        'sheet.error': sheet.whole ? `请输入 1~${MAX_QUANTITY} 的整数` : `请输入大于 0 的数量（最多 ${MAX_QUANTITY}）`,
+      });
+      return;
+    }
+    const scenario = this.byCode[sheet.code];
+    if (sheet.mode === 'qr') {
+      this.setData({ sheet: null });
+      await this.scanAndSubmit(scenario, quantity);
+      return;
+    }
+    const ok = await this.submit(scenario, async () => {
+      // Upload once per photo, even if the check-in itself has to be retried.
+      this.uploads = this.uploads || {};
+      if (!this.uploads[sheet.photo]) this.uploads[sheet.photo] = await checkin.uploadPhoto(sheet.photo);
+      return checkin.submitPhoto(scenario.code, this.uploads[sheet.photo], quantity);
+    });
+    if (ok) this.setData({ sheet: null });
+  },
+
+  // ---------------------------------------------------------------- submit + result
+
+  async submit(scenario, task) {
+    this.setData({ submitting: true });
+    wx.showLoading({ title: '提交中', mask: true });
+    try {
+      const result = await task();
+      wx.hideLoading();
+      this.setData({ result: { ...checkin.resultView(result), scenarioName: scenario.name } });
+      return true;
+    } catch (err) {
+      wx.hideLoading();
+      ui.showError(err, err.retryable ? '网络不太顺畅' : '打卡没有成功');
+      return false;
+    } finally {
+      this.setData({ submitting: false });
+    }
+  },
+
+  closeResult() {
+    this.setData({ result: null });
+  },
+
+  goRecords() {
+    this.setData({ result: null });
+    wx.navigateTo({ url: '/pages/records/index?tab=records' });
+  },
+
+  // ---------------------------------------------------------------- WeRun
+
+  async onWeRun() {
+    const scenario = this.data.werunScenario;
+    if (!scenario || this.data.syncing) return;
+    this.setData({ syncing: true });
+    try {
+      const result = await werun.sync(scenario.code);
+      if (!result) return; // consent declined
+      const today = format.shanghaiDate();
+      const summary = werun.summarize(result, today);
+      bubbles.markWeRunSynced(today);
+      this.setData({
+        werunResult: {
+          todaySteps: summary.today ? summary.today.steps : 0,
+          todayCarbon: format.carbon(summary.today ? summary.today.carbon_g : 0),
+          points: summary.points,
+          days: summary.days.length,
+        },
+      });
+      ui.toast(summary.points > 0 ? `同步成功，+${summary.points} 积分` : '同步成功', 'none');
+    } catch (err) {
+      ui.showError(err, '步数没有同步成功');
+    } finally {
+      this.setData({ syncing: false });
+    }
+  },
+
+  goConsents() {
+    wx.navigateTo({ url: '/pages/privacy/index' });
+  },
+
+  noop() {},
+});
+
+module.exports = { parseQuantity };

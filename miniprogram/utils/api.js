@@ -23,6 +23,7 @@ const ENDPOINTS = {
   logout: { method: 'POST', path: '/auth/logout' },
 
   scenarios: { method: 'GET', path: '/scenarios' },
+  campaigns: { method: 'GET', path: '/campaigns' },
   createCheckin: { method: 'POST', path: '/checkins', idempotent: true },
   upload: { method: 'POST', path: '/uploads', upload: true },
   werunSync: { method: 'POST', path: '/werun/sync', idempotent: true },

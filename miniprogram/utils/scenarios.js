@@ -159,5 +159,30 @@ function byCode(items) {
   return map;
 }
 
+/** What a live campaign gives, in a few words: 积分×2 / 额外 +20 积分 / 前 100 名额外 +20 积分. */
+function campaignText(campaign) {
+  const parts = [];
+  const multiplier = Number(campaign.multiplier) || 1;
+  if (multiplier > 1) parts.push(`积分×${multiplier}`);
+  const bonus = Number(campaign.bonus_points) || 0;
+  if (bonus > 0) parts.push(`${campaign.first_n ? `前 ${campaign.first_n} 名` : ''}额外 +${bonus} 积分`);
+  return parts.join('，');
+}
+
+/** {scenario code: [{name, text}]} for the campaigns running now. */
+function campaignsByScenario(campaigns) {
+  const map = {};
+  (campaigns || []).forEach((campaign) => {
+    const text = campaignText(campaign);
+    if (!text) return;
+    (campaign.scenarios || []).forEach((code) => {
+      (map[code] = map[code] || []).push({ name: campaign.name, text });
+    });
+  });
+  return map;
+}
+
 module.exports.load = load;
+module.exports.campaignText = campaignText;
+module.exports.campaignsByScenario = campaignsByScenario;
 module.exports.byCode = byCode;

@@ -32,6 +32,7 @@ Page({
     werunScenario: null,
     evidenceScenarios: [],
     partnerScenarios: [],
+    campaigns: [],
     sheet: null, // {code, name, icon, unitLabel, mode: 'qr'|'photo', photo, quantity, whole, error}
     submitting: false,
     result: null, // {icon, title, detail, tone}
@@ -62,7 +63,12 @@ Page({
   async load(force) {
     if (this.data.status !== 'ready') this.setData({ status: 'loading' });
     try {
-      const items = await scenarios.load(force);
+      const [catalog, live] = await Promise.all([
+        scenarios.load(force),
+        api.list('campaigns').catch(() => ({ items: [] })),
+      ]);
+      const boosts = scenarios.campaignsByScenario(live.items);
+      const items = catalog.map((s) => ({ ...s, campaigns: boosts[s.code] || [] }));
       this.byCode = scenarios.byCode(items);
       const evidence = items.filter((s) => s.canScan || s.canPhoto);
       const partner = items.filter((s) => s.isPartner && !s.canScan && !s.canPhoto && !s.isWeRun);
@@ -71,6 +77,9 @@ Page({
         werunScenario: items.find((s) => s.isWeRun) || null,
         evidenceScenarios: evidence,
         partnerScenarios: partner,
+        campaigns: live.items
+          .map((c) => ({ id: c.id, name: c.name, text: scenarios.campaignText(c), until: format.date(c.ends_at) }))
+          .filter((c) => c.text),
       });
     } catch (err) {
       if (this.data.status === 'ready') ui.toast(err.message);

@@ -33,7 +33,7 @@ function coupon(overrides = {}) {
     offer_id: 42,
     title: '美式咖啡一杯',
     merchant: { id: 3, name: '绿叶咖啡' },
-    code: 'c0UPoN-9f8e7d6c5b4a39281706f5e4d3c2b1a0',
+    code: 'Vx3kQ9_pL2mN8rT-aB4cD6eF1gHjK', // like secrets.token_urlsafe(20)
     short_code: '1234567890',
     status: 'issued',
     points_price: 300,

@@ -34,6 +34,21 @@ test('scenarios are grouped: WeRun, scan/photo, partner-only', async () => {
   expect(page.data.evidenceScenarios[0].ruleText).toBe('每餐 5 积分');
 });
 
+test('live campaigns show as a banner and on the scenarios they boost', async () => {
+  const env = prepare();
+  env.backend.on('GET', '/campaigns', () => ({
+    status: 200,
+    body: {
+      items: [{ id: 1, name: '绿色出行周', scenarios: ['bus_ride'], multiplier: 2, bonus_points: 0, ends_at: '2030-06-30T15:59:59Z' }],
+      next_cursor: null,
+    },
+  }));
+  const page = await openPage(env);
+  expect(page.data.campaigns).toEqual([{ id: 1, name: '绿色出行周', text: '积分×2', until: '2030年6月30日' }]);
+  const bus = page.data.evidenceScenarios.find((s) => s.code === 'bus_ride');
+  expect(bus.campaigns).toEqual([{ name: '绿色出行周', text: '积分×2' }]);
+});
+
 test('scanning a site QR posts a qr check-in and shows the result', async () => {
   const env = prepare();
   env.backend.on('POST', '/checkins', ({ body }) => ({

@@ -36,6 +36,10 @@ class Config:
     WECHAT_SECRET = os.environ.get("WECHAT_SECRET", "sandbox-secret")
     WECHAT_API_BASE_URL = os.environ.get("WECHAT_API_BASE_URL", "https://api.weixin.qq.com/")
     WECHAT_TIMEOUT_SECONDS = float(os.environ.get("WECHAT_TIMEOUT_SECONDS", "5"))
+    # Subscribe-message template telling a resident how their check-in review went.
+    WECHAT_TEMPLATE_CHECKIN_REVIEW = os.environ.get(
+        "WECHAT_TEMPLATE_CHECKIN_REVIEW", "checkin_review_result"
+    )
 
     AUTH_TOKEN_TTL_SECONDS = _env_int("AUTH_TOKEN_TTL_SECONDS", 7 * 24 * 3600)
     OPERATOR_TOKEN_TTL_SECONDS = _env_int("OPERATOR_TOKEN_TTL_SECONDS", 12 * 3600)

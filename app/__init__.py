@@ -82,6 +82,10 @@ def _register_blueprints(app: Flask) -> None:
     from app.checkins.admin_api import blp as admin_checkins_blp
     from app.checkins.api import blp as checkins_blp
     from app.checkins.partner_api import blp as partner_blp
+    from app.console.admin_api import accounts_blp as admin_merchant_accounts_blp
+    from app.console.admin_api import blp as admin_jobs_blp
+    from app.console.merchant_api import blp as merchant_console_blp
+    from app.console.pages import bp as console_pages_bp
     from app.docs_assets import blp as docs_assets_blp
     from app.extensions import api
     from app.health import blp as health_blp
@@ -92,6 +96,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.mall.merchant_api import blp as merchant_mall_blp
     from app.merchants.admin_api import blp as admin_merchants_blp
     from app.merchants.api import blp as merchants_blp
+    from app.stats.api import blp as admin_stats_blp
     from app.users.admin_api import blp as admin_users_blp
     from app.users.api import blp as auth_blp
 
@@ -112,6 +117,13 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(partner_blp, url_prefix="/api/v1/partner")
     api.register_blueprint(admin_carbon_blp, url_prefix="/api/v1/admin")
     api.register_blueprint(admin_checkins_blp, url_prefix="/api/v1/admin")
+    api.register_blueprint(admin_stats_blp, url_prefix="/api/v1/admin/stats")
+    api.register_blueprint(admin_jobs_blp, url_prefix="/api/v1/admin/jobs")
+    api.register_blueprint(
+        admin_merchant_accounts_blp, url_prefix="/api/v1/admin/merchant-accounts"
+    )
+    api.register_blueprint(merchant_console_blp, url_prefix="/api/v1/merchant")
+    app.register_blueprint(console_pages_bp)
 
 
 def _register_cli(app: Flask) -> None:

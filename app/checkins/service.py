@@ -26,6 +26,7 @@ from app.checkins.sites import (  # noqa: F401
     update_site,
 )
 from app.checkins.uploads import upload_file  # noqa: F401
+from app.console.notify import notify_checkin_rejected
 from app.db import utcnow
 from app.errors import Conflict, Unprocessable
 from app.pagination import paginate_desc
@@ -159,7 +160,8 @@ def approve_checkin(record_id: int, operator_id: int) -> dict:
 
 
 def reject_checkin(record_id: int, operator_id: int, note: str = "") -> dict:
-    """Reject a pending check-in; it stops counting toward the resident's daily cap.
+    """Reject a pending check-in; it stops counting toward the resident's daily cap, and
+    the resident gets a WeChat subscribe message with the reason after the commit.
 
     Raises RecordNotFound, AlreadyDecided (409).
     """
@@ -168,4 +170,5 @@ def reject_checkin(record_id: int, operator_id: int, note: str = "") -> dict:
         record.user_id, record.day, caps.scenario_subject(record.scenario_id),
         record.quantity_milli,
     )  # fmt: skip
+    notify_checkin_rejected(record)  # a WeChat notice, queued once this commits
     return review_item(record)

@@ -1,0 +1,1 @@
+"""Operator statistics: the dashboard figures, time series and their CSV tables."""

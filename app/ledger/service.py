@@ -36,6 +36,7 @@ from app.ledger.errors import (
     InsufficientPoints,
     TransactionNotFound,
 )
+from app.ledger.expiry import ExpiryBatch, count_due, expire_due_lots
 from app.ledger.lots import credit_lot, debit_lots, expiry_for, undo_lot_movements
 from app.ledger.models import (
     KIND_RESIDENT,
@@ -45,6 +46,7 @@ from app.ledger.models import (
     LedgerTransaction,
 )
 from app.ledger.posting import Posting, post_once
+from app.ledger.verify import VerifyReport, verify_ledger
 
 __all__ = [
     "AccountNotFound",
@@ -52,14 +54,18 @@ __all__ = [
     "AdjustmentNotPending",
     "AlreadyReversed",
     "CannotReverseReversal",
+    "ExpiryBatch",
     "IdempotencyKeyReused",
     "InsufficientPoints",
     "SameOperator",
     "TransactionNotFound",
+    "VerifyReport",
     "approve_adjustment",
+    "count_due",
     "create_adjustment",
     "earn_points",
     "ensure_resident_account",
+    "expire_due_lots",
     "find_transaction_by_reference",
     "get_adjustment",
     "get_points_balance",
@@ -71,6 +77,7 @@ __all__ = [
     "reverse_transaction",
     "spend_points",
     "transaction_entries",
+    "verify_ledger",
 ]
 
 

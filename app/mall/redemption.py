@@ -58,7 +58,10 @@ def redeem_offer(
     if offer is None:
         raise OfferNotFound()
     check_sellable(offer, now)
-    # A cheap early "no"; the ledger's conditional debit below is the authority.
+    # Cheap early answers from what was just read, before any lock is taken. They can
+    # only refuse; the conditional UPDATEs and the ledger's debit below are the authority.
+    if offer.stock_left <= 0:
+        raise OutOfStock()
     if ledger.get_points_balance(user_id) < offer.points_price:
         raise InsufficientPoints()
     slot = None
@@ -118,8 +121,10 @@ def _claim_user_slot(offer_id: int, user_id: int, limit: int) -> bool:
             set_={"redeemed": _counters.c.redeemed + 1},
             where=_counters.c.redeemed < limit,
         )
+        # RETURNING, not rowcount: psycopg reports no rowcount for an upsert.
+        .returning(_counters.c.redeemed)
     )
-    return db.session.execute(stmt).rowcount == 1
+    return db.session.execute(stmt).first() is not None
 
 
 def release_user_slot(offer_id: int, user_id: int) -> None:

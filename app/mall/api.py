@@ -83,7 +83,14 @@ def get_my_coupon(coupon_id: int):
 
 @blp.route("/me/coupons/<int:coupon_id>/qr", methods=["GET"])
 @resident_required
-@blp.response(200, content_type="image/png", description="PNG of the QR code to show")
+@blp.doc(
+    responses={
+        "200": {
+            "description": "PNG of the QR code to show",
+            "content": {"image/png": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    }
+)
 @blp.alt_response(404, description="coupon_not_found")
 def get_my_coupon_qr(coupon_id: int):
     """The QR code (PNG) a clerk scans at the counter."""

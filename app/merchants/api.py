@@ -111,8 +111,9 @@ def _wants_csv() -> bool:
 @blp.route("/settlement", methods=["GET"])
 @merchant_owner_required
 @blp.arguments(SettlementArgsSchema, location="query")
-@blp.response(200, SettlementSchema)
-@blp.alt_response(200, content_type="text/csv", description="with `Accept: text/csv`")
+@blp.response(
+    200, SettlementSchema, description="JSON; CSV (one row per coupon) with `Accept: text/csv`"
+)
 def get_settlement(args: dict):
     """Coupons verified in a month and the amounts owed (JSON, or CSV by Accept)."""
     month = args["month"] or settlement.current_month()

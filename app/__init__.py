@@ -130,6 +130,7 @@ def _register_cli(app: Flask) -> None:
     from app.carbon import seed as _carbon_seed  # noqa: F401  (registers its seeder)
     from app.carbon.cli import carbon_cli
     from app.ledger.cli import ledger_cli, points_cli
+    from app.mall import seed as _mall_seed  # noqa: F401  (registers its seeder)
     from app.mall.cli import coupons_cli
     from app.seed import seed_command
     from app.users import seed as _users_seed  # noqa: F401  (registers its seeder)

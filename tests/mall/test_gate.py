@@ -77,7 +77,7 @@ def test_a_gate_that_over_states_stock_cannot_oversell(app, client, redis_conn):
     assert response.status_code == 409 and response.get_json()["reason"] == "out_of_stock"
     assert count_rows(app, "SELECT count(*) FROM coupons") == 1
     assert balance_of(app, second_id) == 100
-    assert redis_conn.get(_stock_key(offer_id)) == "0"  # the database's answer wins
+    # (The same under a crowd: tests/concurrency/test_mall_redemption.py, "drifted_gate".)
 
 
 def test_slot_is_given_back_when_the_transaction_rolls_back(app, redis_conn):
@@ -94,6 +94,20 @@ def test_slot_is_given_back_when_the_transaction_rolls_back(app, redis_conn):
         db.session.rollback()
         assert redis_conn.get(_stock_key(offer_id)) == "2"
         assert redis_conn.hget(_users_key(offer_id), str(user_id + 1000)) is None
+        db.session.remove()
+
+
+def test_database_sold_out_is_written_back_and_not_released(app, redis_conn):
+    client = app.test_client()
+    shop = open_shop(app, client)
+    offer_id = _flash_offer(client, shop, stock=3)
+    user_id, token = new_user(app, points=100)
+    assert redeem(client, offer_id, token).status_code == 201  # builds the gate: 2 left
+    with app.test_request_context(method="POST"):
+        slot = gate.admit(db.session.get(Offer, offer_id), user_id + 1000)
+        slot.database_sold_out()  # what redemption does when the conditional UPDATE fails
+        db.session.rollback()
+        assert redis_conn.get(_stock_key(offer_id)) == "0"
         db.session.remove()
 
 

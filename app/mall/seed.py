@@ -1,0 +1,45 @@
+"""Demo data for `flask seed --demo`: one alliance merchant with its owner's console
+login and three live offers (one of them a flash sale starting soon)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from app.db import utcnow
+from app.extensions import db
+from app.mall.offers import approve_offer, create_offer
+from app.merchants.models import Merchant
+from app.merchants.service import create_merchant
+from app.seed import register_seeder
+from app.users.models import User
+from app.users.service import create_console_user
+
+DEMO_MERCHANT = "绿色咖啡馆（演示）"
+DEMO_OWNER = ("shop", "shop-demo-pw")
+
+
+@register_seeder
+def seed_demo_mall(demo: bool) -> str | None:
+    if not demo or db.session.scalar(select(Merchant.id).where(Merchant.name == DEMO_MERCHANT)):
+        return None
+    username, password = DEMO_OWNER
+    owner = db.session.scalar(select(User).where(User.username == username))
+    if owner is None:
+        owner = create_console_user(username, password, role="resident", nickname="演示店主")
+    create_merchant(DEMO_MERCHANT, owner.id, created_by=None, address="人民路 1 号")
+    now = utcnow()
+    offers = [
+        {"title": "美式咖啡一杯", "description": "自带杯再减 2 元", "points_price": 20,
+         "stock": 100, "per_user_limit": 2, "valid_days": 30, "settlement_value_fen": 1200},
+        {"title": "可降解环保袋", "description": "到店领取", "points_price": 50, "stock": 20,
+         "valid_until": now + timedelta(days=60), "settlement_value_fen": 500},
+        {"title": "秒杀：半价低碳午餐", "description": "每人限 1 份，不可退", "points_price": 80,
+         "stock": 10, "valid_days": 7, "sale_starts_at": now + timedelta(minutes=5),
+         "cancel_policy": "not_cancellable", "expiry_policy": "no_refund",
+         "settlement_value_fen": 1800},
+    ]  # fmt: skip
+    for data in offers:
+        approve_offer(None, create_offer(owner.id, data).id)
+    return f"demo merchant {DEMO_MERCHANT}: owner {username} / {password}, {len(offers)} offers"

@@ -92,6 +92,7 @@ test("every WXSS file compiles with WeChat's wcsc", () => {
 test('every handler named in WXML exists on its page or component', () => {
   global.wx = require('./helpers/wx').createWx();
   const problems = [];
+  let total = 0;
   pages.concat(components).forEach((base) => {
     const wxml = read(`${base}.wxml`);
     const def = definitionOf(`${base}.js`);
@@ -99,11 +100,13 @@ test('every handler named in WXML exists on its page or component', () => {
     const pattern = /\b(?:bind|catch|capture-bind|capture-catch|mut-bind)(?::)?[a-z]+="([A-Za-z_][\w]*)"/g;
     let match;
     while ((match = pattern.exec(wxml))) handlers.add(match[1]);
+    total += handlers.size;
     handlers.forEach((name) => {
       if (typeof def.methods[name] !== 'function') problems.push(`${base}: ${name}`);
     });
   });
   expect(problems).toEqual([]);
+  expect(total).toBeGreaterThan(50);
 });
 
 test('runtime code requires only project files (no npm modules at run time)', () => {
@@ -171,4 +174,26 @@ test('config: develop talks to the local backend, other builds never use the san
   });
   expect(lan.baseUrl).toBe('http://192.168.1.20:8000/api/v1');
   expect(lan.devLoginCode).toBeNull(); // not local: a real phone gets real wx.login codes
+});
+
+test('custom component attributes in WXML are hyphenated (empty-text, not emptyText)', () => {
+  // WeChat maps `property-name` to the property `propertyName`; camelCase attributes are
+  // not part of the WXML contract (see the custom component docs).
+  const appTags = Object.keys(app.usingComponents || {});
+  const problems = [];
+  pages.concat(components).forEach((base) => {
+    const tags = appTags.concat(Object.keys(readJson(`${base}.json`).usingComponents || {}));
+    const wxml = read(`${base}.wxml`);
+    tags.forEach((tag) => {
+      const pattern = new RegExp(`<${tag}\\b([^>]*)>`, 'g');
+      let match;
+      while ((match = pattern.exec(wxml))) {
+        (match[1].match(/\s([\w:-]+)=/g) || []).forEach((attr) => {
+          const name = attr.trim().slice(0, -1);
+          if (/[A-Z]/.test(name) && !name.startsWith('data-')) problems.push(`${base}: <${tag} ${name}>`);
+        });
+      }
+    });
+  });
+  expect(problems).toEqual([]);
 });

@@ -51,7 +51,7 @@ function view(offer, balance) {
     blocker,
     limitText: offer.per_user_limit ? `每人限兑 ${offer.per_user_limit} 张` : '',
     validText: validityText(offer),
-    cancellable: offer.cancel_policy ? offer.cancel_policy !== 'forbidden' : true,
+    cancellable: offer.cancel_policy !== 'not_cancellable',
   };
 }
 

@@ -13,7 +13,11 @@ const ui = require('../../utils/ui');
 
 const DELETE_WORD = '注销';
 
-/** Scenarios that need a consent (WeRun and partner data), merged with the server's answers. */
+/**
+ * Scenarios that need a consent (WeRun and partner data), merged with the server's
+ * answers; the server lists every scenario, and any other one is shown only while
+ * granted (so it can be withdrawn).
+ */
 function consentRows(catalog, consentBody) {
   const answers = consents.toMap(consentBody);
   const rows = [];
@@ -25,7 +29,7 @@ function consentRows(catalog, consentBody) {
       rows.push({ code: s.code, name: s.name, icon: s.icon, isWeRun: s.isWeRun, ...answers[s.code] });
     });
   consents.itemsOf(consentBody).forEach((item) => {
-    if (!seen[item.scenario]) {
+    if (!seen[item.scenario] && item.granted) {
       rows.push({ code: item.scenario, name: item.name || item.scenario, icon: scenarios.icon(item.scenario), ...answers[item.scenario] });
     }
   });

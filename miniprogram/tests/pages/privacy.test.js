@@ -10,7 +10,13 @@ function prepare() {
   env.backend.on('GET', '/scenarios', () => ({ status: 200, body: { items: SCENARIOS } }));
   env.backend.on('GET', '/me/consents', () => ({
     status: 200,
-    body: { items: [{ scenario: 'bus_ride', name: '公交出行', granted: true, version: '2025-01', updated_at: '2025-03-01T02:00:00Z' }] },
+    body: {
+      items: [
+        { scenario: 'clean_plate', name: '光盘打卡', granted: false, version: null, updated_at: null },
+        { scenario: 'bus_ride', name: '公交出行', granted: true, version: '2025-01', updated_at: '2025-03-01T02:00:00Z' },
+        { scenario: 'old_clothes', name: '旧衣回收', granted: true, version: '2024-01', updated_at: '2024-03-01T02:00:00Z' },
+      ],
+    },
   }));
   return env;
 }
@@ -25,10 +31,12 @@ async function openPrivacy(env) {
 test('consents: WeRun and partner scenarios with their state, version and time', async () => {
   const env = prepare();
   const page = await openPrivacy(env);
+  // clean_plate (photo only, not granted) is left out; old_clothes is shown while granted.
   expect(page.data.rows.map((r) => [r.code, r.granted])).toEqual([
     ['bus_ride', true],
     ['walk_steps', false],
     ['metro_km', false],
+    ['old_clothes', true],
   ]);
   expect(page.data.rows[0].note).toBe('已授权 · 2025年3月1日 · 版本 2025-01');
   expect(page.data.rows[1].note).toBe('未授权');

@@ -100,7 +100,14 @@ function maskCode(code) {
   return text.length > 10 ? `${text.slice(0, 4)}…${text.slice(-4)}` : text;
 }
 
+/** A 10-digit counter code in groups, as the merchant console shows it: 123 456 7890. */
+function shortCode(code) {
+  const text = String(code || '');
+  return /^\d{10}$/.test(text) ? text.replace(/^(\d{3})(\d{3})(\d{4})$/, '$1 $2 $3') : text;
+}
+
 module.exports = {
+  shortCode,
   carbon,
   carbonParts,
   signedPoints,

@@ -58,7 +58,7 @@ function couponLine(coupon, titles) {
   return {
     id: coupon.id,
     title,
-    shortCode: coupon.short_code || '',
+    shortCode: format.shortCode(coupon.short_code),
     time: format.dateTime(coupon.used_at),
     usedAt: coupon.used_at,
     value: coupon.settlement_value_fen ? yuan(coupon.settlement_value_fen) : '',

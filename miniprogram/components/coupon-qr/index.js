@@ -3,6 +3,7 @@
  * short counter code under it for typing when a scanner fails. `dimmed` greys it out
  * for used, expired or cancelled coupons.
  */
+const format = require('../../utils/format');
 const qr = require('../../utils/qr');
 
 function pixelRatio() {
@@ -27,9 +28,7 @@ Component({
       this.render();
     },
     shortCode(value) {
-      // 10 digits read best in groups: 12345 67890
-      const text = String(value || '');
-      this.setData({ shortCodeText: text.length > 6 ? text.replace(/(\d{5})(?=\d)/g, '$1 ') : text });
+      this.setData({ shortCodeText: format.shortCode(value) });
     },
   },
   lifetimes: {

@@ -58,7 +58,7 @@ test.each([
 test('shows the short code in groups and a fallback without a code', () => {
   const comp = simulate.render(id, { code: 'abc', shortCode: '1234567890' });
   comp.attach(document.createElement('parent-wrapper'));
-  expect(comp.querySelector('.short-value').dom.textContent).toBe('12345 67890');
+  expect(comp.querySelector('.short-value').dom.textContent).toBe('123 456 7890');
   expect(comp.querySelector('.qr-canvas')).toBeTruthy();
 
   const empty = simulate.render(id, { code: '' });

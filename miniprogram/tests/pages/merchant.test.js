@@ -58,7 +58,7 @@ test("a clerk sees today's verifications only, with offer titles", async () => {
   const page = await openWorkbench(env);
   expect(page.data).toMatchObject({ access: 'staff', isOwner: false, merchantName: '绿叶咖啡', month: null });
   expect(page.data.today.items).toHaveLength(1);
-  expect(page.data.today.items[0]).toMatchObject({ id: 501, title: '美式咖啡一杯', shortCode: '1234567890', value: '¥12' });
+  expect(page.data.today.items[0]).toMatchObject({ id: 501, title: '美式咖啡一杯', shortCode: '123 456 7890', value: '¥12' });
   expect(env.backend.requestsTo('GET', '/merchant/coupons')[0].query).toMatchObject({ status: 'used' });
   expect(env.backend.requestsTo('GET', '/merchant/settlement')).toHaveLength(0); // owner only
 });
@@ -89,7 +89,7 @@ test('scan -> verify: success card, and the list updates', async () => {
   const [req] = env.backend.requestsTo('POST', '/merchant/coupons/verify');
   expect(req.body).toEqual({ code: 'c0UPoN-full-code' });
   expect(req.headers['Idempotency-Key']).toBeTruthy();
-  expect(page.data.result).toMatchObject({ ok: true, headline: '核销成功', detail: '美式咖啡一杯 · 5556667778' });
+  expect(page.data.result).toMatchObject({ ok: true, headline: '核销成功', detail: '美式咖啡一杯 · 555 666 7778' });
   expect(page.data.today.items.map((i) => i.id).sort()).toEqual([501, 502]);
 });
 

@@ -64,6 +64,11 @@ def _start_all(args: argparse.Namespace, children: list[subprocess.Popen]) -> su
     subprocess.run([*flask, "db", "upgrade", "heads"], env=env, check=True)
     subprocess.run([*flask, "seed", *([] if args.no_demo else ["--demo"])], env=env, check=True)
 
+    # One RQ worker for the console's background jobs (bulk review, exports, expiry run).
+    worker = [sys.executable, "-m", "rq.cli", "worker", "--url", env["REDIS_URL"],
+              "--worker-class", "rq.worker.SimpleWorker", "--serializer", "json",
+              "--quiet", "tanpuhui"]  # fmt: skip
+    children.append(subprocess.Popen(worker, env=env))
     base = f"http://{args.host}:{args.port}"
     gunicorn = subprocess.Popen(
         [
@@ -82,6 +87,7 @@ def _start_all(args: argparse.Namespace, children: list[subprocess.Popen]) -> su
         "\n碳普惠 is running:\n"
         f"  API            {base}/api/v1/\n"
         f"  Swagger UI     {base}/api/v1/docs\n"
+        f"  web console    {base}/console/\n"
         f"  OpenAPI        {base}/api/v1/openapi.json\n"
         f"  health         {base}/healthz   {base}/readyz\n"
         f"  WeChat sandbox {env['WECHAT_API_BASE_URL']}\n"

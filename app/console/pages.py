@@ -33,27 +33,26 @@ class Page:
     slug: str
     title: str
     audience: str  # "operator" or "merchant"
-    icon: str
 
 
 OPERATOR_PAGES = (
-    Page("dashboard", "数据看板", "operator", "📊"),
-    Page("review", "打卡审核", "operator", "🗂"),
-    Page("merchants", "联盟商户", "operator", "🏪"),
-    Page("offers", "商品审核", "operator", "🎁"),
-    Page("sites", "打卡点位", "operator", "📍"),
-    Page("scenarios", "场景与方法学", "operator", "🌱"),
-    Page("campaigns", "激励活动", "operator", "🎯"),
-    Page("adjustments", "积分调整", "operator", "⚖"),
-    Page("audit", "审计日志", "operator", "📜"),
-    Page("exports", "导出与任务", "operator", "⬇"),
+    Page("dashboard", "数据看板", "operator"),
+    Page("review", "打卡审核", "operator"),
+    Page("merchants", "联盟商户", "operator"),
+    Page("offers", "商品审核", "operator"),
+    Page("sites", "打卡点位", "operator"),
+    Page("scenarios", "场景与方法学", "operator"),
+    Page("campaigns", "激励活动", "operator"),
+    Page("adjustments", "积分调整", "operator"),
+    Page("audit", "审计日志", "operator"),
+    Page("exports", "导出与任务", "operator"),
 )
 MERCHANT_PAGES = (
-    Page("m-offers", "我的商品", "merchant", "🎁"),
-    Page("m-verify", "核销", "merchant", "✅"),
-    Page("m-coupons", "兑换记录", "merchant", "🧾"),
-    Page("m-settlement", "月度结算", "merchant", "💴"),
-    Page("m-staff", "店员", "merchant", "👥"),
+    Page("m-offers", "我的商品", "merchant"),
+    Page("m-verify", "核销", "merchant"),
+    Page("m-coupons", "兑换记录", "merchant"),
+    Page("m-settlement", "月度结算", "merchant"),
+    Page("m-staff", "店员", "merchant"),
 )
 PAGES = {page.slug: page for page in OPERATOR_PAGES + MERCHANT_PAGES}
 

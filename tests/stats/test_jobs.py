@@ -51,7 +51,9 @@ def photo_checkins(client, login_resident, n: int) -> list[tuple[int, str, dict]
 
 
 def start(client, op, path, body, **headers):
-    response = client.post(f"/api/v1/admin/jobs/{path}", json=body, headers={**bearer(op), **headers})
+    response = client.post(
+        f"/api/v1/admin/jobs/{path}", json=body, headers={**bearer(op), **headers}
+    )
     assert response.status_code == 202, response.get_json()
     return response.get_json()
 
@@ -162,7 +164,9 @@ def test_points_expiry_job_expires_due_points(app, client, op):
 def test_jobs_are_private_and_validated(app, client, op, make_operator):
     queued = start(client, op, "exports", {"table": "audit"})
     other, _ = make_operator("op2", "op-password-2")
-    assert client.get(f"/api/v1/admin/jobs/{queued['id']}", headers=bearer(other)).status_code == 404
+    assert (
+        client.get(f"/api/v1/admin/jobs/{queued['id']}", headers=bearer(other)).status_code == 404
+    )
     assert client.get("/api/v1/admin/jobs/nope", headers=bearer(op)).status_code == 404
     bad = client.post("/api/v1/admin/jobs/exports", json={"table": "users"}, headers=bearer(op))
     assert bad.status_code == 422

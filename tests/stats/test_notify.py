@@ -20,7 +20,9 @@ def test_single_reject_sends_one_notice_after_commit(app, client, op, login_resi
     [(record_id, _, _)] = photo_checkins(client, login_resident, 1)
     before = len(sandbox.messages())
     response = client.post(
-        f"/api/v1/admin/checkins/{record_id}/reject", json={"note": "照片不清晰"}, headers=bearer(op)
+        f"/api/v1/admin/checkins/{record_id}/reject",
+        json={"note": "照片不清晰"},
+        headers=bearer(op),
     )
     assert response.status_code == 200, response.get_json()
     again = client.post(

@@ -13,14 +13,34 @@
   Chart.defaults.plugins.legend.labels.boxWidth = 12;
   Chart.defaults.maintainAspectRatio = false;
   Chart.defaults.animation.duration = 400;
+  if (matchMedia("(prefers-reduced-motion: reduce)").matches) Chart.defaults.animation = false;
+  Chart.register({
+    id: "emptyState",  // says so instead of drawing a bare grid
+    afterDraw(chart) {
+      const hasData = chart.data.datasets.some((ds) => ds.data.some((v) => v));
+      if (hasData || !chart.chartArea) return;
+      const { ctx, chartArea: a } = chart;
+      ctx.save();
+      ctx.fillStyle = "#9aa8a0";
+      ctx.font = `14px ${Chart.defaults.font.family}`;
+      ctx.textAlign = "center";
+      ctx.fillText("所选时间内暂无数据", (a.left + a.right) / 2, (a.top + a.bottom) / 2);
+      ctx.restore();
+    },
+  });
 
   const alpha = (hex, a) => hex + Math.round(a * 255).toString(16).padStart(2, "0");
   const shortDates = (dates) => dates.map((d) => d.slice(5));
 
   function draw(id, config) {
+    const canvas = $(`#${id}`);
     if (charts[id]) charts[id].destroy();
-    charts[id] = new Chart($(`#${id}`), config);
-    $(`#${id}`).dataset.ready = "1";
+    delete canvas.dataset.drawn;
+    const done = () => { canvas.dataset.drawn = "1"; };
+    config.options = config.options || {};
+    if (Chart.defaults.animation) config.options.animation = { onComplete: done };
+    charts[id] = new Chart(canvas, config);
+    if (!Chart.defaults.animation) done();
   }
 
   function kpi(label, value, hint, color = "") {
@@ -49,27 +69,26 @@
         { type: "line", label: "居民总数", data: s.residents.total, borderColor: PALETTE[2], borderDash: [5, 4], pointRadius: 0, tension: 0.2, yAxisID: "y2" },
       ] },
       options: { interaction: { mode: "index", intersect: false },
-        scales: { y: { beginAtZero: true, title: { display: true, text: "人/天" } },
-          y2: { position: "right", beginAtZero: true, grid: { drawOnChartArea: false }, title: { display: true, text: "总数" } } } },
+        scales: { y: { beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: "人/天" } },
+          y2: { position: "right", beginAtZero: true, ticks: { precision: 0 }, grid: { drawOnChartArea: false }, title: { display: true, text: "总数" } } } },
     });
     draw("chart-points", {
       data: { labels, datasets: [
-        { type: "bar", label: "发放", data: s.points.issued, backgroundColor: alpha(PALETTE[0], 0.7), stack: "flow" },
-        { type: "bar", label: "兑换", data: s.points.redeemed.map((v) => -v), backgroundColor: alpha(PALETTE[2], 0.75), stack: "flow" },
-        { type: "bar", label: "过期", data: s.points.expired.map((v) => -v), backgroundColor: alpha(PALETTE[4], 0.75), stack: "flow" },
-        { type: "line", label: "未兑余额", data: s.points.outstanding, borderColor: PALETTE[1], backgroundColor: alpha(PALETTE[1], 0.08), fill: true, tension: 0.25, yAxisID: "y2", pointRadius: 0 },
+        { type: "bar", label: "发放", data: s.points.issued, backgroundColor: alpha(PALETTE[0], 0.75), maxBarThickness: 14 },
+        { type: "bar", label: "兑换", data: s.points.redeemed, backgroundColor: alpha(PALETTE[2], 0.8), maxBarThickness: 14 },
+        { type: "bar", label: "过期", data: s.points.expired, backgroundColor: alpha(PALETTE[4], 0.8), maxBarThickness: 14 },
+        { type: "line", label: "未兑余额（负债）", data: s.points.outstanding, borderColor: PALETTE[1], backgroundColor: alpha(PALETTE[1], 0.08), fill: true, tension: 0.25, yAxisID: "y2", pointRadius: 0 },
       ] },
       options: { interaction: { mode: "index", intersect: false },
-        plugins: { tooltip: { callbacks: { label: (c) => `${c.dataset.label}: ${fmt.int(Math.abs(c.raw))}` } } },
-        scales: { x: { stacked: true }, y: { stacked: true, title: { display: true, text: "积分/天" } },
-          y2: { position: "right", beginAtZero: true, grid: { drawOnChartArea: false }, title: { display: true, text: "余额" } } } },
+        scales: { y: { beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: "积分/天" } },
+          y2: { position: "right", beginAtZero: true, ticks: { precision: 0 }, grid: { drawOnChartArea: false }, title: { display: true, text: "余额" } } } },
     });
     const active = s.scenarios.filter((sc) => sc.checkins_total > 0);
     const shown = active.length ? active : s.scenarios.slice(0, 1);
     draw("chart-checkins", {
       type: "bar",
       data: { labels, datasets: shown.map((sc, i) => ({ label: sc.name, data: sc.checkins, backgroundColor: PALETTE[i % PALETTE.length], stack: "n" })) },
-      options: { interaction: { mode: "index", intersect: false }, scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, title: { display: true, text: "次" } } } },
+      options: { interaction: { mode: "index", intersect: false }, scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: "次" } } } },
     });
     draw("chart-carbon", {
       type: "line",
@@ -79,9 +98,9 @@
     const merchants = s.coupons_by_merchant;
     draw("chart-merchants", {
       type: "bar",
-      data: { labels: merchants.length ? merchants.map((m) => m.name) : ["暂无"], datasets: [
-        { label: "兑换（券）", data: merchants.map((m) => m.redeemed), backgroundColor: PALETTE[2] },
-        { label: "核销（券）", data: merchants.map((m) => m.verified), backgroundColor: PALETTE[0] },
+      data: { labels: merchants.map((m) => m.name), datasets: [
+        { label: "兑换（券）", data: merchants.map((m) => m.redeemed), backgroundColor: PALETTE[2], maxBarThickness: 22 },
+        { label: "核销（券）", data: merchants.map((m) => m.verified), backgroundColor: PALETTE[0], maxBarThickness: 22 },
       ] },
       options: { indexAxis: "y", scales: { x: { beginAtZero: true, ticks: { precision: 0 } } } },
     });
@@ -91,18 +110,21 @@
       data: { labels, datasets: campaigns.length ? campaigns.flatMap((c, i) => [
         { label: `${c.name}（已用）`, data: c.burn, borderColor: PALETTE[i % PALETTE.length], backgroundColor: alpha(PALETTE[i % PALETTE.length], 0.15), fill: true, tension: 0.2, pointRadius: 0 },
         { label: `${c.name}（预算）`, data: labels.map(() => c.budget_points), borderColor: PALETTE[i % PALETTE.length], borderDash: [6, 4], pointRadius: 0, borderWidth: 1 },
-      ]) : [{ label: "暂无活动", data: labels.map(() => 0), borderColor: "#ccc" }] },
+      ]) : [] },
       options: { interaction: { mode: "index", intersect: false }, scales: { y: { beginAtZero: true, title: { display: true, text: "积分" } } } },
     });
   }
 
   function renderScenarioTable(s) {
-    const rows = [...s.scenarios].sort((a, b) => b.carbon_g_total - a.carbon_g_total);
+    const rows = s.scenarios.filter((r) => r.checkins_total > 0)
+      .sort((a, b) => b.carbon_g_total - a.carbon_g_total);
+    const quiet = s.scenarios.length - rows.length;
     $("#scenario-table").replaceChildren(C.table([
       { title: "场景", render: (r) => `${r.name}（${r.code}）` },
       { title: `近 ${days} 天打卡`, num: true, render: (r) => fmt.int(r.checkins_total) },
       { title: `近 ${days} 天减碳`, num: true, render: (r) => fmt.g(r.carbon_g_total) },
-    ], rows));
+    ], rows, `近 ${days} 天没有已通过的打卡`), quiet && rows.length
+      ? el("p", { class: "small muted" }, `其余 ${quiet} 个场景近 ${days} 天没有打卡`) : "");
   }
 
   async function load() {

@@ -114,6 +114,13 @@ def list_merchant_offers(
     return paginate_desc(stmt, Offer.id, limit, cursor)
 
 
+def _owned_offer(owner_user_id: int, offer_id: int) -> Offer:
+    """The offer, if the caller owns its merchant. Raises NotMerchantStaff,
+    NotMerchantOwner (403), OfferNotFound (404)."""
+    merchants.require_owner(owner_user_id)
+    return get_merchant_offer(owner_user_id, offer_id)
+
+
 def update_offer(owner_user_id: int, offer_id: int, changes: dict) -> Offer:
     """Edit an offer. New terms need a new review (refused while live: pause first);
     `stock` (the new total) may change in any state.
@@ -121,18 +128,22 @@ def update_offer(owner_user_id: int, offer_id: int, changes: dict) -> Offer:
     Raises NotMerchantStaff, NotMerchantOwner, OfferNotFound, OfferLive (409
     `offer_live`), StockBelowIssued (409 `stock_below_issued`), Unprocessable (422).
     """
-    merchants.require_owner(owner_user_id)
-    offer = get_merchant_offer(owner_user_id, offer_id)
+    offer = _owned_offer(owner_user_id, offer_id)
     terms = {f: changes[f] for f in TERM_FIELDS if f in changes and changes[f] != getattr(offer, f)}
     if terms:
         if offer.status == OFFER_LIVE:
             raise OfferLive()
-        merged = {f: getattr(offer, f) for f in TERM_FIELDS} | terms
-        _validate_terms(merged, utcnow())
-        for field, value in terms.items():
-            setattr(offer, field, value)
-        offer.status = OFFER_PENDING
-        offer.approved_at = offer.approved_by = None
+        _validate_terms({f: getattr(offer, f) for f in TERM_FIELDS} | terms, utcnow())
+        # Conditional: an approval racing this edit cannot leave new terms live unreviewed.
+        result = db.session.execute(
+            update(Offer)
+            .where(Offer.id == offer.id, Offer.status != OFFER_LIVE)
+            .values(**terms, status=OFFER_PENDING, approved_at=None, approved_by=None)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            raise OfferLive()
+        db.session.refresh(offer)
     if "stock" in changes and changes["stock"] != offer.stock_total:
         _set_stock_total(offer, changes["stock"])
     if terms or "stock" in changes:
@@ -160,8 +171,7 @@ def pause_offer(owner_user_id: int, offer_id: int) -> Offer:
     Raises NotMerchantStaff, NotMerchantOwner, OfferNotFound, Conflict
     (`offer_not_pausable` for a rejected offer).
     """
-    merchants.require_owner(owner_user_id)
-    offer = get_merchant_offer(owner_user_id, offer_id)
+    offer = _owned_offer(owner_user_id, offer_id)
     if offer.status == OFFER_REJECTED:
         raise Conflict("已驳回的商品无需暂停", reason="offer_not_pausable")
     if offer.status != OFFER_PAUSED:
@@ -175,8 +185,7 @@ def resume_offer(owner_user_id: int, offer_id: int) -> Offer:
     Raises NotMerchantStaff, NotMerchantOwner, OfferNotFound, Conflict
     (`offer_not_paused`).
     """
-    merchants.require_owner(owner_user_id)
-    offer = get_merchant_offer(owner_user_id, offer_id)
+    offer = _owned_offer(owner_user_id, offer_id)
     if offer.status != OFFER_PAUSED:
         raise Conflict("商品未处于暂停状态", reason="offer_not_paused")
     _set_status(offer, (OFFER_PAUSED,), OFFER_LIVE if offer.approved_at else OFFER_PENDING)

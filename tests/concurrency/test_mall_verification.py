@@ -122,3 +122,22 @@ def test_merchant_and_resident_boundaries_hold_over_http(app, client, live_serve
     assert (stolen.status_code, stolen.json()["reason"]) == (404, "coupon_not_found")
     assert balance_of(app, owner_id) == 90
     assert count_rows(app, "SELECT count(*) FROM coupons WHERE status = 'issued'") == 1
+
+
+def test_one_invite_code_used_by_eight_people_at_once_makes_one_clerk(app, client, live_server):
+    shop = open_shop(app, client)
+    invite = client.post("/api/v1/merchant/staff-invites", headers=shop.owner).get_json()
+    code = {"invite_code": invite["invite_code"]}
+    joiners = [new_user(app)[1] for _ in range(8)]
+    barrier = threading.Barrier(len(joiners))
+
+    def join(token):
+        barrier.wait()
+        return _post(f"{live_server.url}/api/v1/merchant/staff/join", token, code)
+
+    with ThreadPoolExecutor(max_workers=len(joiners)) as pool:
+        responses = list(pool.map(join, joiners))
+
+    outcomes = Counter(r.status_code if r.ok else r.json()["reason"] for r in responses)
+    assert outcomes == {200: 1, "invite_used": 7}
+    assert count_rows(app, "SELECT count(*) FROM merchant_staff WHERE role = 'clerk'") == 1

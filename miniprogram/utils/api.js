@@ -81,7 +81,7 @@ const pendingKeys = {};
 let loginPromise = null;
 
 function newIdempotencyKey() {
-  const random = () => Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0');
+  const random = () => `0000000${Math.floor(Math.random() * 0x100000000).toString(16)}`.slice(-8);
   return `mp-${Date.now().toString(36)}-${random()}${random()}${random()}`;
 }
 

@@ -1,0 +1,84 @@
+"""Per-resident rate limits (Redis) and the risk score that sends check-ins to review."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.checkins.support import account, create_site, photo, qr_checkin, site_payload, upload
+from tests.helpers import bearer
+
+
+@pytest.fixture
+def configured(app):
+    """Set check-in settings for one test and restore them after."""
+    changed = []
+
+    def _set(**values):
+        for key, value in values.items():
+            changed.append(key)
+            app.config[key] = value
+
+    yield _set
+    for key in changed:
+        app.config.pop(key, None)
+
+
+def test_checkins_are_rate_limited_per_resident(client, op_token, resident, login_resident,
+                                                configured):  # fmt: skip
+    configured(CHECKIN_RATE_LIMIT="3 per minute")
+    token, _user, _openid = resident
+    site = create_site(client, op_token, per_user_daily_limit=10)
+    payload = site_payload(client, op_token, site["id"])
+    statuses = [qr_checkin(client, token, payload).status_code for _ in range(4)]
+    assert statuses == [201, 201, 201, 429]
+    assert qr_checkin(client, token, payload).get_json()["reason"] == "rate_limited"
+    other = login_resident()[0]  # somebody else is not slowed down
+    assert qr_checkin(client, other, payload).status_code == 201
+
+
+def test_uploads_are_rate_limited(client, resident, configured):
+    configured(UPLOAD_RATE_LIMIT="2 per hour")
+    token, _user, _openid = resident
+    assert [upload(client, token, photo(n)).status_code for n in range(3)] == [201, 201, 429]
+
+
+def test_a_burst_of_residents_at_one_site_goes_to_review(client, op_token, login_resident,
+                                                         seeded, configured):  # fmt: skip
+    configured(RISK_SITE_BURST_USERS=2)
+    payload = site_payload(client, op_token, create_site(client, op_token)["id"])
+    statuses = [qr_checkin(client, login_resident()[0], payload).get_json()["status"]
+                for _ in range(3)]  # fmt: skip
+    assert statuses == ["approved", "approved", "pending"]
+    queue = client.get("/api/v1/admin/checkins", headers=bearer(op_token)).get_json()["items"]
+    assert [set(item["risk_reasons"]) for item in queue] == [{"site_burst", "new_account"}]
+    assert queue[0]["risk_score"] == 60 and queue[0]["expected_points"] == 10
+
+
+def test_many_checkins_in_minutes_go_to_review_and_can_be_approved(client, op_token, resident,
+                                                                   configured):  # fmt: skip
+    configured(RISK_VELOCITY_MAX=2)
+    token, _user, _openid = resident
+    site = create_site(client, op_token, per_user_daily_limit=5)
+    payload = site_payload(client, op_token, site["id"])
+    results = [qr_checkin(client, token, payload).get_json() for _ in range(3)]
+    assert [r["status"] for r in results] == ["approved", "approved", "pending"]
+    assert account(client, token)["points_balance"] == 20
+
+    approved = client.post(f"/api/v1/admin/checkins/{results[2]['id']}/approve",
+                           headers=bearer(op_token))  # fmt: skip
+    assert approved.status_code == 200
+    assert account(client, token)["points_balance"] == 30
+
+
+def test_review_endpoints_are_for_operators(client, resident):
+    token, _user, _openid = resident
+    assert client.get("/api/v1/admin/checkins", headers=bearer(token)).status_code == 403
+    assert client.post("/api/v1/admin/checkins/1/approve", headers=bearer(token)).status_code == 403
+    assert client.get("/api/v1/admin/checkins").status_code == 401
+
+
+def test_unknown_record_is_404(client, op_token):
+    response = client.post("/api/v1/admin/checkins/999/approve", headers=bearer(op_token))
+    assert (response.status_code, response.get_json()["reason"]) == (404, "checkin_not_found")
+    bad = client.get("/api/v1/admin/checkins?status=lost", headers=bearer(op_token))
+    assert bad.status_code == 422

@@ -24,12 +24,12 @@
   async function verify(code) {
     try {
       const result = await C.post("/merchant/coupons/verify", { code }, { idempotent: true });
-      panel("ok", el("h2", { id: "verify-ok" }, "✅ 核销成功"), el("p", {}, `核销时间 ${fmt.time(result.coupon.used_at)}`));
+      panel("ok", el("h2", { id: "verify-ok" }, "✓ 核销成功"), el("p", {}, `核销时间 ${fmt.time(result.coupon.used_at)}`));
       $("#code").value = "";
       $("#code").focus();
       loadToday();
     } catch (err) {
-      panel("bad", el("h2", {}, "❌ 核销失败"), el("p", { id: "verify-error" }, err.message));
+      panel("bad", el("h2", {}, "✗ 核销失败"), el("p", { id: "verify-error" }, err.message));
     }
   }
 

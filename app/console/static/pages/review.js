@@ -96,7 +96,8 @@
       const outcome = node.querySelector(".outcome");
       outcome.classList.remove("hidden");
       outcome.textContent = decision === "approve"
-        ? `✓ 已通过，发放 ${result.record.points} 积分；居民余额 ${fmt.int(before)} → ${fmt.int(after)}`
+        ? `✓ 已通过，发放 ${result.record.points} 积分${after - before > result.record.points
+          ? `（另有活动加成 ${after - before - result.record.points}）` : ""}；居民余额 ${fmt.int(before)} → ${fmt.int(after)}`
         : `✗ 已驳回（${reason}），已通过微信通知居民`;
       node.querySelector(".review-actions")?.remove();
       selected.delete(item.record.id);
@@ -159,7 +160,7 @@
     list = C.pager(queue, (cursor) => C.get(`/admin/checkins?status=${status}&limit=24${cursor ? `&cursor=${cursor}` : ""}`),
       (items) => {
         if (!items.length && !queue.children.length) {
-          queue.append(el("div", { class: "card empty" }, status === "pending" ? "🎉 没有待审核的打卡" : "暂无记录"));
+          queue.append(el("div", { class: "card empty" }, status === "pending" ? "没有待审核的打卡，辛苦了" : "暂无记录"));
         }
         items.forEach((item) => queue.append(card(item)));
         $("#select-all").checked = false;

@@ -129,6 +129,7 @@ def _register_blueprints(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from app.carbon import seed as _carbon_seed  # noqa: F401  (registers its seeder)
     from app.carbon.cli import carbon_cli
+    from app.checkins import seed as _checkins_seed  # noqa: F401  (registers its seeder)
     from app.ledger.cli import ledger_cli, points_cli
     from app.mall import seed as _mall_seed  # noqa: F401  (registers its seeder)
     from app.mall.cli import coupons_cli

@@ -75,6 +75,16 @@ def set_consent(user_id: int, scenario_code: str, granted: bool, version: str) -
     return ConsentView(scenario.code, scenario.name, granted, version, now)
 
 
+def consent_withdrawn(user_id: int, scenario_id: int) -> bool:
+    """True when the resident explicitly said no (or withdrew) for the scenario."""
+    granted = db.session.scalar(
+        select(Consent.granted).where(
+            Consent.user_id == user_id, Consent.scenario_id == scenario_id
+        )
+    )
+    return granted is False
+
+
 def has_consent(user_id: int, scenario_id: int) -> bool:
     """True when the resident currently grants consent for the scenario."""
     return bool(

@@ -16,7 +16,12 @@ from sqlalchemy import func, select, update
 
 from app.campaigns import service as campaigns
 from app.carbon import leaderboard
-from app.carbon.consents import has_consent, list_consents, set_consent  # noqa: F401
+from app.carbon.consents import (  # noqa: F401
+    consent_withdrawn,
+    has_consent,
+    list_consents,
+    set_consent,
+)
 from app.carbon.models import (
     RECORD_APPROVED,
     RECORD_PENDING,

@@ -64,6 +64,7 @@ def create_upload(files: dict):
 @blp.arguments(WerunSyncSchema)
 @blp.response(200, WerunResultSchema)
 @blp.alt_response(400, description="invalid_encrypted_data, stale_data")
+@blp.alt_response(409, description="consent_required: WeRun consent was withdrawn")
 @blp.alt_response(429, description="rate_limited")
 def sync_werun(body: dict):
     """Credit WeRun steps from wx.getWeRunData (today and yesterday; re-sync pays growth)."""

@@ -52,9 +52,16 @@ def _steps_by_day(data: dict, earliest: date, today: date) -> dict[date, int]:
 def sync_werun(user_id: int, encrypted_data: str, iv: str) -> list[dict]:
     """Credit the recent days of a getWeRunData payload; returns one entry per day.
 
-    Raises RateLimited (429), InvalidEncryptedData / StaleData (400), ScenarioNotFound.
+    A resident who withdrew consent for `walk_steps` is refused; one who was never asked
+    is not (the sync is their own act, after WeChat's scope.werun prompt).
+    Raises RateLimited (429), InvalidEncryptedData / StaleData (400), ScenarioNotFound,
+    Conflict (409 `consent_required`).
     """
     ratelimit.hit("werun", user_id)
+    scenario = carbon.get_scenario(WERUN_SCENARIO)
+    if carbon.consent_withdrawn(user_id, scenario.id):
+        message = "你已关闭微信运动授权，请先在「授权与隐私」中开启"
+        raise Conflict(message, reason="consent_required")
     user = users.get_user(user_id)
     if not user.wx_session_key_enc:
         raise InvalidEncryptedData("登录状态已失效，请重新登录")
@@ -66,7 +73,6 @@ def sync_werun(user_id: int, encrypted_data: str, iv: str) -> list[dict]:
     today = shanghai_day(now)
     earliest = today - timedelta(days=setting("WERUN_SYNC_DAYS") - 1)
     by_day = _steps_by_day(data, earliest, today)
-    scenario = carbon.get_scenario(WERUN_SCENARIO)
     return [_credit_day(user_id, scenario, day, n, now) for day, n in sorted(by_day.items())]
 
 

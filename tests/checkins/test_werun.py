@@ -100,6 +100,16 @@ def test_other_appid_is_invalid_and_old_watermark_is_stale(client, sandbox, resi
     assert response.get_json()["reason"] == "stale_data"
 
 
+def test_withdrawn_consent_stops_syncing(client, sandbox, resident):
+    token, _user, openid = resident
+    client.put("/api/v1/me/consents/walk_steps", json={"granted": False}, headers=bearer(token))
+    payload = sandbox.werun_data(openid, [{"timestamp": _midnight(), "step": 9000}])
+    refused = _sync(client, token, payload)
+    assert (refused.status_code, refused.get_json()["reason"]) == (409, "consent_required")
+    client.put("/api/v1/me/consents/walk_steps", json={"granted": True}, headers=bearer(token))
+    assert _sync(client, token, payload).status_code == 200
+
+
 def test_impossible_step_counts_are_refused(client, sandbox, resident):
     token, _user, openid = resident
     payload = sandbox.werun_data(openid, [{"timestamp": _midnight(), "step": 5_000_000}])

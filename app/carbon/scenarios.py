@@ -75,12 +75,6 @@ def list_scenarios(include_inactive: bool = True) -> list[ScenarioView]:
     return views
 
 
-def get_scenario_view(code: str) -> ScenarioView:
-    """One scenario with its current version. Raises ScenarioNotFound."""
-    scenario = get_scenario(code)
-    return ScenarioView(scenario, current_version(scenario.id))
-
-
 def list_versions(code: str) -> list[MethodologyVersion]:
     """All methodology versions of a scenario, oldest first. Raises ScenarioNotFound."""
     return list(get_scenario(code).versions)

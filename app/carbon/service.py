@@ -10,7 +10,7 @@ Consent and scenario functions are re-exported here so other domains need only t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import func, select, update
 
@@ -27,7 +27,6 @@ from app.carbon.models import (
     RECORD_PENDING,
     RECORD_REJECTED,
     CarbonRecord,
-    MethodologyVersion,
     Scenario,
 )
 from app.carbon.rules import carbon_mg_for, parse_points_rule, shanghai_day
@@ -244,17 +243,9 @@ def records_of_user(user_id: int) -> list[CarbonRecord]:
     return list(db.session.scalars(stmt))
 
 
-def records_stmt(user_id: int | None = None, status: str | None = None, day: date | None = None):
-    """A select of records for paging (a resident's history or the review queue)."""
+def records_stmt(status: str | None = None):
+    """A select of records, optionally by status, for paging (the review queue)."""
     stmt = select(CarbonRecord)
-    if user_id is not None:
-        stmt = stmt.where(CarbonRecord.user_id == user_id)
     if status is not None:
         stmt = stmt.where(CarbonRecord.status == status)
-    if day is not None:
-        stmt = stmt.where(CarbonRecord.day == day)
     return stmt
-
-
-def version_of(record: CarbonRecord) -> MethodologyVersion:
-    return record.methodology

@@ -185,3 +185,32 @@ def test_idempotency_key_replays_the_first_checkin(client, op_token, resident):
     assert second.headers.get("Idempotent-Replayed") == "true"
     assert first.get_json() == second.get_json()
     assert account(client, token)["points_balance"] == 10
+
+
+def test_live_campaign_adds_its_bonus_on_approval(app, client, op_token, resident):
+    from datetime import timedelta
+
+    from app.campaigns import service as campaigns
+    from app.db import utcnow
+    from app.extensions import db
+    from app.ledger import service as ledger
+
+    token, _user, _openid = resident
+    with app.app_context():
+        now = utcnow()
+        campaign = campaigns.create_campaign(
+            name="绿色出行周", starts_at=now - timedelta(hours=1), ends_at=now + timedelta(days=1),
+            scenarios=["bus_ride"], budget_points=100, multiplier=2.0,
+        )  # fmt: skip
+        db.session.commit()
+        campaign_id = campaign.id
+    payload = site_payload(client, op_token, create_site(client, op_token)["id"])
+    body = qr_checkin(client, token, payload).get_json()
+    assert body["points"] == 20
+    assert account(client, token)["points_balance"] == 20
+    with app.app_context():
+        bonus = ledger.find_transaction_by_reference(f"campaign:{campaign_id}:{body['id']}")
+        assert bonus is not None and bonus.code == "campaign_bonus"
+        assert ledger.find_transaction_by_reference(f"checkin:{body['id']}").code == (
+            "checkin_reward"
+        )

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from app.audit.service import record_audit
@@ -18,6 +21,24 @@ ledger_cli = AppGroup("ledger", help="Check the points ledger.")
 points_cli = AppGroup("points", help="Points jobs.")
 
 
+@contextmanager
+def _one_snapshot() -> Iterator[None]:
+    """Read the whole ledger as of one instant, without blocking writers.
+
+    PostgreSQL: a REPEATABLE READ, read-only transaction (every statement sees the same
+    snapshot). SQLite: the app starts a deferred `BEGIN` for read-only requests (WAL
+    snapshot, no write lock) instead of the BEGIN IMMEDIATE it uses elsewhere.
+    """
+    if db.engine.dialect.name == "postgresql":
+        db.session.connection(
+            execution_options={"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+        )
+        yield
+    else:
+        with current_app.test_request_context("/ledger-verify", method="GET"):
+            yield
+
+
 @ledger_cli.command("verify")
 @click.option("--quiet", is_flag=True, help="print breaches only")
 def verify_command(quiet: bool) -> None:
@@ -27,8 +48,10 @@ def verify_command(quiet: bool) -> None:
         if not quiet:
             click.echo(f"  ... {entries} entries checked", err=True)
 
-    report = verify_ledger(progress)
     db.session.rollback()
+    with _one_snapshot():
+        report = verify_ledger(progress)
+        db.session.rollback()
     for breach in report.breaches:
         click.echo(f"BREACH {breach}")
     summary = (

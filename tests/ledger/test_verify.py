@@ -186,3 +186,23 @@ def test_postgresql_refuses_delete_too(app, history):
         with pytest.raises(DBAPIError, match="append-only"), db.session.begin_nested():
             db.session.execute(text(f"DELETE FROM {table}"))
     db.session.rollback()
+
+
+def test_verify_reads_one_snapshot_without_taking_the_write_lock(app, history):
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement.strip().upper())
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        code, output = _verify(app)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+
+    assert code == 0, output
+    if db.engine.dialect.name == "sqlite":
+        assert "BEGIN" in statements and "BEGIN IMMEDIATE" not in statements
+    assert not any(s.startswith(("UPDATE", "INSERT", "DELETE")) for s in statements)

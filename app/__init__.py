@@ -63,20 +63,22 @@ def _init_extensions(app: Flask) -> None:
         with app.app_context():
             configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
     migrate.init_app(app, db, directory=str(Path(__file__).parent.parent / "migrations"))
-    redis_client.init_app(app)
+    redis_conn = redis_client.init_app(app)
     app.config.setdefault("RATELIMIT_STORAGE_URI", limiter_storage_uri(app.config["REDIS_URL"]))
     limiter.init_app(app)
     api.init_app(app)
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "opaque"}
     )
-    wechat.init_app(app, redis_client._client)
+    wechat.init_app(app, redis_conn)
     register_error_handlers(app)
     install_request_boundary(app)
 
 
 def _register_blueprints(app: Flask) -> None:
     from app.audit.admin_api import blp as admin_audit_blp
+    from app.campaigns.api import admin_blp as admin_campaigns_blp
+    from app.campaigns.api import blp as campaigns_blp
     from app.carbon.admin_api import blp as admin_carbon_blp
     from app.carbon.api import blp as carbon_blp
     from app.checkins.admin_api import blp as admin_checkins_blp
@@ -103,6 +105,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(health_blp)
     app.register_blueprint(docs_assets_blp)
     api.register_blueprint(auth_blp, url_prefix="/api/v1/auth")
+    api.register_blueprint(campaigns_blp, url_prefix="/api/v1/campaigns")
+    api.register_blueprint(admin_campaigns_blp, url_prefix="/api/v1/admin/campaigns")
     api.register_blueprint(admin_users_blp, url_prefix="/api/v1/admin/users")
     api.register_blueprint(ledger_blp, url_prefix="/api/v1/me")
     api.register_blueprint(admin_points_blp, url_prefix="/api/v1/admin/points")

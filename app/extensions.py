@@ -7,7 +7,7 @@ nothing in this module knows about a particular app instance.
 from __future__ import annotations
 
 import redis
-from flask import Flask
+from flask import Flask, current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
@@ -18,25 +18,21 @@ from app.db import Base
 
 
 class RedisClient:
-    """A redis-py client bound per app; shared by every request of a worker process."""
+    """Proxy to the current app's redis-py client (one per app, shared by its threads)."""
 
-    def __init__(self) -> None:
-        self._client: redis.Redis | None = None
-
-    def init_app(self, app: Flask) -> None:
-        self._client = redis.Redis.from_url(
+    def init_app(self, app: Flask) -> redis.Redis:
+        client = redis.Redis.from_url(
             app.config["REDIS_URL"],
             decode_responses=True,
             socket_timeout=2,
             socket_connect_timeout=2,
             health_check_interval=30,
         )
-        app.extensions["redis"] = self._client
+        app.extensions["redis"] = client
+        return client
 
     def __getattr__(self, name: str):
-        if self._client is None:
-            raise RuntimeError("redis_client used before init_app")
-        return getattr(self._client, name)
+        return getattr(current_app.extensions["redis"], name)
 
 
 def limiter_storage_uri(redis_url: str) -> str:

@@ -18,7 +18,7 @@ import requests
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from flask import Flask
+from flask import Flask, current_app
 from wechatpy.crypto import WeChatWxaCrypto
 from wechatpy.exceptions import WeChatClientException
 
@@ -41,28 +41,49 @@ class WxSession:
         return f"WxSession(openid={self.openid!r}, session_key=<hidden>)"
 
 
-class WeChat:
-    """Flask extension wrapping ProjectWeChatClient with the product's error vocabulary."""
+@dataclass(frozen=True)
+class _AppWeChat:
+    """What one app needs to talk to WeChat: its client and session-key cipher."""
 
-    def __init__(self) -> None:
-        self.client: ProjectWeChatClient | None = None
-        self._fernet: Fernet | None = None
-        self.appid = ""
+    appid: str
+    client: ProjectWeChatClient
+    fernet: Fernet
+
+
+class WeChat:
+    """Flask extension wrapping ProjectWeChatClient with the product's error vocabulary.
+
+    State lives per app in `app.extensions["wechat"]`, so several apps in one process
+    (tests) never share a client or a timeout.
+    """
 
     def init_app(self, app: Flask, redis_conn: redis.Redis) -> None:
-        self.appid = app.config["WECHAT_APPID"]
-        self.client = ProjectWeChatClient(
-            appid=self.appid,
-            secret=app.config["WECHAT_SECRET"],
-            base_url=app.config["WECHAT_API_BASE_URL"],
-            redis_conn=redis_conn,
-            timeout=app.config["WECHAT_TIMEOUT_SECONDS"],
-        )
         key = HKDF(
             algorithm=hashes.SHA256(), length=32, salt=b"wechat-session-key", info=b"fernet"
         ).derive(app.config["SECRET_KEY"].encode())
-        self._fernet = Fernet(base64.urlsafe_b64encode(key))
-        app.extensions["wechat"] = self
+        app.extensions["wechat"] = _AppWeChat(
+            appid=app.config["WECHAT_APPID"],
+            client=ProjectWeChatClient(
+                appid=app.config["WECHAT_APPID"],
+                secret=app.config["WECHAT_SECRET"],
+                base_url=app.config["WECHAT_API_BASE_URL"],
+                redis_conn=redis_conn,
+                timeout=app.config["WECHAT_TIMEOUT_SECONDS"],
+            ),
+            fernet=Fernet(base64.urlsafe_b64encode(key)),
+        )
+
+    @property
+    def _state(self) -> _AppWeChat:
+        return current_app.extensions["wechat"]
+
+    @property
+    def client(self) -> ProjectWeChatClient:
+        return self._state.client
+
+    @property
+    def appid(self) -> str:
+        return self._state.appid
 
     def code_to_session(self, code: str) -> WxSession:
         """Exchange a wx.login code. Raises WeChatLoginFailed or WeChatUnavailable."""
@@ -91,11 +112,11 @@ class WeChat:
         return WxSession(result["openid"], result["session_key"], result.get("unionid"))
 
     def encrypt_session_key(self, session_key: str) -> str:
-        return self._fernet.encrypt(session_key.encode()).decode()
+        return self._state.fernet.encrypt(session_key.encode()).decode()
 
     def decrypt_session_key(self, token: str) -> str:
         try:
-            return self._fernet.decrypt(token.encode()).decode()
+            return self._state.fernet.decrypt(token.encode()).decode()
         except InvalidToken:
             raise InvalidEncryptedData("登录状态已失效，请重新登录") from None
 

@@ -42,10 +42,15 @@ def test_healthz_and_readyz(client):
     assert ready.get_json()["checks"] == {"database": "ok", "redis": "ok"}
 
 
-def test_readyz_is_503_when_redis_is_down(app_settings, tmp_path):
-    application = make_app(app_settings, REDIS_URL=f"unix://{tmp_path}/no-redis.sock")
+def test_readyz_is_503_when_redis_is_down(app, client, monkeypatch):
+    import redis
 
-    response = application.test_client().get("/readyz")
+    def refuse():
+        raise redis.ConnectionError("connection refused")
+
+    monkeypatch.setattr(app.extensions["redis"], "ping", refuse)
+
+    response = client.get("/readyz")
 
     assert response.status_code == 503
     assert response.get_json()["reason"] == "not_ready"

@@ -34,7 +34,8 @@ def test_decrypts_werun_data_and_checks_the_watermark(app, sandbox, logged_in_se
     steps = [{"timestamp": int(time.time()) - 86400, "step": 6500}]
     payload = sandbox.werun_data(openid, steps)
 
-    data = wechat.decrypt_user_data(session_key, payload["encrypted_data"], payload["iv"], 300)
+    with app.app_context():
+        data = wechat.decrypt_user_data(session_key, payload["encrypted_data"], payload["iv"], 300)
 
     assert data["stepInfoList"] == steps
 
@@ -48,21 +49,21 @@ def test_tampered_data_is_invalid(sandbox, app, logged_in_session_key):
 
     for encrypted, iv in [(tampered, payload["iv"]), ("not base64!", payload["iv"]),
                           (payload["encrypted_data"], "AAAA")]:  # fmt: skip
-        with pytest.raises(InvalidEncryptedData):
+        with app.app_context(), pytest.raises(InvalidEncryptedData):
             wechat.decrypt_user_data(session_key, encrypted, iv, 300)
 
 
 def test_other_appid_in_watermark_is_invalid(sandbox, app, logged_in_session_key):
     openid, session_key = logged_in_session_key
     payload = sandbox.werun_data(openid, [], appid="wx-some-other-app")
-    with pytest.raises(InvalidEncryptedData):
+    with app.app_context(), pytest.raises(InvalidEncryptedData):
         wechat.decrypt_user_data(session_key, payload["encrypted_data"], payload["iv"], 300)
 
 
 def test_old_watermark_is_stale(sandbox, app, logged_in_session_key):
     openid, session_key = logged_in_session_key
     payload = sandbox.werun_data(openid, [], watermark_timestamp=int(time.time()) - 3600)
-    with pytest.raises(StaleData):
+    with app.app_context(), pytest.raises(StaleData):
         wechat.decrypt_user_data(session_key, payload["encrypted_data"], payload["iv"], 300)
 
 

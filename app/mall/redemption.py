@@ -17,7 +17,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from app.db import utcnow
-from app.errors import Conflict
 from app.extensions import db
 from app.ledger import service as ledger
 from app.mall import gate
@@ -28,10 +27,6 @@ from app.mall.errors import LimitReached, OfferNotFound, OfferNotLive, OutOfStoc
 from app.mall.models import COUPON_ISSUED, OFFER_LIVE, Coupon, Offer, OfferRedemptionCounter
 
 _counters = OfferRedemptionCounter.__table__
-
-
-class InsufficientPoints(Conflict):
-    reason, message = "insufficient_points", "积分不足"
 
 
 @dataclass(frozen=True)
@@ -63,7 +58,7 @@ def redeem_offer(
     if offer.stock_left <= 0:
         raise OutOfStock()
     if ledger.get_points_balance(user_id) < offer.points_price:
-        raise InsufficientPoints()
+        raise ledger.InsufficientPoints()
     slot = None
     if offer.is_flash_sale:
         admission = gate.admit(offer, user_id)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import redis
 
-from app.extensions import db, redis_client
+from app.extensions import db
 from app.mall import gate
 from app.mall.models import Offer
 from tests.helpers import bearer
@@ -146,7 +146,7 @@ def test_redis_down_falls_back_to_the_database_and_never_oversells(app, client, 
     _, second = new_user(app, points=100)
     # Every Redis call of the app now fails for real (nothing listens on port 9).
     dead = redis.Redis.from_url("redis://127.0.0.1:9/0", decode_responses=True)
-    monkeypatch.setattr(redis_client, "_client", dead)
+    monkeypatch.setitem(app.extensions, "redis", dead)
     monkeypatch.setattr(gate, "_breaker_open_until", 0.0)
 
     assert redeem(client, offer_id, first).status_code == 201

@@ -22,7 +22,7 @@ from app.ledger.models import (
     LedgerEntry,
     LedgerTransaction,
 )
-from app.mall.models import COUPON_USED, Coupon, Offer
+from app.mall.models import COUPON_CANCELLED, COUPON_USED, Coupon, Offer
 from app.merchants.models import Merchant
 from app.stats.days import as_date, local_day_of
 from app.users.models import User, UserRole
@@ -183,10 +183,15 @@ def points_by_day(start: datetime, end: datetime) -> tuple[dict, int]:
 
 
 def coupons_by_merchant(start: datetime, end: datetime, limit: int = 20) -> list[dict]:
-    """Per merchant: coupons redeemed (issued to residents) and verified in the window."""
+    """Per merchant: coupons redeemed in the window (not cancelled since) and coupons
+    verified in the window, with their points and settlement amounts."""
     redeemed = db.session.execute(
         select(Coupon.merchant_id, func.count(), func.coalesce(func.sum(Coupon.points_price), 0))
-        .where(Coupon.created_at >= start, Coupon.created_at < end)
+        .where(
+            Coupon.created_at >= start,
+            Coupon.created_at < end,
+            Coupon.status != COUPON_CANCELLED,
+        )
         .group_by(Coupon.merchant_id)
     )
     verified = db.session.execute(

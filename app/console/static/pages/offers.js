@@ -54,7 +54,7 @@
           { title: "结算价", num: true, render: (o) => fmt.yuan(o.settlement_value_fen) },
           { title: "状态", render: (o) => C.badge(o.status) },
           { title: "操作", render: actions },
-        ].map((c) => c), rows.map((o) => Object.assign(o, { __data: { id: String(o.id) } })), "没有符合条件的商品"));
+        ], rows.map((o) => Object.assign(o, { __data: { id: String(o.id) } })), "没有符合条件的商品"));
       });
     $$("#status-filter button").forEach((b) => b.addEventListener("click", () => {
       $$("#status-filter button").forEach((x) => x.classList.toggle("on", x === b));

@@ -25,10 +25,16 @@
     return el("span", { class: `badge ${color} risk`, title: "风险分（0-100）" }, `风险 ${score}`);
   }
 
-  async function balanceOf(userId) {
-    const page = await C.get(`/admin/points/users/${userId}?limit=1`);
-    balances.set(userId, page.points_balance);
-    return balances.get(userId);
+  const pendingBalances = new Map();
+  /** A resident's balance; cards of one resident share one request unless `fresh`. */
+  function balanceOf(userId, fresh = false) {
+    if (!fresh && pendingBalances.has(userId)) return pendingBalances.get(userId);
+    const request = C.get(`/admin/points/users/${userId}?limit=1`).then((page) => {
+      balances.set(userId, page.points_balance);
+      return page.points_balance;
+    });
+    pendingBalances.set(userId, request);
+    return request;
   }
 
   function updateSelection() {
@@ -89,7 +95,7 @@
       const path = `/admin/checkins/${item.record.id}/${decision}`;
       const result = decision === "approve" ? await C.post(path, undefined, { idempotent: true })
         : await C.post(path, { note: reason });
-      const after = await balanceOf(item.user_id);
+      const after = await balanceOf(item.user_id, true);
       $$(`.review-card[data-user="${item.user_id}"] .balance`).forEach((b) => { b.textContent = fmt.int(after); });
       node.classList.add("done");
       node.dataset.status = result.record.status;
@@ -129,6 +135,7 @@
         widget.node.append(el("div", { class: "small badge red" }, done.error || "任务失败"));
       }
       selected.clear();
+      pendingBalances.clear();
       list.reload();
     } catch (err) { C.fail(err); }
   }
@@ -157,7 +164,10 @@
       list.reload();
     }));
     const queue = $("#queue");
-    list = C.pager(queue, (cursor) => C.get(`/admin/checkins?status=${status}&limit=24${cursor ? `&cursor=${cursor}` : ""}`),
+    list = C.pager(queue, (cursor) => {
+      if (!cursor) pendingBalances.clear();  // a fresh list reads fresh balances
+      return C.get(`/admin/checkins?status=${status}&limit=24${cursor ? `&cursor=${cursor}` : ""}`);
+    },
       (items) => {
         if (!items.length && !queue.children.length) {
           queue.append(el("div", { class: "card empty" }, status === "pending" ? "没有待审核的打卡，辛苦了" : "暂无记录"));

@@ -1,7 +1,7 @@
 """merchants, staff, invites; offers, per-user redemption counters, coupons
 
 Revision ID: 0004
-Revises: 0001 (depends on 0002: coupons reference ledger transactions)
+Revises: 0002
 Create Date: 2026-11-22 00:40:12.497198
 
 """
@@ -11,9 +11,9 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0004'
-down_revision = '0001'
+down_revision = '0002'
 branch_labels = None
-depends_on = '0002'
+depends_on = None
 
 
 def upgrade():

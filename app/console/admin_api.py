@@ -71,7 +71,7 @@ def get_job(job_id: str):
 
 @blp.route("/<string:job_id>/file", methods=["GET"])
 @operator_required
-@blp.response(200, content_type="text/csv")
+@blp.response(200, content_type="text/csv", description="the CSV file (UTF-8 with BOM)")
 @blp.alt_response(404, description="job_not_found, export_not_ready")
 def get_job_file(job_id: str):
     """The CSV an export job wrote (kept for an hour)."""

@@ -26,8 +26,7 @@ def get_stats(args: dict):
 @blp.route("/tables/<string:table>", methods=["GET"])
 @operator_required
 @blp.arguments(StatsTableArgsSchema, location="query")
-@blp.response(200, StatsTableSchema, content_type="application/json")
-@blp.alt_response(200, content_type="text/csv", description="with ?format=csv or Accept: text/csv")
+@blp.response(200, StatsTableSchema, description="rows; CSV with ?format=csv or Accept: text/csv")
 @blp.alt_response(400, description="unknown_stats_table")
 def get_table(args: dict, table: str):
     """A dashboard table as rows: `daily`, `scenarios`, `merchants`, `campaigns`."""

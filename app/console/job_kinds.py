@@ -16,7 +16,7 @@ from app.console.jobs import KEEP_SECONDS, Progress, register_job, rq_connection
 from app.db import utcnow
 from app.errors import AppError
 from app.extensions import db
-from app.ledger import expiry as points_expiry
+from app.ledger import service as ledger
 from app.stats import exports
 from app.stats.csvout import BOM, csv_lines
 
@@ -44,8 +44,13 @@ def review_checkins(params: dict, operator_id: int, progress: Progress) -> dict:
             db.session.rollback()
             failed.append({"id": record_id, "reason": exc.reason, "message": exc.message})
         progress.step()
+    result = {"decision": params["decision"], "succeeded": succeeded, "failed": failed}
+    job_id = progress.job.id if progress.job else "inline"
+    record_audit(operator_id, "checkins.bulk_review", f"job:{job_id}",
+                 {"record_ids": record_ids, "note": note}, result)  # fmt: skip
+    db.session.commit()
     progress.finish()
-    return {"decision": params["decision"], "succeeded": succeeded, "failed": failed}
+    return result
 
 
 @register_job("export", "导出 CSV")
@@ -81,13 +86,13 @@ def export_file(job_id: str) -> bytes | None:
 def expire_points(params: dict, operator_id: int, progress: Progress) -> dict:
     """The points expiry run (as `flask points expire`), with progress per account."""
     now = utcnow()
-    due_accounts, _due_points = points_expiry.count_due(now)
+    due_accounts, _due_points = ledger.count_due(now)
     db.session.rollback()
     progress.set_total(due_accounts)
     done_accounts = done_points = 0
     after = 0
     while due_accounts:
-        batch = points_expiry.expire_due_lots(now, after_account_id=after, limit=100)
+        batch = ledger.expire_due_lots(now, after_account_id=after, limit=100)
         if batch.last_account_id is None:
             break
         db.session.commit()

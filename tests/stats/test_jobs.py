@@ -83,6 +83,11 @@ def test_bulk_approve_runs_on_the_worker_with_progress(app, client, op, login_re
         assert balance_of(app, user["id"]) == 5  # clean_plate pays 5 per meal
     queue = client.get("/api/v1/admin/checkins?status=pending", headers=bearer(op)).get_json()
     assert queue["items"] == []
+    audit = client.get(
+        "/api/v1/admin/audit-log?action=checkins.bulk_review", headers=bearer(op)
+    ).get_json()["items"]
+    assert audit[0]["target"] == f"job:{queued['id']}"
+    assert audit[0]["after"]["succeeded"] == 4 and audit[0]["before"]["record_ids"] == ids
 
 
 def test_bulk_reject_notifies_each_resident(app, client, op, login_resident, sandbox):

@@ -41,9 +41,13 @@ def browser():
         chromium.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def rq_worker(live_server, app_settings, tmp_path_factory):
-    """One `rq worker` process with the live server's settings, as the launcher runs it."""
+    """One `rq worker` process with the live server's settings, as the launcher runs it.
+
+    Package-scoped: it must be gone before other tests run their own workers on the same
+    queue (it would take their jobs).
+    """
     workdir = tmp_path_factory.mktemp("rq")
     env = dict(
         os.environ,

@@ -1,0 +1,223 @@
+"""`make bench`: the API under wrk next to a bare Flask baseline, one table.
+
+    python -m bench.run                # embedded default: SQLite file + one redis-server
+    python -m bench.run --postgres     # PostgreSQL + Redis (own throwaway servers)
+
+Both gunicorns run with the same settings (4 gthread workers x 4 threads). Each case
+gets a short warm-up with its own residents, then a measured wrk run (32 connections);
+the baseline is measured first and last and each endpoint is shown as a share of their
+mean. Write benchmarks spread over thousands of distinct residents (no cap or limit is
+hit); the sold-out case is all 409 by design. Afterwards the ledger is verified and the
+coupons are counted against stock and debits. Numbers are printed, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+from contextlib import ExitStack
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench.servers import (
+    Gunicorn,
+    PostgresServer,
+    RedisServer,
+    app_env,
+    flask_cli,
+)
+from bench.wrk import Result, require_wrk, run_wrk
+
+
+def machine_line() -> str:
+    model = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+    return (f"{os.cpu_count()} cores ({model}), Python {platform.python_version()}, "
+            f"load average {load:.2f} at start")  # fmt: skip
+
+
+def _start_backends(args, tmp: Path, stack: ExitStack) -> tuple[str, str, str]:
+    """Start the database and Redis; returns (database url, redis url, label)."""
+    if args.postgres:
+        pg = PostgresServer(tmp / "pg").init().start()
+        stack.callback(pg.stop)
+        redis_server = RedisServer(tmp / "redis").start()
+        stack.callback(redis_server.stop)
+        return pg.createdb("bench"), redis_server.url, "PostgreSQL 15 + Redis (TCP loopback)"
+    from app.embedded import start_redis_server
+
+    socket_path = tmp / "redis.sock"
+    process = start_redis_server(socket_path)
+    if process is not None:
+        stack.callback(lambda: (process.terminate(), process.wait(10)))
+    url = f"sqlite:///{tmp / 'bench.sqlite3'}"
+    return url, f"unix://{socket_path}", "SQLite (WAL) + embedded redis-server (unix socket)"
+
+
+def _prepare(database_url: str, env: dict, tmp: Path, args) -> object:
+    flask_cli(env, "db", "upgrade", "heads")
+    flask_cli(env, "seed")
+    from app import create_app
+    from app.extensions import db
+    from bench.workload import build_workload
+
+    app = create_app({
+        "SQLALCHEMY_DATABASE_URI": database_url, "REDIS_URL": env["REDIS_URL"],
+        "SECRET_KEY": env["SECRET_KEY"], "INSTANCE_PATH": env["INSTANCE_PATH"],
+    })  # fmt: skip
+    with app.app_context():
+        workload = build_workload(tmp / "wrk", writers=args.writers, progress=_say)
+        db.session.remove()
+        db.engine.dispose()
+    return workload
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def _cases(workload) -> list[dict]:
+    w = workload
+    return [
+        {"name": "GET /me/account", "path": "/api/v1/me/account", "pool": w.readers},
+        {"name": "GET /offers", "path": "/api/v1/offers", "pool": w.readers},
+        {"name": "POST /checkins (QR, auto-approved)", "path": "/api/v1/checkins",
+         "pool": w.checkins, "body": w.checkin_body},
+        {"name": "POST /offers/{id}/redeem (flash sale)",
+         "path": f"/api/v1/offers/{w.flash_offer_id}/redeem", "pool": w.buyers,
+         "body": w.empty_body},
+        {"name": "POST /offers/{id}/redeem (sold out: 409 by design)",
+         "path": f"/api/v1/offers/{w.sold_out_offer_id}/redeem", "pool": w.readers,
+         "body": w.empty_body, "extra": True},
+    ]  # fmt: skip
+
+
+def _measure(case: dict, url: str, args, profile_dir: Path | None, masters: list) -> Result:
+    body = case.get("body")
+    common = {"mode": "post" if body else "get", "body_file": body,
+              "connections": args.connections}  # fmt: skip
+    pool = case["pool"]
+    run_wrk("warmup", url, case["path"], tokens_file=pool.warmup, duration=2,
+            run_id=f"w{os.getpid()}{abs(hash(case['name'])) % 10_000}", **common)  # fmt: skip
+    profiler = None
+    if profile_dir is not None:
+        profiler = _start_profiler(profile_dir, case["name"], masters, args.duration)
+    result = run_wrk(case["name"], url, case["path"], tokens_file=pool.measure,
+                     duration=args.duration,
+                     run_id=f"m{os.getpid()}{abs(hash(case['name'])) % 10_000}",
+                     **common)  # fmt: skip
+    if profiler is not None:
+        profiler.wait(timeout=args.duration + 60)
+    return result
+
+
+def _start_profiler(profile_dir: Path, name: str, masters: list, duration: float):
+    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    slug = "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-")[:40]
+    out = profile_dir / f"{slug}.txt"
+    _say(f"  profiling {name} -> {out}")
+    return subprocess.Popen(
+        [spy, "record", "--pid", str(masters[0]), "--subprocesses", "--format", "raw",
+         "--duration", str(int(duration)), "--rate", "200", "--nonblocking", "-o", str(out)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def _check_consistency(env: dict) -> str:
+    verify = flask_cli(env, "ledger", "verify", "--quiet", check=False)
+    status = "ledger verify: clean" if verify.returncode == 0 else "ledger verify: FAILED"
+    if verify.returncode != 0:
+        status += "\n" + verify.stdout[-2000:]
+    return status
+
+
+def render_table(results: list[Result], baseline_rps: float) -> str:
+    lines = [
+        "| endpoint | req/s | p50 ms | p99 ms | 2xx | 409 (business) | errors | vs baseline |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        ratio = r.rps / baseline_rps if baseline_rps else 0
+        errors = f"{r.errors} ({r.error_detail()})" if r.errors else "0"
+        lines.append(
+            f"| {r.name} | {r.rps:,.0f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.ok:,} | "
+            f"{r.business:,} | {errors} | {ratio:.0%} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--postgres", action="store_true", help="PostgreSQL + Redis variant")
+    parser.add_argument("--duration", type=float, default=10, help="seconds per measured run")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--writers", type=int, default=12000, help="residents per write pool")
+    parser.add_argument("--profile", action="store_true", help="py-spy every measured case")
+    parser.add_argument("--output", type=Path, help="also write the results as JSON here")
+    parser.add_argument("--keep", action="store_true", help="keep the temp directory")
+    args = parser.parse_args()
+    require_wrk()
+    started = datetime.now(UTC)
+    machine = machine_line()
+    tmp = Path(tempfile.mkdtemp(prefix="tph-bench-"))
+    with ExitStack() as stack:
+        if not (args.keep or args.profile):
+            stack.callback(shutil.rmtree, tmp, ignore_errors=True)
+        database_url, redis_url, label = _start_backends(args, tmp, stack)
+        env = app_env(database_url, redis_url, tmp / "instance")
+        _say(f"backend: {label}; preparing data in {tmp}")
+        workload = _prepare(database_url, env, tmp, args)
+        settings = {"workers": args.workers, "threads": args.threads}
+        baseline = Gunicorn("bench.baseline:app", env, tmp / "baseline.log", **settings).start()
+        stack.callback(baseline.stop)
+        product = Gunicorn("wsgi:app", env, tmp / "app.log", **settings).start()
+        stack.callback(product.stop)
+        profile_dir = (tmp / "profiles") if args.profile else None
+        if profile_dir:
+            profile_dir.mkdir()
+        base_case = {"name": "baseline: bare Flask GET /json", "path": "/json",
+                     "pool": type("P", (), {"warmup": None, "measure": None})()}  # fmt: skip
+        first = _measure(base_case, baseline.url, args, None, [])
+        _say(f"  {first.name}: {first.rps:,.0f} req/s")
+        results = []
+        for case in _cases(workload):
+            results.append(_measure(case, product.url, args, profile_dir, [product.process.pid]))
+            _say(f"  {case['name']}: {results[-1].rps:,.0f} req/s")
+        last = _measure(base_case, baseline.url, args, None, [])
+        baseline_rps = (first.rps + last.rps) / 2
+        consistency = _check_consistency(env)
+    table = render_table([first, *results, last], baseline_rps)
+    print(f"\n## {label}\n")
+    print(
+        f"{started:%Y-%m-%d %H:%M} UTC, {machine}; gunicorn {args.workers} gthread workers "
+        f"x {args.threads} threads; wrk -t2 -c{args.connections} -d{args.duration:g}s\n"
+    )
+    print(table)
+    print(f"\nbaseline drift: {first.rps:,.0f} -> {last.rps:,.0f} req/s; {consistency}")
+    if profile_dir:
+        print(f"profiles (py-spy raw stacks): {profile_dir}")
+    if args.output:
+        args.output.write_text(json.dumps({
+            "date": started.isoformat(), "machine": machine, "backend": label,
+            "baseline_rps": baseline_rps, "table": table,
+            "results": [r.__dict__ | {"rps": r.rps} for r in [first, *results, last]],
+        }, indent=2, ensure_ascii=False))  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

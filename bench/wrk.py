@@ -1,0 +1,92 @@
+"""Running wrk with bench/lua/api.lua and reading its result line."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+LUA = Path(__file__).resolve().parent / "lua" / "api.lua"
+
+
+@dataclass
+class Result:
+    name: str
+    requests: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+    statuses: dict[str, int] = field(default_factory=dict)
+    socket_errors: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    @property
+    def ok(self) -> int:
+        return sum(n for key, n in self.statuses.items() if key.startswith("2"))
+
+    @property
+    def business(self) -> int:
+        """Expected business answers (409: sold out, cap reached...), counted apart."""
+        return sum(n for key, n in self.statuses.items() if key.startswith("409"))
+
+    @property
+    def errors(self) -> int:
+        """Anything else: other non-2xx answers and socket errors."""
+        bad = sum(n for key, n in self.statuses.items() if not key.startswith(("2", "409")))
+        return bad + sum(self.socket_errors.values())
+
+    def error_detail(self) -> str:
+        keys = [f"{k}×{n}" for k, n in sorted(self.statuses.items()) if not k.startswith("2")]
+        keys += [f"socket {k}×{n}" for k, n in self.socket_errors.items() if n]
+        return ", ".join(keys)
+
+
+def require_wrk() -> str:
+    found = shutil.which("wrk")
+    if not found:
+        raise SystemExit("wrk is not installed: apt-get install -y wrk")
+    return found
+
+
+def run_wrk(
+    name: str,
+    base_url: str,
+    path: str,
+    *,
+    mode: str = "get",
+    tokens_file: Path | None = None,
+    body_file: Path | None = None,
+    duration: float = 10,
+    connections: int = 32,
+    threads: int = 2,
+    run_id: str = "bench",
+) -> Result:
+    """One wrk run; returns its parsed result."""
+    command = [
+        require_wrk(), f"-t{threads}", f"-c{connections}", f"-d{int(duration)}s",
+        "--timeout", "10s",
+        "-s", str(LUA), base_url + path, "--", mode, path,
+        str(tokens_file) if tokens_file else "-", str(body_file) if body_file else "-",
+        run_id, str(threads),
+    ]  # fmt: skip
+    completed = subprocess.run(command, capture_output=True, text=True, check=False)
+    line = next((ln for ln in completed.stdout.splitlines() if ln.startswith("WRKJSON ")), None)
+    if completed.returncode != 0 or line is None:
+        raise RuntimeError(f"wrk failed ({completed.returncode}): {completed.stderr[-2000:]}")
+    data = json.loads(line.removeprefix("WRKJSON "))
+    return Result(
+        name=name,
+        requests=data["requests"],
+        seconds=data["duration_us"] / 1e6,
+        p50_ms=data["p50_us"] / 1000,
+        p99_ms=data["p99_us"] / 1000,
+        max_ms=data["max_us"] / 1000,
+        statuses=data["statuses"],
+        socket_errors=data["socket_errors"],
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from app.audit.views import audited
 from app.auth import current_principal, operator_required, resident_required
 from app.campaigns import service
 from app.campaigns.models import STATUS_ACTIVE, STATUS_PAUSED, Campaign
@@ -27,6 +28,7 @@ class Campaigns(MethodView):
         items, cursor = paginate_desc(stmt, Campaign.id, args["limit"], args["cursor"])
         return {"items": items, "next_cursor": cursor}
 
+    @audited("campaigns.create", "campaign:{id}")
     @admin_blp.arguments(CampaignCreateSchema)
     @admin_blp.response(201, CampaignSchema)
     @admin_blp.alt_response(400, description="invalid_campaign")
@@ -47,6 +49,7 @@ def get_campaign(campaign_id: int):
 
 @admin_blp.route("/<int:campaign_id>/pause", methods=["POST"])
 @operator_required
+@audited("campaigns.pause", "campaign:{campaign_id}")
 @admin_blp.response(200, CampaignSchema)
 def pause_campaign(campaign_id: int):
     """Stop a campaign paying bonuses (it can be resumed)."""
@@ -55,6 +58,7 @@ def pause_campaign(campaign_id: int):
 
 @admin_blp.route("/<int:campaign_id>/resume", methods=["POST"])
 @operator_required
+@audited("campaigns.resume", "campaign:{campaign_id}")
 @admin_blp.response(200, CampaignSchema)
 def resume_campaign(campaign_id: int):
     """Resume a paused campaign."""

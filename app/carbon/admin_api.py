@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
+from app.audit.views import audited
 from app.auth import operator_required
 from app.carbon import scenarios
 from app.carbon.schemas import (
@@ -28,6 +29,7 @@ def list_scenarios():
 
 @blp.route("/scenarios/<string:code>", methods=["PATCH"])
 @operator_required
+@audited("scenarios.update", "scenario:{code}")
 @blp.arguments(ScenarioUpdateSchema)
 @blp.response(200, ScenarioSchema)
 @blp.alt_response(404, description="scenario_not_found")
@@ -48,6 +50,7 @@ def list_versions(code: str):
 
 @blp.route("/scenarios/<string:code>/versions", methods=["POST"])
 @operator_required
+@audited("scenarios.add_version", "scenario:{code}")
 @blp.arguments(VersionCreateSchema)
 @blp.response(201, VersionSchema)
 @blp.alt_response(404, description="scenario_not_found")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Response, send_file
 from flask_smorest import Blueprint
 
+from app.audit.views import audited
 from app.auth import current_principal, operator_required
 from app.checkins import partners, service
 from app.checkins.schemas import (
@@ -27,6 +28,7 @@ blp = Blueprint("admin_checkins", __name__, description="打卡点与审核 Site
 
 @blp.route("/sites", methods=["POST"])
 @operator_required
+@audited("sites.create", "site:{id}")
 @blp.arguments(SiteCreateSchema)
 @blp.response(201, SiteSchema)
 @blp.alt_response(404, description="scenario_not_found")
@@ -54,6 +56,7 @@ def list_sites(args: dict):
 
 @blp.route("/sites/<int:site_id>", methods=["PATCH"])
 @operator_required
+@audited("sites.update", "site:{site_id}")
 @blp.arguments(SiteUpdateSchema)
 @blp.response(200, SiteSchema)
 @blp.alt_response(404, description="site_not_found")
@@ -64,6 +67,7 @@ def update_site(body: dict, site_id: int):
 
 @blp.route("/sites/<int:site_id>/rotate-key", methods=["POST"])
 @operator_required
+@audited("sites.rotate_key", "site:{site_id}")
 @blp.response(200, SiteSchema)
 @blp.alt_response(404, description="site_not_found")
 def rotate_site_key(site_id: int):
@@ -97,6 +101,7 @@ def review_queue(args: dict):
 
 @blp.route("/checkins/<int:record_id>/approve", methods=["POST"])
 @operator_required
+@audited("checkins.approve", "checkin:{record_id}")
 @blp.response(200, ReviewItemSchema)
 @blp.alt_response(404, description="checkin_not_found")
 @blp.alt_response(409, description="already_decided")
@@ -107,6 +112,7 @@ def approve_checkin(record_id: int):
 
 @blp.route("/checkins/<int:record_id>/reject", methods=["POST"])
 @operator_required
+@audited("checkins.reject", "checkin:{record_id}")
 @blp.arguments(RejectSchema)
 @blp.response(200, ReviewItemSchema)
 @blp.alt_response(404, description="checkin_not_found")
@@ -128,6 +134,7 @@ def get_upload(upload_id: str):
 
 @blp.route("/partners", methods=["POST"])
 @operator_required
+@audited("partners.create", "partner:{code}")
 @blp.arguments(PartnerCreateSchema)
 @blp.response(201, PartnerSecretSchema)
 @blp.alt_response(409, description="partner_exists")
@@ -150,6 +157,7 @@ def list_partners(args: dict):
 
 @blp.route("/partners/<int:partner_id>/rotate-secret", methods=["POST"])
 @operator_required
+@audited("partners.rotate_secret", "partner:{partner_id}")
 @blp.response(200, PartnerSecretSchema)
 @blp.alt_response(404, description="partner_not_found")
 def rotate_partner_secret(partner_id: int):

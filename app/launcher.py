@@ -61,7 +61,7 @@ def _start_all(args: argparse.Namespace, children: list[subprocess.Popen]) -> su
         env["WECHAT_API_BASE_URL"] = sandbox_url
 
     flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
-    subprocess.run([*flask, "db", "upgrade", "heads"], env=env, check=True)
+    subprocess.run([*flask, "db", "upgrade"], env=env, check=True)
     subprocess.run([*flask, "seed", *([] if args.no_demo else ["--demo"])], env=env, check=True)
 
     # One RQ worker for the console's background jobs (bulk review, exports, expiry run).

@@ -92,7 +92,7 @@ def make_app(settings: dict, **overrides):
 def app(app_settings):
     application = make_app(app_settings)
     with application.app_context():
-        upgrade(revision="heads")
+        upgrade()
         db.session.remove()
     return application
 

@@ -22,9 +22,7 @@ class CampaignCreateSchema(Schema):
     per_resident_limit = fields.Integer(
         load_default=None, validate=validate.Range(min=1, max=10_000)
     )
-    budget_points = fields.Integer(
-        required=True, validate=validate.Range(min=1, max=1_000_000_000)
-    )
+    budget_points = fields.Integer(required=True, validate=validate.Range(min=1, max=1_000_000_000))
 
 
 class CampaignSchema(Schema):

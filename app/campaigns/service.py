@@ -151,7 +151,10 @@ def _claim_resident_slot(campaign: Campaign, user_id: int) -> None:
 
 
 def _claim_budget(campaign: Campaign, points: int) -> None:
-    conditions = [Campaign.id == campaign.id, Campaign.budget_used + points <= Campaign.budget_points]
+    conditions = [
+        Campaign.id == campaign.id,
+        Campaign.budget_used + points <= Campaign.budget_points,
+    ]
     if campaign.first_n is not None:
         conditions.append(Campaign.awards_count < campaign.first_n)
     claimed = db.session.execute(

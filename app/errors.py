@@ -12,11 +12,28 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
+import marshmallow as ma
 from flask import Flask, jsonify
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
+
+
+class ErrorSchema(ma.Schema):
+    """The one error body, as published in the OpenAPI document (documentation only).
+
+    Some errors add context fields (e.g. `starts_at`, `checks`), hence INCLUDE.
+    """
+
+    class Meta:
+        unknown = ma.INCLUDE
+
+    code = ma.fields.Integer(required=True, metadata={"description": "HTTP status code"})
+    status = ma.fields.String(required=True, metadata={"description": "HTTP status phrase"})
+    message = ma.fields.String(required=True, metadata={"description": "用户可读的说明"})
+    reason = ma.fields.String(required=True, metadata={"description": "machine-readable slug"})
+    errors = ma.fields.Dict(metadata={"description": "per-field messages (validation only)"})
 
 
 class AppError(Exception):
@@ -151,6 +168,16 @@ def register_error_handlers(app: Flask) -> None:
     def handle_database_unavailable(error: OperationalError):
         log.warning("database operational error: %s", error.orig)
         return _json_error(503, "database_unavailable", "数据库暂时不可用，请稍后再试")
+
+    @app.errorhandler(DataError)
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(UnicodeError)
+    def handle_unstorable_value(error: Exception):
+        # A value our schemas let through but the database (or its driver) cannot hold:
+        # a number beyond 64 bits, a NUL byte or a lone surrogate in a string. Nothing was
+        # written (the request rolls back); the caller sent something no client should.
+        log.warning("value refused by the database layer: %s", error, exc_info=error)
+        return _json_error(422, "invalid_value", "请求中有超出范围或无法保存的值")
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):

@@ -15,6 +15,7 @@ from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 
 from app.db import Base
+from app.errors import ErrorSchema
 
 
 class RedisClient:
@@ -42,8 +43,13 @@ def limiter_storage_uri(redis_url: str) -> str:
     return redis_url
 
 
+class _Api(Api):
+    # Document the error body we actually send (with `reason`), not flask-smorest's.
+    ERROR_SCHEMA = ErrorSchema
+
+
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
-api = Api()
+api = _Api()
 redis_client = RedisClient()
 limiter = Limiter(key_func=get_remote_address, default_limits=[], strategy="fixed-window")

@@ -11,13 +11,25 @@ import os
 import socket
 
 from flask import Flask, Response
+from werkzeug.routing import IntegerConverter
 
 from app.extensions import db
 
 HOSTNAME = socket.gethostname()
 
 
+class BoundedIntConverter(IntegerConverter):
+    """`<int:id>` up to the largest 64-bit id: a longer number is simply not found (404)
+    instead of overflowing the database driver (a 500)."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=2**63 - 1, signed=False):
+        super().__init__(map, fixed_digits, min, max, signed)
+
+
 def install_request_boundary(app: Flask) -> None:
+    # Before any blueprint is registered: rules pick their converter when they are added.
+    app.url_map.converters["int"] = BoundedIntConverter
+
     @app.after_request
     def _served_by(response: Response) -> Response:
         # Which node and worker answered: shows how load spreads over workers and nodes.

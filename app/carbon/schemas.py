@@ -36,13 +36,19 @@ class ScenarioListSchema(Schema):
 
 
 class ScenarioUpdateSchema(Schema):
-    daily_cap = fields.Decimal(validate=validate.Range(min=0, min_inclusive=False), as_string=False)
+    # The bound is repeated as a plain number: apispec would publish Decimal("0") as "0".
+    daily_cap = fields.Decimal(
+        validate=validate.Range(min=0, min_inclusive=False), as_string=False,
+        metadata={"minimum": 0, "exclusiveMinimum": True},
+    )  # fmt: skip
     evidence = fields.List(fields.String(validate=validate.OneOf(EVIDENCE_TYPES)))
     active = fields.Boolean()
 
 
 class VersionCreateSchema(Schema):
-    g_co2e_per_unit = fields.Decimal(required=True, validate=validate.Range(min=0))
+    g_co2e_per_unit = fields.Decimal(
+        required=True, validate=validate.Range(min=0), metadata={"minimum": 0}
+    )
     points_rule = fields.String(required=True, validate=validate.Length(min=1, max=64))
     source = fields.String(required=True, validate=validate.Length(min=1, max=2000))
     valid_from = fields.AwareDateTime(load_default=None)

@@ -79,7 +79,14 @@ def rotate_site_key(site_id: int):
 @operator_required
 @blp.arguments(QrArgsSchema, location="query")
 @blp.response(200, QrSchema, content_type="application/json")
-@blp.alt_response(200, description="`?format=png`: the QR image", content_type="image/png")
+# Both bodies of the one 200 (an alt_response for the same status would replace the JSON).
+@blp.doc(responses={"200": {
+    "description": "JSON payload; with `?format=png` the QR image",
+    "content": {
+        "application/json": {"schema": {"$ref": "#/components/schemas/Qr"}},
+        "image/png": {"schema": {"type": "string", "format": "binary"}},
+    },
+}})  # fmt: skip
 @blp.alt_response(404, description="site_not_found")
 def site_qr(args: dict, site_id: int):
     """The signed payload a site's QR encodes now; `?format=png` for the image."""

@@ -44,6 +44,7 @@ def _init_extensions(app: Flask) -> None:
     from app.db import configure_sqlite
     from app.errors import register_error_handlers
     from app.extensions import api, db, limiter, limiter_storage_uri, migrate, redis_client
+    from app.input_guard import install_input_guard
     from app.requests import install_request_boundary
     from app.wechat import wechat
 
@@ -73,6 +74,7 @@ def _init_extensions(app: Flask) -> None:
     wechat.init_app(app, redis_conn)
     register_error_handlers(app)
     install_request_boundary(app)
+    install_input_guard(app)
 
 
 def _register_blueprints(app: Flask) -> None:

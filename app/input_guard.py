@@ -1,0 +1,58 @@
+"""What every API write body must be before any view sees it.
+
+- A body is JSON (`application/json` or `+json`), or multipart for uploads: anything else
+  is 415 `unsupported_media_type`, instead of being read as an empty JSON object.
+- It fits MAX_CONTENT_LENGTH (413 `payload_too_large`, raised by werkzeug on reading).
+- Its strings hold no NUL character and no lone UTF-16 surrogate (422
+  `invalid_characters`): PostgreSQL cannot store the first and no driver can encode the
+  second, and SQLite would store what PostgreSQL refuses, so both backends answer alike.
+- It is not nested so deep that parsing it would exhaust the stack (400 `json_too_deep`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from flask import Flask, request
+from werkzeug.exceptions import UnsupportedMediaType
+
+from app.errors import BadRequest, Unprocessable
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+class InvalidCharacters(Unprocessable):
+    reason, message = "invalid_characters", "请求中含有无法保存的字符"
+
+
+def _has_unstorable(value) -> bool:
+    if isinstance(value, str):
+        return _UNSTORABLE.search(value) is not None
+    if isinstance(value, dict):
+        return any(_has_unstorable(k) or _has_unstorable(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_unstorable(v) for v in value)
+    return False
+
+
+def install_input_guard(app: Flask) -> None:
+    @app.before_request
+    def _guard_body() -> None:
+        if request.method not in WRITE_METHODS or not request.path.startswith("/api/"):
+            return
+        if not (request.content_length or request.headers.get("Transfer-Encoding")):
+            return  # no body: nothing to misread
+        if request.mimetype == "multipart/form-data":
+            return
+        if not request.is_json:
+            raise UnsupportedMediaType()
+        try:
+            data = json.loads(request.get_data(cache=True))
+        except ValueError:
+            return  # the view's schema answers malformed JSON with its own 400/422
+        except RecursionError:
+            raise BadRequest("JSON 嵌套过深", reason="json_too_deep") from None
+        if _has_unstorable(data):
+            raise InvalidCharacters()

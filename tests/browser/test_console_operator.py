@@ -64,6 +64,7 @@ def test_campaign_created_in_the_console_pays_on_the_next_checkin(
     record = resident.photo_checkin(photo(8))
     tab.open("review")
     card = tab.page.locator(f'.review-card[data-id="{record["id"]}"]')
+    expect(card.locator(".balance")).to_have_text("0")  # loaded before we decide
     card.locator('button[data-action="approve"]').click()
     expect(card.locator(".outcome")).to_contain_text("余额 0 → 10")  # 5 base + 5 bonus
 

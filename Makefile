@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format clean
+.PHONY: run test lint format clean bench bench-postgres bench-scale
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,16 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest
+
+# Benchmarks (not part of `make test`): wrk against gunicorn next to a bare Flask baseline.
+bench: $(STAMP)
+	$(PY) -m bench.run $(BENCH_ARGS)
+
+bench-postgres: $(STAMP)
+	$(PY) -m bench.run --postgres $(BENCH_ARGS)
+
+bench-scale: $(STAMP)
+	$(PY) -m bench.scale $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

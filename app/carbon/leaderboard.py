@@ -9,7 +9,9 @@ from the approved records (the source of truth).
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import secrets
 from collections import defaultdict
 from datetime import date
 
@@ -27,6 +29,10 @@ from app.users import service as users
 log = logging.getLogger(__name__)
 
 PREFIX = "carbon:lb:"
+# Where a rebuild writes before swapping in (outside PREFIX, so never read as a board).
+STAGING_PREFIX = "carbon:lb-rebuild:"
+_STAGING_TTL_SECONDS = 3600
+_REBUILD_BATCH = 5000
 PERIODS = ("week", "month", "all")
 TTL_SECONDS = {"week": 70 * 86400, "month": 400 * 86400}
 _PENDING = "carbon_leaderboard_pending"
@@ -110,33 +116,74 @@ def get_leaderboard(period: str, user_id: int, limit: int = 20) -> dict:
 def rebuild_leaderboards() -> int:
     """Recompute every board from approved records; returns the number of keys written.
 
+    Streams: the per-(resident, day) sums are read in batches, in resident order, written
+    to staging keys, and swapped in at the end in one MULTI (RENAME), so memory stays
+    flat however many residents there are and readers never see a half-built board.
     Raises redis.RedisError when Redis is down.
     """
-    rows = db.session.execute(
-        select(CarbonRecord.user_id, CarbonRecord.day, func.sum(CarbonRecord.carbon_mg))
-        .where(CarbonRecord.status == RECORD_APPROVED)
-        .group_by(CarbonRecord.user_id, CarbonRecord.day)
-    ).all()
-    live = users.public_nicknames(sorted({row[0] for row in rows}))
     today = shanghai_day(utcnow())
-    boards: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for user_id, day, carbon_mg in rows:
-        if user_id not in live or not carbon_mg:
-            continue
-        for period, key in board_keys(day).items():
-            # Boards that would have expired by now are not brought back.
-            if period in TTL_SECONDS and (today - day).days * 86400 > TTL_SECONDS[period]:
-                continue
-            boards[key][str(user_id)] += int(carbon_mg)
-    old_keys = set(redis_client.scan_iter(match=PREFIX + "*", count=500))
-    pipe = redis_client.pipeline(transaction=True)
-    for key in old_keys - set(boards):
-        pipe.delete(key)
-    for key, scores in boards.items():
-        pipe.delete(key)
-        pipe.zadd(key, scores)
-        period = key.removeprefix(PREFIX).split(":")[0]
-        if period in TTL_SECONDS:
-            pipe.expire(key, TTL_SECONDS[period])
+    staging = f"{STAGING_PREFIX}{secrets.token_hex(6)}:"
+    written: set[str] = set()
+    pending: dict[str, dict[str, int]] = defaultdict(dict)
+    try:
+        current, mine = None, defaultdict(int)
+        for user_id, day, carbon_mg in db.session.execute(
+            select(CarbonRecord.user_id, CarbonRecord.day, func.sum(CarbonRecord.carbon_mg))
+            .where(CarbonRecord.status == RECORD_APPROVED)
+            .group_by(CarbonRecord.user_id, CarbonRecord.day)
+            .order_by(CarbonRecord.user_id)
+            .execution_options(yield_per=_REBUILD_BATCH)
+        ):
+            if user_id != current:
+                _stage(pending, current, mine)
+                current, mine = user_id, defaultdict(int)
+                if sum(len(scores) for scores in pending.values()) >= _REBUILD_BATCH:
+                    written |= _flush_staged(staging, pending)
+            for period, key in board_keys(day).items():
+                # Boards that would have expired by now are not brought back.
+                if period in TTL_SECONDS and (today - day).days * 86400 > TTL_SECONDS[period]:
+                    continue
+                mine[key] += int(carbon_mg or 0)
+        _stage(pending, current, mine)
+        written |= _flush_staged(staging, pending)
+        old_keys = set(redis_client.scan_iter(match=PREFIX + "*", count=1000))
+        pipe = redis_client.pipeline(transaction=True)
+        for key in old_keys - written:
+            pipe.delete(key)
+        for key in written:
+            pipe.rename(staging + key, key)
+            period = key.removeprefix(PREFIX).split(":")[0]
+            if period in TTL_SECONDS:
+                pipe.expire(key, TTL_SECONDS[period])
+            else:
+                pipe.persist(key)
+        pipe.execute()
+    except BaseException:
+        with contextlib.suppress(redis.RedisError):
+            for key in redis_client.scan_iter(match=staging + "*", count=1000):
+                redis_client.delete(key)
+        raise
+    return len(written)
+
+
+def _stage(pending: dict, user_id: int | None, scores: dict[str, int]) -> None:
+    for key, carbon_mg in scores.items():
+        if carbon_mg:
+            pending[key][str(user_id)] = carbon_mg
+
+
+def _flush_staged(staging: str, pending: dict[str, dict[str, int]]) -> set[str]:
+    """Write one batch to the staging keys, leaving out deleted residents."""
+    members = {int(m) for scores in pending.values() for m in scores}
+    live = {str(uid) for uid in users.public_nicknames(sorted(members))}
+    pipe = redis_client.pipeline(transaction=False)
+    keys = set()
+    for key, scores in pending.items():
+        kept = {member: score for member, score in scores.items() if member in live}
+        if kept:
+            pipe.zadd(staging + key, kept)
+            pipe.expire(staging + key, _STAGING_TTL_SECONDS)
+            keys.add(key)
     pipe.execute()
-    return len(boards)
+    pending.clear()
+    return keys

@@ -68,6 +68,8 @@ class CarbonRecord(TimestampMixin, db.Model):
     __table_args__ = (
         Index("ix_carbon_records_user_id_day", "user_id", "day"),
         Index("ix_carbon_records_status_id", "status", "id"),
+        # The site-burst risk check counts a site's recent records on every QR check-in.
+        Index("ix_carbon_records_evidence_ref_created_at", "evidence_ref", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

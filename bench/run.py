@@ -175,6 +175,7 @@ def main() -> None:
     started = datetime.now(UTC)
     machine = machine_line()
     tmp = Path(tempfile.mkdtemp(prefix="tph-bench-"))
+    tmp.chmod(0o755)  # PostgreSQL runs as `postgres` and must reach its directory
     with ExitStack() as stack:
         if not (args.keep or args.profile):
             stack.callback(shutil.rmtree, tmp, ignore_errors=True)

@@ -141,16 +141,17 @@ def measure_level(args, env, app, tmp: Path, level: int, all_ids: list[int], fre
 
 
 def render(rows: list[dict]) -> str:
-    head = ("| residents | ledger entries | GET /me/account req/s (p99 ms) | GET /leaderboard "
-            "req/s (p99 ms) | POST redeem req/s (p99 ms) | errors | leaderboard rebuild s "
-            "(peak RSS MB) | points expire s (peak RSS MB) |")  # fmt: skip
+    head = ("| residents with history (all users) | ledger entries | GET /me/account req/s "
+            "(p99 ms) | GET /leaderboard req/s (p99 ms) | POST redeem req/s (p99 ms) | errors | "
+            "leaderboard rebuild s (peak RSS MB) | points expire s (peak RSS MB) |")  # fmt: skip
     lines = [head, "|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for row in rows:
         cells = [f"{r.rps:,.0f} ({r.p99_ms:.0f})" for r in row["results"]]
         errors = sum(r.errors for r in row["results"])
         rebuild, expire = row["rebuild"], row["expire"]
         lines.append(
-            f"| {row['residents']:,} | {row['entries']:,} | {' | '.join(cells)} | {errors} | "
+            f"| {row['residents']:,} ({row.get('population', 0):,}) | {row['entries']:,} | "
+            f"{' | '.join(cells)} | {errors} | "
             f"{rebuild.seconds:.1f} ({rebuild.peak_rss_mb:.0f}) | "
             f"{expire.seconds:.1f} ({expire.peak_rss_mb:.0f}) |"
         )
@@ -169,6 +170,7 @@ def main() -> None:
     levels = sorted(int(x) for x in args.levels.split(","))
     started, machine = datetime.now(UTC), machine_line()
     tmp = Path(tempfile.mkdtemp(prefix="tph-scale-"))
+    tmp.chmod(0o755)  # PostgreSQL runs as `postgres` and must reach its directory
     rows: list[dict] = []
     with ExitStack() as stack:
         if not args.keep:
@@ -197,8 +199,10 @@ def main() -> None:
                 fresh = generate(Plan(buyers_per_level, due_every=10**9)).user_ids
                 db.session.remove()
             _say(f"  generated in {stats.seconds:.0f}s; measuring ...")
-            have = level + buyers_per_level
-            rows.append(measure_level(args, env, app, tmp, level, all_ids, fresh, offer_id))
+            have = level
+            row = measure_level(args, env, app, tmp, level, all_ids, fresh, offer_id)
+            row["population"] = len(all_ids) + buyers_per_level * (len(rows) + 1)
+            rows.append(row)
             _say(render(rows[-1:]))
     print(f"\n## Scale: PostgreSQL 15 + Redis\n\n{started:%Y-%m-%d %H:%M} UTC, {machine}; "
           f"wrk -t2 -c{args.connections} -d{args.duration:g}s per cell\n")  # fmt: skip

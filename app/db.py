@@ -12,8 +12,10 @@ from datetime import UTC, datetime
 
 from flask import has_request_context, request
 from sqlalchemy import DateTime, Engine, MetaData, event
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, SessionTransaction, mapped_column
 from sqlalchemy.types import TypeDecorator
+
+from app.sqlite_queue import WriterQueue, release_held
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -65,7 +67,7 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     pysqlite's own transaction handling is switched off so that SQLAlchemy's `begin`
     event decides how each transaction starts: reads in a GET request start a deferred
     transaction (never blocking, WAL snapshot), everything else takes the write lock up
-    front with BEGIN IMMEDIATE.
+    front with BEGIN IMMEDIATE, after queueing for it (app/sqlite_queue.py).
     """
 
     @event.listens_for(engine, "connect")
@@ -78,7 +80,25 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
+    # Writers queue before asking SQLite for its lock (app/sqlite_queue.py).
+    database = engine.url.database or ""
+    queue = None
+    if database and database != ":memory:" and not database.startswith("file:"):
+        queue = WriterQueue(f"{database}.writers", busy_timeout_ms / 1000)
+
     @event.listens_for(engine, "begin")
     def _on_begin(conn) -> None:
         read_only = has_request_context() and request.method in READ_ONLY_METHODS
+        if queue is not None and not read_only:
+            queue.acquire()
         conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_conn, _record) -> None:
+        release_held()  # a connection back in the pool holds no transaction
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _release_writer_queue(_session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None and not transaction.nested:
+        release_held()  # committed or rolled back: the next writer may go

@@ -92,6 +92,10 @@ def _say(line: str) -> None:
 def _cases(workload) -> list[dict]:
     w = workload
     return [
+        # Reference rows: the product's own stack with no work (healthz), then one trivial
+        # database query and one Redis PING (readyz), before the real endpoints.
+        {"name": "GET /healthz (no database, no Redis)", "path": "/healthz", "pool": w.readers},
+        {"name": "GET /readyz (SELECT 1 + Redis PING)", "path": "/readyz", "pool": w.readers},
         {"name": "GET /me/account", "path": "/api/v1/me/account", "pool": w.readers},
         {"name": "GET /offers", "path": "/api/v1/offers", "pool": w.readers},
         {"name": "POST /checkins (QR, auto-approved)", "path": "/api/v1/checkins",

@@ -129,7 +129,7 @@ def get_job(job_id: str, owner_id: int) -> Job:
     JobQueueUnavailable."""
     try:
         job = Job.fetch(job_id, connection=rq_connection(), serializer=JSONSerializer)
-    except NoSuchJobError:
+    except (NoSuchJobError, ValueError):  # rq refuses ids outside [A-Za-z0-9_-]
         raise JobNotFound() from None
     except redis.RedisError:
         raise JobQueueUnavailable() from None

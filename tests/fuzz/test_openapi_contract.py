@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 
-import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import (
@@ -63,7 +62,6 @@ def test_every_operation_keeps_its_contract(case, app, world):
     case.validate_response(response, checks=CHECKS)
 
 
-@pytest.mark.xfail(reason="app/console: job ids are passed to rq unchecked (ValueError -> 500)")
 def test_odd_job_ids_are_not_found(app, world):
     for path in ("/api/v1/admin/jobs/bad%20id", "/api/v1/admin/jobs/bad%20id/file"):
         response = app.test_client().get(path, headers=world.headers_for(path))

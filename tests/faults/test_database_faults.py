@@ -119,3 +119,36 @@ def test_postgres_stopped_mid_storm(app_settings, tmp_path):
         if redis_process is not None:
             redis_process.terminate()
             redis_process.wait(timeout=10)
+
+
+def test_sqlite_writer_queue_is_released_after_a_failed_begin(app_settings, tmp_path):
+    """A write that times out on SQLite's lock must not leave the writer queue held (the
+    next write in that worker would otherwise wait for the whole busy timeout)."""
+    if not app_settings["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("SQLite only")
+    from app import sqlite_queue
+
+    db_path = tmp_path / "queue.sqlite3"
+    application = make_app(app_settings, SQLALCHEMY_DATABASE_URI=f"sqlite:///{db_path}",
+                           SQLITE_BUSY_TIMEOUT_MS=200)  # fmt: skip
+    with application.app_context():
+        from flask_migrate import upgrade
+
+        upgrade(revision="heads")
+    client = application.test_client()
+    locker = sqlite3.connect(db_path, isolation_level=None)
+    locker.execute("BEGIN EXCLUSIVE")
+    try:
+        for _ in range(2):
+            response = client.post("/api/v1/auth/operator-login",
+                                   json={"username": "nobody", "password": "x"})  # fmt: skip
+            assert (response.status_code, response.get_json()["reason"]) == (
+                503, "database_unavailable",
+            )  # fmt: skip
+            assert getattr(sqlite_queue._held, "queue", None) is None
+    finally:
+        locker.execute("ROLLBACK")
+        locker.close()
+    response = client.post("/api/v1/auth/operator-login",
+                           json={"username": "nobody", "password": "x"})  # fmt: skip
+    assert response.status_code == 401

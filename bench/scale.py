@@ -143,17 +143,20 @@ def measure_level(args, env, app, tmp: Path, level: int, all_ids: list[int], fre
 def render(rows: list[dict]) -> str:
     head = ("| residents with history (all users) | ledger entries | GET /me/account req/s "
             "(p99 ms) | GET /leaderboard req/s (p99 ms) | POST redeem req/s (p99 ms) | errors | "
-            "leaderboard rebuild s (peak RSS MB) | points expire s (peak RSS MB) |")  # fmt: skip
-    lines = [head, "|---:|---:|---:|---:|---:|---:|---:|---:|"]
+            "leaderboard rebuild s (peak RSS MB) | points expire s (peak RSS MB) | "
+            "ledger verify s (peak RSS MB) |")  # fmt: skip
+    lines = [head, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for row in rows:
         cells = [f"{r.rps:,.0f} ({r.p99_ms:.0f})" for r in row["results"]]
         errors = sum(r.errors for r in row["results"])
         rebuild, expire = row["rebuild"], row["expire"]
+        check = row.get("verify")
+        verify = f"{check.seconds:.0f} ({check.peak_rss_mb:.0f})" if check else "not run"
         lines.append(
             f"| {row['residents']:,} ({row.get('population', 0):,}) | {row['entries']:,} | "
             f"{' | '.join(cells)} | {errors} | "
             f"{rebuild.seconds:.1f} ({rebuild.peak_rss_mb:.0f}) | "
-            f"{expire.seconds:.1f} ({expire.peak_rss_mb:.0f}) |"
+            f"{expire.seconds:.1f} ({expire.peak_rss_mb:.0f}) | {verify} |"
         )
     return "\n".join(lines)
 

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
-from bench.servers import Nginx, nginx_binary
+from bench.nginx import Nginx, nginx_binary
 from tests.faults.support import assert_books_balance, own_gunicorn
 from tests.helpers import bearer
 from tests.mall.factories import balance_of, live_offer, new_user, new_users, open_shop

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import base64
 from pathlib import Path
 from typing import Any
 
 from cryptography.fernet import Fernet
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
+
+from app.keys import derive_key, fernet_for
 
 DEFAULTS: dict[str, Any] = {
     # Per-resident rate limits (Redis); `limits` notation, several joined by ";".
@@ -57,12 +56,10 @@ def derived_key(purpose: bytes) -> bytes:
     """A 32-byte key for one purpose, derived from SECRET_KEY (cached per app)."""
     cache = current_app.extensions.setdefault("checkins_keys", {})
     if purpose not in cache:
-        cache[purpose] = HKDF(
-            algorithm=hashes.SHA256(), length=32, salt=b"tanpuhui-checkins", info=purpose
-        ).derive(current_app.config["SECRET_KEY"].encode())
+        cache[purpose] = derive_key(current_app.config["SECRET_KEY"], b"tanpuhui-checkins", purpose)
     return cache[purpose]
 
 
 def fernet(purpose: bytes) -> Fernet:
     """Authenticated encryption for secrets stored at rest (partner secrets)."""
-    return Fernet(base64.urlsafe_b64encode(derived_key(purpose)))
+    return fernet_for(derived_key(purpose))

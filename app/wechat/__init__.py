@@ -8,7 +8,6 @@ project's sandbox (`app.wechat.sandbox`).
 
 from __future__ import annotations
 
-import base64
 import logging
 import time
 from dataclasses import dataclass
@@ -16,12 +15,11 @@ from dataclasses import dataclass
 import redis
 import requests
 from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import Flask, current_app
 from wechatpy.crypto import WeChatWxaCrypto
 from wechatpy.exceptions import WeChatClientException
 
+from app.keys import derive_key, fernet_for
 from app.wechat.client import ProjectWeChatClient
 from app.wechat.errors import InvalidEncryptedData, StaleData, WeChatLoginFailed, WeChatUnavailable
 
@@ -58,9 +56,7 @@ class WeChat:
     """
 
     def init_app(self, app: Flask, redis_conn: redis.Redis) -> None:
-        key = HKDF(
-            algorithm=hashes.SHA256(), length=32, salt=b"wechat-session-key", info=b"fernet"
-        ).derive(app.config["SECRET_KEY"].encode())
+        key = derive_key(app.config["SECRET_KEY"], b"wechat-session-key", b"fernet")
         app.extensions["wechat"] = _AppWeChat(
             appid=app.config["WECHAT_APPID"],
             client=ProjectWeChatClient(
@@ -70,7 +66,7 @@ class WeChat:
                 redis_conn=redis_conn,
                 timeout=app.config["WECHAT_TIMEOUT_SECONDS"],
             ),
-            fernet=Fernet(base64.urlsafe_b64encode(key)),
+            fernet=fernet_for(key),
         )
 
     @property

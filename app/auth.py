@@ -2,9 +2,16 @@
 
 A token is 32 random bytes handed to the client once; the database keeps its SHA-256
 with an expiry and a revocation time (the source of truth). Redis caches
-`token hash -> user id, expiry` so that a request costs one Redis GET, and holds a
-"revoked" marker written at logout so that a dead token is refused by every worker at
-once. If Redis is lost, everything is read from the database again.
+`token hash -> user id, expiry, roles` so that an authenticated request costs one Redis
+round trip and no query, and holds a "revoked" marker written at logout so that a dead
+token is refused by every worker at once. If Redis is lost, everything is read from the
+database again.
+
+Role changes apply at once: every committed grant or removal of a role bumps one
+generation counter (`auth:roles:gen`, after commit) and a cached entry is used only if
+it was cached under the current generation (the tagging of app/cache.py; the counter
+and the entry are fetched together with one MGET). Roles change rarely (a merchant is
+approved, a clerk joins or is removed), so the bump costs each live session one reload.
 """
 
 from __future__ import annotations
@@ -23,12 +30,14 @@ from flask import g, request
 from flask_smorest import Blueprint
 from sqlalchemy import select, update
 
+from app import cache
 from app.db import utcnow
 from app.errors import Forbidden, Unauthorized
 from app.extensions import db, redis_client
 from app.users.models import AuthToken, User, UserRole
 
 CACHE_PREFIX = "auth:token:"
+ROLES_GENERATION_KEY = "auth:roles:gen"
 CACHE_TTL_SECONDS = 300
 REVOKED = "revoked"
 BEARER_SECURITY = [{"bearerAuth": []}]
@@ -36,15 +45,11 @@ BEARER_SECURITY = [{"bearerAuth": []}]
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: the user id and the hash of the token they used."""
+    """Who is calling: the user id, the hash of the token they used, and their roles."""
 
     user_id: int
     token_hash: str
-
-    def roles(self) -> set[str]:
-        """The caller's roles, read from the database (role changes apply at once)."""
-        rows = db.session.scalars(select(UserRole.role).where(UserRole.user_id == self.user_id))
-        return set(rows)
+    roles: frozenset[str] = frozenset()
 
 
 def hash_token(token: str) -> str:
@@ -71,28 +76,32 @@ def _cache_set(token_hash: str, value: str, ttl: int) -> None:
         redis_client.set(CACHE_PREFIX + token_hash, value, ex=max(1, ttl))
 
 
-def _cache_get(token_hash: str) -> str | None:
+def _cache_get(token_hash: str) -> tuple[str | None, str | None]:
+    """(cached value, roles generation); (None, None) if Redis cannot be reached."""
     try:
-        return redis_client.get(CACHE_PREFIX + token_hash)
+        value, generation = redis_client.mget(CACHE_PREFIX + token_hash, ROLES_GENERATION_KEY)
     except redis.RedisError:
-        return None
+        return None, None
+    return value, generation or "0"
 
 
 def authenticate(token: str) -> Principal:
-    """Resolve a bearer token to a Principal.
+    """Resolve a bearer token to a Principal with the caller's current roles.
 
     Raises Unauthorized (reason `invalid_token`) for unknown, expired or revoked tokens.
     """
     token_hash = hash_token(token)
     now = utcnow()
-    cached = _cache_get(token_hash)
+    cached, generation = _cache_get(token_hash)
     if cached == REVOKED:
         raise Unauthorized("登录已失效，请重新登录", reason="invalid_token")
     if cached:
-        data = json.loads(cached)
-        if data["exp"] > now.timestamp():
-            return Principal(user_id=data["uid"], token_hash=token_hash)
-        raise Unauthorized("登录已过期，请重新登录", reason="invalid_token")
+        tag, _, payload = cached.partition("|")
+        if tag == generation:
+            data = json.loads(payload)
+            if data["exp"] <= now.timestamp():
+                raise Unauthorized("登录已过期，请重新登录", reason="invalid_token")
+            return Principal(data["uid"], token_hash, frozenset(data["roles"]))
     row = db.session.execute(
         select(AuthToken.user_id, AuthToken.expires_at, AuthToken.revoked_at, User.deleted_at)
         .join(User, User.id == AuthToken.user_id)
@@ -100,9 +109,22 @@ def authenticate(token: str) -> Principal:
     ).one_or_none()
     if row is None or row.revoked_at or row.deleted_at or row.expires_at <= now:
         raise Unauthorized("登录已失效，请重新登录", reason="invalid_token")
-    ttl = min(CACHE_TTL_SECONDS, int((row.expires_at - now).total_seconds()))
-    _cache_set(token_hash, json.dumps({"uid": row.user_id, "exp": row.expires_at.timestamp()}), ttl)
-    return Principal(user_id=row.user_id, token_hash=token_hash)
+    roles = frozenset(
+        db.session.scalars(select(UserRole.role).where(UserRole.user_id == row.user_id))
+    )
+    if generation is not None:
+        ttl = min(CACHE_TTL_SECONDS, int((row.expires_at - now).total_seconds()))
+        data = {"uid": row.user_id, "exp": row.expires_at.timestamp(), "roles": sorted(roles)}
+        _cache_set(token_hash, f"{generation}|{json.dumps(data)}", ttl)
+    return Principal(row.user_id, token_hash, roles)
+
+
+def forget_roles_after_commit() -> None:
+    """A role of an existing user changed: once committed, cached sessions reload roles.
+
+    Called by app.users.service.grant_role / revoke_role, the only ways a role of an
+    existing user changes (a new user has no session cached yet)."""
+    cache.bump_after_commit(ROLES_GENERATION_KEY)
 
 
 def revoke_tokens(token_hashes: Iterable[str], expires_at: datetime | None = None) -> None:
@@ -151,7 +173,7 @@ def _require(allowed_roles: frozenset[str] | None) -> Callable:
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
             principal = authenticate(_bearer_token())
-            if allowed_roles is not None and not (principal.roles() & allowed_roles):
+            if allowed_roles is not None and not (principal.roles & allowed_roles):
                 raise Forbidden("当前账号没有此操作的权限", reason="forbidden")
             g.principal = principal
             return view(*args, **kwargs)

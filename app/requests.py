@@ -38,6 +38,8 @@ def install_request_boundary(app: Flask) -> None:
 
     @app.after_request
     def _commit_or_rollback(response: Response) -> Response:
+        if not db.session.registry.has():
+            return response  # the request never touched the database (a cache hit)
         if response.status_code >= 400:
             db.session.rollback()
             return response

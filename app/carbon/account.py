@@ -2,17 +2,37 @@
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import func, select
 
+from app import cache
 from app.carbon.models import RECORD_APPROVED, RECORD_PENDING, CarbonRecord, Scenario
 from app.carbon.rules import mg_to_g
 from app.extensions import db
 from app.ledger import service as ledger
 from app.pagination import paginate_desc
 
+ACCOUNT_TTL_SECONDS = 600
+
 
 def get_account(user_id: int) -> dict:
-    """Points balance (from the ledger), approved carbon, counts and per-scenario totals."""
+    """Points balance (from the ledger), approved carbon, counts and per-scenario totals.
+
+    Cached in Redis under the user's generation (app/cache.py): every ledger posting on
+    the resident's account and every change to their records bumps it after commit, so
+    the answer is never older than the last commit that concerns them.
+    """
+    key = f"carbon:account:{user_id}"
+    generation, cached = cache.read(cache.user_generation_key(user_id), key)
+    if cached is not None:
+        return json.loads(cached)
+    view = _load_account(user_id)
+    cache.write(key, generation, json.dumps(view, ensure_ascii=False), ACCOUNT_TTL_SECONDS)
+    return view
+
+
+def _load_account(user_id: int) -> dict:
     rows = db.session.execute(
         select(
             Scenario.code,

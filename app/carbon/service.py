@@ -14,6 +14,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select, update
 
+from app import cache
 from app.campaigns import service as campaigns
 from app.carbon import leaderboard
 from app.carbon.consents import (  # noqa: F401
@@ -94,6 +95,7 @@ def create_record(
     )
     db.session.add(record)
     db.session.flush()
+    cache.bump_after_commit(cache.user_generation_key(user_id))
     return record
 
 
@@ -157,6 +159,7 @@ def _locked_transition(
         raise RecordNotFound()
     if result.rowcount != 1:
         raise AlreadyDecided()
+    cache.bump_after_commit(cache.user_generation_key(record.user_id))
     return record
 
 
@@ -196,6 +199,7 @@ def grow_record(
     if result.rowcount != 1:
         return -1
     db.session.refresh(record)
+    cache.bump_after_commit(cache.user_generation_key(record.user_id))
     delta = new_points - old_points
     if delta > 0:
         ledger.earn_points(

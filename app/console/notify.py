@@ -14,19 +14,16 @@ from zoneinfo import ZoneInfo
 import redis
 from flask import current_app
 from rq import Retry
-from sqlalchemy import event
-from sqlalchemy.orm import Session, SessionTransaction
 
+from app.after_commit import after_transaction
 from app.carbon.models import CarbonRecord
 from app.errors import NotFound
-from app.extensions import db
 from app.users import service as users
 
 log = logging.getLogger(__name__)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 RECORDS_PAGE = "pages/records/index"
 RETRY_INTERVALS = [10, 60, 300]
-_PENDING = "console_pending_notices"
 
 
 def _thing(text: str) -> dict:
@@ -55,7 +52,7 @@ def notify_checkin_rejected(record: CarbonRecord) -> None:
             "time4": {"value": f"{decided:%Y-%m-%d %H:%M}" if decided else ""},
         },
     }
-    db.session.info.setdefault(_PENDING, []).append(notice)
+    after_transaction(on_commit=lambda: _enqueue([notice]))
 
 
 def _enqueue(notices: list[dict]) -> None:
@@ -72,22 +69,6 @@ def _enqueue(notices: list[dict]) -> None:
             )
         except redis.RedisError as exc:  # the decision stands; only the notice is lost
             log.warning("rejection notice to %s not queued: %s", notice["openid"][:6], exc)
-
-
-@event.listens_for(Session, "after_commit")
-def _after_commit(session: Session) -> None:
-    if session.in_nested_transaction():
-        return
-    notices = session.info.pop(_PENDING, [])
-    if notices:
-        _enqueue(notices)
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
-    # An outermost transaction that ended without a commit: its notices are dropped.
-    if transaction.parent is None and not transaction.nested:
-        session.info.pop(_PENDING, None)
 
 
 def send_notice(notice: dict) -> dict:

@@ -23,6 +23,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.util import identity_key
 
+from app import cache
 from app.db import utcnow
 from app.extensions import db
 from app.ledger.chain import entry_hash
@@ -140,12 +141,14 @@ def _apply_leg(txn: LedgerTransaction, account_id: int, amount: int) -> LedgerEn
             or_(_accounts.c.allow_negative, _accounts.c.balance + amount >= 0),
         )
         .values(balance=_accounts.c.balance + amount, version=_accounts.c.version + 1)
-        .returning(_accounts.c.balance, _accounts.c.version)
+        .returning(_accounts.c.balance, _accounts.c.version, _accounts.c.user_id)
     ).one_or_none()
     if row is None:
         raise InsufficientPoints()
     balance_after, version = int(row.balance), int(row.version)
     _forget_cached_balance(account_id)
+    if row.user_id is not None:  # a resident's balance: their cached views are stale
+        cache.bump_after_commit(cache.user_generation_key(row.user_id))
     if version == 1:
         prev_hash = GENESIS_HASH
     else:

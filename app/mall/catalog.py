@@ -1,24 +1,23 @@
-"""What residents see: live offers, cached briefly in Redis with a fresh `stock_left`.
+"""What residents see: live offers, cached in Redis (app/cache.py).
 
 A page of the list is cached for `LIST_TTL_SECONDS` under a generation number that every
-offer change bumps after commit, so an edit shows at once. `stock_left` (and whether the
-offer is still live) is always read from the database for the ids on the page: one
-primary-key lookup, so a flash-sale countdown shows real stock.
+committed offer change bumps: edits, approval, pause, and every redemption or
+cancellation (stock_left), so a resident never sees a page older than the last commit.
+During a flash sale the bumps make most reads rebuild the page (two queries), which is
+what every read cost before the cache.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 from datetime import datetime
 
-import redis
 from sqlalchemy import or_, select
 
+from app import cache
 from app.db import utcnow
-from app.extensions import db, redis_client
+from app.extensions import db
 from app.mall.errors import OfferNotFound, OfferNotLive
-from app.mall.hooks import after_transaction
 from app.mall.models import OFFER_LIVE, Offer, OfferRedemptionCounter
 from app.merchants import service as merchants
 from app.pagination import paginate_desc
@@ -99,44 +98,18 @@ def _load_page(limit: int, cursor: str | None) -> dict:
     }
 
 
-def _with_fresh_stock(page: dict) -> dict:
-    ids = [item["id"] for item in page["items"]]
-    if not ids:
-        return page
-    fresh = {
-        row.id: row
-        for row in db.session.execute(
-            select(Offer.id, Offer.stock_left, Offer.status).where(Offer.id.in_(ids))
-        )
-    }
-    items = []
-    for item in page["items"]:
-        row = fresh.get(item["id"])
-        if row is not None and row.status == OFFER_LIVE:
-            items.append({**item, "stock_left": row.stock_left})
-    return {"items": items, "next_cursor": page["next_cursor"]}
-
-
 def list_live_offers(limit: int, cursor: str | None) -> dict:
     """One page of live offers, newest first: {items, next_cursor}.
 
     Raises InvalidCursor (400). Works without Redis (then every call reads the database).
     """
-    key = None
-    try:
-        generation = redis_client.get(GEN_KEY) or "0"
-        key = f"mall:offers:list:{generation}:{limit}:{cursor or ''}"
-        cached = redis_client.get(key)
-    except redis.RedisError:
-        cached = None
-    if cached:
-        page = _decode(cached)
-    else:
-        page = _load_page(limit, cursor)
-        if key is not None:
-            with contextlib.suppress(redis.RedisError):
-                redis_client.set(key, _encode(page), ex=LIST_TTL_SECONDS)
-    return _with_fresh_stock(page)
+    key = f"mall:offers:list:{limit}:{cursor or ''}"
+    generation, cached = cache.read(GEN_KEY, key)
+    if cached is not None:
+        return _decode(cached)
+    page = _load_page(limit, cursor)
+    cache.write(key, generation, _encode(page), LIST_TTL_SECONDS)
+    return page
 
 
 def get_live_offer(offer_id: int, user_id: int) -> dict:
@@ -161,4 +134,4 @@ def get_live_offer(offer_id: int, user_id: int) -> dict:
 
 def invalidate_after_commit() -> None:
     """Once this transaction commits, residents see the new list (bump the generation)."""
-    after_transaction(on_commit=lambda: redis_client.incr(GEN_KEY))
+    cache.bump_after_commit(GEN_KEY)

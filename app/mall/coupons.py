@@ -19,7 +19,7 @@ from app.audit.service import record_audit
 from app.db import utcnow
 from app.extensions import db
 from app.ledger import service as ledger
-from app.mall import gate
+from app.mall import catalog, gate
 from app.mall.display import describe_coupons
 from app.mall.errors import CouponNotCancellable, CouponNotFound
 from app.mall.models import (
@@ -121,6 +121,8 @@ def cancel_coupon(user_id: int, coupon_id: int) -> Cancellation:
     db.session.refresh(coupon)
     if result.rowcount != 1:
         raise CouponNotCancellable(_not_cancellable_message(coupon, now))
+    # Lock order as in redemption: per-user counter, ledger accounts, offer row.
+    release_user_slot(offer.id, user_id)
     refund = ledger.reverse_transaction(
         coupon.redemption_txn_id,
         code="redemption_refund",
@@ -134,8 +136,8 @@ def cancel_coupon(user_id: int, coupon_id: int) -> Cancellation:
         .values(stock_left=Offer.stock_left + 1)
         .execution_options(synchronize_session=False)
     )
-    release_user_slot(offer.id, user_id)
     gate.drop_after_commit(offer.id)
+    catalog.invalidate_after_commit()
     db.session.flush()
     return Cancellation(coupon, ledger.get_points_balance(user_id))
 

@@ -26,8 +26,8 @@ import time
 import redis
 from sqlalchemy import select
 
+from app.after_commit import after_transaction
 from app.extensions import db, redis_client
-from app.mall.hooks import after_transaction
 from app.mall.models import Offer, OfferRedemptionCounter
 
 log = logging.getLogger(__name__)

@@ -1,9 +1,11 @@
-"""Redeeming an offer: one database transaction that takes stock, takes a per-user slot,
-issues the coupon and debits the points through the ledger, or does none of it.
+"""Redeeming an offer: one database transaction that takes a per-user slot, issues the
+coupon, debits the points through the ledger and takes stock, or does none of it.
 
-Order of the locks (the same for every redemption, so they never wait in a cycle): the
-offer row (conditional stock decrement), the resident's counter row (conditional upsert),
-then the ledger accounts. On SQLite BEGIN IMMEDIATE serialises writers anyway. For flash
+Order of the locks (the same for every redemption and cancellation, so they never wait
+in a cycle): the resident's counter row (conditional upsert), the ledger accounts, then
+the offer row (conditional stock decrement) last, because every buyer of the offer
+queues on it: it is held for the commit only (docs/decisions/0606). On SQLite BEGIN
+IMMEDIATE serialises writers anyway. For flash
 sales the Redis gate answers first and turns most of a crowd away without the database.
 """
 
@@ -19,8 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from app.db import utcnow
 from app.extensions import db
 from app.ledger import service as ledger
-from app.mall import gate
-from app.mall.catalog import check_sellable
+from app.mall import catalog, gate
 from app.mall.codes import coupon_validity, new_code, new_short_code
 from app.mall.display import describe_coupons
 from app.mall.errors import LimitReached, OfferNotFound, OfferNotLive, OutOfStock
@@ -52,7 +53,7 @@ def redeem_offer(
     offer = db.session.get(Offer, offer_id)
     if offer is None:
         raise OfferNotFound()
-    check_sellable(offer, now)
+    catalog.check_sellable(offer, now)
     # Cheap early answers from what was just read, before any lock is taken. They can
     # only refuse; the conditional UPDATEs and the ledger's debit below are the authority.
     if offer.stock_left <= 0:
@@ -68,12 +69,9 @@ def redeem_offer(
             raise LimitReached()
         if isinstance(admission, gate.GateSlot):
             slot = admission
-    if not _take_stock(offer.id):
-        if db.session.scalar(select(Offer.status).where(Offer.id == offer.id)) != OFFER_LIVE:
-            raise OfferNotLive()
-        if slot is not None:
-            slot.database_sold_out()
-        raise OutOfStock()
+    # Lock order (the same in cancellation): per-user counter, ledger accounts, offer row.
+    # The offer row is every buyer's hot spot, so it is taken last and held only for the
+    # commit; an answer that fails on it rolls back everything before it.
     if not _claim_user_slot(offer.id, user_id, offer.per_user_limit):
         if slot is not None:
             slot.database_limit_reached()
@@ -89,6 +87,13 @@ def redeem_offer(
         request_hash=request_hash,
     )
     coupon.redemption_txn_id = txn.id
+    if not _take_stock(offer.id):
+        if db.session.scalar(select(Offer.status).where(Offer.id == offer.id)) != OFFER_LIVE:
+            raise OfferNotLive()
+        if slot is not None:
+            slot.database_sold_out()
+        raise OutOfStock()
+    catalog.invalidate_after_commit()  # residents see the new stock_left
     db.session.flush()
     describe_coupons([coupon])
     return Redemption(coupon, offer, ledger.get_points_balance(user_id))

@@ -9,7 +9,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.auth import Principal, issue_token, revoke_tokens
+from app.auth import Principal, forget_roles_after_commit, issue_token, revoke_tokens
 from app.db import utcnow
 from app.errors import Conflict, NotFound, Unauthorized
 from app.extensions import db
@@ -135,6 +135,7 @@ def grant_role(user_id: int, role: str) -> None:
             db.session.add(UserRole(user_id=user_id, role=role))
     except IntegrityError:
         pass  # granted by a concurrent request: the outcome is the same
+    forget_roles_after_commit()
 
 
 def revoke_role(user_id: int, role: str) -> None:
@@ -143,6 +144,7 @@ def revoke_role(user_id: int, role: str) -> None:
     if row is not None:
         db.session.delete(row)
         db.session.flush()
+        forget_roles_after_commit()
 
 
 def find_resident_by_openid(openid: str) -> User | None:

@@ -2,9 +2,11 @@
 
 Redis is never the source of truth, so what we write there must follow what the database
 actually kept: a flash-sale gate slot taken for a redemption is given back if the
-transaction rolls back (any 4xx, a failed commit), and caches are invalidated only after
-the change is committed (an earlier invalidation could be refilled from the old rows).
-Nested transactions (savepoints) do not count: only the outermost one decides.
+transaction rolls back (any 4xx, a failed commit), caches are invalidated only after the
+change is committed (an earlier invalidation could be refilled from the old rows), and
+jobs (WeChat notices) are queued only for decisions that were kept. Nested transactions
+(savepoints) do not count: only the outermost one decides. Used by every domain; a
+callback that fails with a Redis error is logged and skipped (the database decided).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 from app.extensions import db
 
 log = logging.getLogger(__name__)
-_KEY = "mall_after_transaction"
+_KEY = "after_transaction_callbacks"
 
 
 def after_transaction(

@@ -1,0 +1,73 @@
+"""Read-through caches in Redis that a commit invalidates: generation-tagged values.
+
+A cached value is stored as `<generation>|<payload>` next to a generation counter. A
+reader fetches both in one round trip (MGET) and uses the value only if its tag equals
+the current generation. A writer bumps the generation once its transaction commits
+(`bump_after_commit`), so the next read misses and rebuilds from the database.
+
+Why tags instead of deleting keys: a reader that loaded the old rows just before the
+commit may store them just after the bump; its value carries the generation it read
+*before* loading, which is already stale, so nobody uses it. If Redis is down, reads
+go to the database and writers' bumps are lost; a TTL bounds how long a value written
+before such an outage can be served afterwards.
+
+Generation counters expire too (GENERATION_TTL_SECONDS after their last bump, longer
+than any value's TTL), so a city of residents does not leave a counter per resident in
+Redis forever. A counter that expired restarts at "0" only after every value tagged
+with an older generation has expired, so an old tag can never match again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import redis
+
+from app.after_commit import after_transaction
+from app.extensions import redis_client
+
+MAX_VALUE_TTL_SECONDS = 3600
+GENERATION_TTL_SECONDS = 2 * MAX_VALUE_TTL_SECONDS
+
+
+def user_generation_key(user_id: int) -> str:
+    """The generation of everything cached about one user's points and carbon records
+    (bumped by every ledger posting on their account and every change to their records)."""
+    return f"gen:user:{user_id}"
+
+
+def read(generation_key: str, value_key: str) -> tuple[str | None, str | None]:
+    """(current generation, payload if the cached value is current). (None, None) when
+    Redis cannot be reached: the caller reads the database and caches nothing."""
+    try:
+        generation, value = redis_client.mget(generation_key, value_key)
+    except redis.RedisError:
+        return None, None
+    generation = generation or "0"
+    if value is not None:
+        tag, _, payload = value.partition("|")
+        if tag == generation:
+            return generation, payload
+    return generation, None
+
+
+def write(value_key: str, generation: str | None, payload: str, ttl_seconds: int) -> None:
+    """Store `payload` as current for `generation` (the one `read` returned)."""
+    if generation is None:
+        return
+    ttl_seconds = min(ttl_seconds, MAX_VALUE_TTL_SECONDS)
+    with contextlib.suppress(redis.RedisError):
+        redis_client.set(value_key, f"{generation}|{payload}", ex=ttl_seconds)
+
+
+def bump_after_commit(*generation_keys: str) -> None:
+    """Once this transaction commits, every value cached under these generations is stale."""
+    after_transaction(on_commit=lambda: _bump(dict.fromkeys(generation_keys)))
+
+
+def _bump(generation_keys) -> None:
+    pipe = redis_client.pipeline(transaction=False)
+    for key in generation_keys:
+        pipe.incr(key)
+        pipe.expire(key, GENERATION_TTL_SECONDS)
+    pipe.execute()

@@ -232,13 +232,17 @@ def count_rejected_records(user_id: int, since: datetime) -> int:
     )
 
 
-def count_evidence_users(evidence_ref: str, since: datetime) -> int:
-    """Distinct residents whose records cite `evidence_ref` since `since` (site bursts)."""
-    return db.session.scalar(
-        select(func.count(func.distinct(CarbonRecord.user_id))).where(
-            CarbonRecord.evidence_ref == evidence_ref, CarbonRecord.created_at >= since
-        )
+def count_evidence_users(evidence_ref: str, since: datetime, at_most: int) -> int:
+    """Distinct residents whose records cite `evidence_ref` since `since` (site bursts),
+    counted up to `at_most`: a busy station costs the same as a quiet one."""
+    distinct_users = (
+        select(CarbonRecord.user_id)
+        .where(CarbonRecord.evidence_ref == evidence_ref, CarbonRecord.created_at >= since)
+        .distinct()
+        .limit(at_most)
+        .subquery()
     )
+    return db.session.scalar(select(func.count()).select_from(distinct_users))
 
 
 def records_of_user(user_id: int) -> list[CarbonRecord]:

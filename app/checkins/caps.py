@@ -1,7 +1,7 @@
 """Daily limits in the database: per scenario per resident, per site per resident.
 
-A counter row per (resident, Asia/Shanghai day, subject) is moved only by
-`UPDATE ... SET used = used + :q WHERE ... AND used + :q <= :limit`. The database
+A counter row per (resident, Asia/Shanghai day, subject) is moved only by one upsert,
+`INSERT ... ON CONFLICT DO UPDATE SET used = used + :q WHERE used + :q <= :limit`. The database
 serialises writers on that row (PostgreSQL row lock, re-checking the condition after
 the wait; SQLite BEGIN IMMEDIATE), so N concurrent check-ins against a cap of k make
 exactly k succeed. Nothing is counted first and inserted after.
@@ -17,6 +17,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from app.checkins.models import DayCounter
 from app.errors import Conflict
 from app.extensions import db
+
+_counters = DayCounter.__table__
 
 
 class DailyCapReached(Conflict):
@@ -35,39 +37,28 @@ def site_subject(site_id: int) -> str:
     return f"site:{site_id}"
 
 
-def _ensure_row(user_id: int, day: date, subject: str) -> None:
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    db.session.execute(
-        insert(DayCounter)
-        .values(user_id=user_id, day=day, subject=subject, used=0)
-        .on_conflict_do_nothing(index_elements=["user_id", "day", "subject"])
-    )
-
-
-def _add(user_id: int, day: date, subject: str, amount: int, limit: int) -> bool:
-    result = db.session.execute(
-        update(DayCounter)
-        .where(
-            DayCounter.user_id == user_id,
-            DayCounter.day == day,
-            DayCounter.subject == subject,
-            DayCounter.used + amount <= limit,
-        )
-        .values(used=DayCounter.used + amount)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount == 1
-
-
 def try_reserve(user_id: int, day: date, subject: str, amount: int, limit: int) -> bool:
-    """Take `amount` of a daily `limit`; False (and nothing taken) if it would overshoot."""
+    """Take `amount` of a daily `limit`; False (and nothing taken) if it would overshoot.
+
+    One upsert: the day's first check-in inserts the row, later ones add to it only while
+    `used + amount <= limit` (on a conflict PostgreSQL locks the row and re-checks).
+    """
     if amount > limit:
         return False
-    if _add(user_id, day, subject, amount, limit):
-        return True
-    _ensure_row(user_id, day, subject)
-    return _add(user_id, day, subject, amount, limit)
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = (
+        insert(_counters)
+        .values(user_id=user_id, day=day, subject=subject, used=amount)
+        .on_conflict_do_update(
+            index_elements=[_counters.c.user_id, _counters.c.day, _counters.c.subject],
+            set_={"used": _counters.c.used + amount},
+            where=_counters.c.used + amount <= limit,
+        )
+        # RETURNING, not rowcount: psycopg reports no rowcount for an upsert.
+        .returning(_counters.c.used)
+    )
+    return db.session.execute(stmt).first() is not None
 
 
 def reserve(

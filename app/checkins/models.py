@@ -73,8 +73,8 @@ class PhotoEvidence(TimestampMixin, db.Model):
 class DayCounter(db.Model):
     """How much of a daily limit a resident has used: `subject` is "scenario:3" or "site:7".
 
-    Moved only by conditional UPDATEs (`... WHERE used + :q <= :limit`), so concurrent
-    check-ins can never overshoot a cap on SQLite or PostgreSQL.
+    Moved only by a conditional upsert (`... DO UPDATE ... WHERE used + :q <= :limit`,
+    app/checkins/caps.py), so concurrent check-ins never overshoot a cap.
     """
 
     __tablename__ = "checkin_day_counters"

@@ -54,9 +54,8 @@ def score_checkin(
         reasons.append("new_account")
     if carbon.count_recent_records(user_id, now - window) >= setting("RISK_VELOCITY_MAX"):
         reasons.append("velocity")
-    if evidence_ref and carbon.count_evidence_users(evidence_ref, now - window) >= setting(
-        "RISK_SITE_BURST_USERS"
-    ):
+    burst = setting("RISK_SITE_BURST_USERS")
+    if evidence_ref and carbon.count_evidence_users(evidence_ref, now - window, burst) >= burst:
         reasons.append("site_burst")
     if quantity_milli > 1000 and quantity_milli * 5 > daily_cap_milli * 4:
         reasons.append("large_quantity")

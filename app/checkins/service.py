@@ -97,7 +97,7 @@ def record_checkin(
     )
     assessed = risk.score_checkin(
         user_id=user_id,
-        account_created_at=users.get_user(user_id).created_at,
+        account_created_at=users.account_created_at(user_id),
         quantity_milli=quantity_milli,
         daily_cap_milli=scenario.daily_cap_milli,
         evidence_ref=evidence_ref if site else None,

@@ -173,6 +173,7 @@ def main() -> None:
     parser.add_argument("--writers", type=int, default=12000, help="residents per write pool")
     parser.add_argument("--profile", action="store_true", help="py-spy every measured case")
     parser.add_argument("--output", type=Path, help="also write the results as JSON here")
+    parser.add_argument("--only", help="run only the cases whose name contains this text")
     parser.add_argument("--keep", action="store_true", help="keep the temp directory")
     args = parser.parse_args()
     require_wrk()
@@ -201,6 +202,8 @@ def main() -> None:
         _say(f"  {first.name}: {first.rps:,.0f} req/s")
         results = []
         for case in _cases(workload):
+            if args.only and args.only not in case["name"]:
+                continue
             results.append(_measure(case, product.url, args, profile_dir, [product.process.pid]))
             _say(f"  {case['name']}: {results[-1].rps:,.0f} req/s")
         last = _measure(base_case, baseline.url, args, None, [])

@@ -29,7 +29,7 @@ blp = Blueprint("mall", __name__, description="积分商城 Points mall (residen
 @blp.response(200, page_schema(LiveOfferSchema))
 @blp.alt_response(400, description="invalid_cursor")
 def list_offers(args: dict):
-    """Live offers, newest first (cached briefly; `stock_left` is always current)."""
+    """Live offers, newest first (cached; committed changes, stock too, show at once)."""
     return catalog.list_live_offers(args["limit"], args["cursor"])
 
 

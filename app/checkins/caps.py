@@ -1,10 +1,10 @@
 """Daily limits in the database: per scenario per resident, per site per resident.
 
 A counter row per (resident, Asia/Shanghai day, subject) is moved only by one upsert,
-`INSERT ... ON CONFLICT DO UPDATE SET used = used + :q WHERE used + :q <= :limit`. The database
-serialises writers on that row (PostgreSQL row lock, re-checking the condition after
-the wait; SQLite BEGIN IMMEDIATE), so N concurrent check-ins against a cap of k make
-exactly k succeed. Nothing is counted first and inserted after.
+`INSERT ... ON CONFLICT DO UPDATE SET used = used + :q WHERE used + :q <= :limit`. The
+database serialises writers on that row (PostgreSQL row lock, re-checking the condition
+after the wait; SQLite BEGIN IMMEDIATE), so N concurrent check-ins against a cap of k
+make exactly k succeed. Nothing is counted first and inserted after.
 """
 
 from __future__ import annotations

@@ -1,18 +1,13 @@
-"""Helpers for tests: auth headers, the sandbox handle, a gunicorn runner."""
+"""Helpers for tests: auth headers, the sandbox handle, child-process settings, gunicorn."""
 
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench.servers import ROOT, Gunicorn  # noqa: F401  (ROOT: the project folder, for tests)
 
 
 def bearer(token: str) -> dict:
@@ -44,31 +39,10 @@ class Sandbox:
         requests.post(self.base_url + "sandbox/faults", json=body, timeout=5)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@dataclass
-class LiveServer:
-    url: str
-    process: subprocess.Popen
-    log_path: Path
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-
-def start_gunicorn(settings: dict, workdir: Path, workers: int = 4) -> LiveServer:
-    """Run `gunicorn wsgi:app` with the test settings in the environment."""
-    port = free_port()
-    env = dict(
+def process_env(settings: dict, workdir: Path | str, **extra: str) -> dict:
+    """The environment for a child process (gunicorn, `flask`, an RQ worker) that must
+    run with the test settings: same database, Redis, WeChat sandbox; `extra` on top."""
+    return dict(
         os.environ,
         APP_ENV="testing",
         DATABASE_URL=settings["SQLALCHEMY_DATABASE_URI"],
@@ -78,30 +52,12 @@ def start_gunicorn(settings: dict, workdir: Path, workers: int = 4) -> LiveServe
         WECHAT_SECRET=settings["WECHAT_SECRET"],
         INSTANCE_PATH=str(workdir),
         LOG_LEVEL="WARNING",
+        **extra,
     )
-    log_path = workdir / "gunicorn.log"
-    process = subprocess.Popen(
-        [
-            sys.executable, "-m", "gunicorn", "wsgi:app",
-            "--bind", f"127.0.0.1:{port}",
-            "--workers", str(workers),
-            "--worker-class", "gthread", "--threads", "4",
-            "--no-control-socket",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log_path.open("w"),
-        stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(url + "/healthz", timeout=1).status_code == 200:
-                return LiveServer(url, process, log_path)
-        except requests.RequestException:
-            time.sleep(0.1)
-        if process.poll() is not None:
-            break
-    process.kill()
-    raise RuntimeError(f"gunicorn did not start: {log_path.read_text()[-2000:]}")
+
+
+def start_gunicorn(settings: dict, workdir: Path, *, workers: int = 4, **env: str) -> Gunicorn:
+    """`gunicorn wsgi:app` with the test settings (and `env` on top), as the product runs
+    it (bench/servers.py); the caller stops it."""
+    environment = process_env(settings, workdir, **env)
+    return Gunicorn("wsgi:app", environment, workdir / "gunicorn.log", workers=workers).start()

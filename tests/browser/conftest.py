@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from tests.browser.support import ConsolePage
-from tests.helpers import ROOT
+from tests.helpers import ROOT, process_env
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -49,17 +49,7 @@ def rq_worker(live_server, app_settings, tmp_path_factory):
     queue (it would take their jobs).
     """
     workdir = tmp_path_factory.mktemp("rq")
-    env = dict(
-        os.environ,
-        APP_ENV="testing",
-        DATABASE_URL=app_settings["SQLALCHEMY_DATABASE_URI"],
-        REDIS_URL=app_settings["REDIS_URL"],
-        WECHAT_API_BASE_URL=app_settings["WECHAT_API_BASE_URL"],
-        WECHAT_APPID=app_settings["WECHAT_APPID"],
-        WECHAT_SECRET=app_settings["WECHAT_SECRET"],
-        INSTANCE_PATH=str(live_server.log_path.parent),
-        LOG_LEVEL="WARNING",
-    )
+    env = process_env(app_settings, live_server.log_path.parent)
     log = (workdir / "rq.log").open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "rq.cli", "worker", "--url", app_settings["REDIS_URL"],

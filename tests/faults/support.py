@@ -3,36 +3,16 @@ storm with a hook to break something halfway, and the books that must balance af
 
 from __future__ import annotations
 
-import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 
 import requests
 
-from bench.servers import Gunicorn
 from tests.helpers import bearer
 from tests.mall.factories import assert_ledger_clean, count_rows
 
 THREADS = 32
-
-
-def own_gunicorn(settings: dict, workdir: Path, *, workers: int = 4, **env: str) -> Gunicorn:
-    """gunicorn with the test settings (and `env` on top), owned by the calling test."""
-    environment = dict(
-        os.environ,
-        APP_ENV="testing",
-        DATABASE_URL=settings["SQLALCHEMY_DATABASE_URI"],
-        REDIS_URL=settings["REDIS_URL"],
-        WECHAT_API_BASE_URL=settings["WECHAT_API_BASE_URL"],
-        WECHAT_APPID=settings["WECHAT_APPID"],
-        WECHAT_SECRET=settings["WECHAT_SECRET"],
-        INSTANCE_PATH=str(workdir),
-        LOG_LEVEL="WARNING",
-        **env,
-    )
-    return Gunicorn("wsgi:app", environment, workdir / "gunicorn.log", workers=workers).start()
 
 
 @dataclass

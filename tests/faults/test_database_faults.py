@@ -24,8 +24,8 @@ import requests
 from app.embedded import start_redis_server
 from bench.servers import PostgresServer, flask_cli, pg_bin_dir
 from tests.conftest import make_app
-from tests.faults.support import assert_books_balance, own_gunicorn, redeem, storm
-from tests.helpers import bearer
+from tests.faults.support import assert_books_balance, redeem, storm
+from tests.helpers import bearer, start_gunicorn
 from tests.mall.factories import count_rows, live_offer, new_users, open_shop
 
 pytestmark = pytest.mark.slow
@@ -42,7 +42,7 @@ def test_sqlite_write_lock_held_past_the_busy_timeout(app, client, app_settings,
     uri = app_settings["SQLALCHEMY_DATABASE_URI"]
     if not uri.startswith("sqlite"):
         pytest.skip("SQLite variant (the PostgreSQL suite runs the server-stop variant)")
-    server = own_gunicorn(app_settings, tmp_path, SQLITE_BUSY_TIMEOUT_MS="300")
+    server = start_gunicorn(app_settings, tmp_path, SQLITE_BUSY_TIMEOUT_MS="300")
     locker = sqlite3.connect(uri.removeprefix("sqlite:///"), isolation_level=None)
     try:
         shop = open_shop(app, client)
@@ -87,7 +87,7 @@ def test_postgres_stopped_mid_storm(app_settings, tmp_path):
             "SQLALCHEMY_DATABASE_URI": pg.createdb("faults"),
             "REDIS_URL": f"unix://{tmp_path / 'redis' / 'redis.sock'}",
         }
-        server = own_gunicorn(settings, tmp_path / "gunicorn")
+        server = start_gunicorn(settings, tmp_path / "gunicorn")
         flask_cli(server.env, "db", "upgrade", "heads")
         own_app = make_app(settings)
         own_client = own_app.test_client()

@@ -23,8 +23,8 @@ import requests
 from app.embedded import start_redis_server
 from app.extensions import db
 from app.mall.gate import BREAKER_SECONDS
-from tests.faults.support import assert_books_balance, own_gunicorn, redeem, storm
-from tests.helpers import ROOT, bearer
+from tests.faults.support import assert_books_balance, redeem, storm
+from tests.helpers import ROOT, bearer, start_gunicorn
 from tests.mall.factories import live_offer, new_user, new_users, open_shop
 
 pytestmark = pytest.mark.slow
@@ -53,7 +53,7 @@ def test_redis_lost_mid_flash_sale(app, client, app_settings, tmp_path):
     socket_path = tmp_path / "redis" / "redis.sock"
     redis_process = start_redis_server(socket_path)
     settings = {**app_settings, "REDIS_URL": f"unix://{socket_path}"}
-    server = own_gunicorn(settings, tmp_path / "gunicorn")
+    server = start_gunicorn(settings, tmp_path / "gunicorn")
     try:
         operator_id, _ = new_user(app, roles=("operator",))
         payload = _qr_payload(app, operator_id)

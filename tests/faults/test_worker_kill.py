@@ -16,14 +16,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.faults.support import Outcome, assert_books_balance, own_gunicorn, redeem, storm
+from tests.faults.support import Outcome, assert_books_balance, redeem, storm
+from tests.helpers import start_gunicorn
 from tests.mall.factories import balance_of, live_offer, new_users, open_shop
 
 pytestmark = pytest.mark.slow
 
 
 def test_killed_workers_leave_no_half_redemption(app, client, app_settings, tmp_path):
-    server = own_gunicorn(app_settings, tmp_path)
+    server = start_gunicorn(app_settings, tmp_path)
     try:
         shop = open_shop(app, client)
         start = (datetime.now(UTC) - timedelta(seconds=1)).isoformat()

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -14,10 +12,9 @@ from sqlalchemy.exc import DBAPIError
 from app.extensions import db
 from app.ledger import service
 from app.ledger.verify import verify_ledger
+from tests.helpers import ROOT, process_env
 from tests.ledger.conftest import create_resident
 from tests.ledger.helpers import append_only_guard_off
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -144,14 +141,7 @@ def test_the_real_command_exits_non_zero(app, app_settings, history):
             text("UPDATE ledger_entries SET balance_after = 7 WHERE id = :id"), {"id": entry_id}
         )
     db.session.commit()
-    env = dict(
-        os.environ,
-        APP_ENV="testing",
-        DATABASE_URL=app_settings["SQLALCHEMY_DATABASE_URI"],
-        REDIS_URL=app_settings["REDIS_URL"],
-        INSTANCE_PATH=app_settings["INSTANCE_PATH"],
-        LOG_LEVEL="WARNING",
-    )
+    env = process_env(app_settings, app_settings["INSTANCE_PATH"])
 
     result = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "wsgi", "ledger", "verify", "--quiet"],

@@ -19,8 +19,8 @@ import pytest
 import requests
 
 from bench.nginx import Nginx, nginx_binary
-from tests.faults.support import assert_books_balance, own_gunicorn
-from tests.helpers import bearer
+from tests.faults.support import assert_books_balance
+from tests.helpers import bearer, start_gunicorn
 from tests.mall.factories import balance_of, live_offer, new_user, new_users, open_shop
 
 pytestmark = pytest.mark.slow
@@ -39,7 +39,7 @@ def cluster(app, app_settings, tmp_path_factory):
     proxy = None
     try:
         for name in ("node-a", "node-b"):
-            nodes[name] = own_gunicorn(app_settings, base / name, workers=2)
+            nodes[name] = start_gunicorn(app_settings, base / name, workers=2)
         proxy = Nginx(base / "nginx", [f"127.0.0.1:{n.port}" for n in nodes.values()]).start()
         yield proxy.url, nodes
     finally:

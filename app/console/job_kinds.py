@@ -89,19 +89,12 @@ def expire_points(params: dict, operator_id: int, progress: Progress) -> dict:
     due_accounts, _due_points = ledger.count_due(now)
     db.session.rollback()
     progress.set_total(due_accounts)
-    done_accounts = done_points = 0
-    after = 0
-    while due_accounts:
-        batch = ledger.expire_due_lots(now, after_account_id=after, limit=100)
-        if batch.last_account_id is None:
-            break
-        db.session.commit()
-        done_accounts += batch.accounts
-        done_points += batch.points
-        after = batch.last_account_id
-        progress.step(batch.accounts)
-    result = {"as_of": now.isoformat(), "accounts": done_accounts, "points": done_points}
-    record_audit(operator_id, "points.expire", f"expiry-run:{now.isoformat()}", None, result)
-    db.session.commit()
+    total = ledger.run_expiry(
+        now,
+        batch_size=100,
+        operator_id=operator_id,
+        on_batch=lambda batch, _total: progress.step(batch.accounts),
+    )
+    result = {"as_of": now.isoformat(), "accounts": total.accounts, "points": total.points}
     progress.finish()
     return result

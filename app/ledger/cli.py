@@ -11,10 +11,9 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from app.audit.service import record_audit
 from app.db import utcnow
 from app.extensions import db
-from app.ledger.expiry import count_due, expire_due_lots
+from app.ledger.expiry import ExpiryBatch, count_due, run_expiry
 from app.ledger.verify import verify_ledger
 
 ledger_cli = AppGroup("ledger", help="Check the points ledger.")
@@ -92,25 +91,9 @@ def expire_command(now_text: str | None, batch_size: int, dry_run: bool) -> None
     click.echo(f"due as of {now.isoformat()}: {due_points} points in {due_accounts} accounts")
     if dry_run or due_accounts == 0:
         return
-    done_accounts = done_points = 0
-    after = 0
-    while True:
-        batch = expire_due_lots(now, after_account_id=after, limit=batch_size)
-        if batch.last_account_id is None:
-            break
-        db.session.commit()
-        done_accounts += batch.accounts
-        done_points += batch.points
-        after = batch.last_account_id
-        click.echo(
-            f"  expired {done_points} points in {done_accounts}/{due_accounts} accounts",
-        )
-    record_audit(
-        None,
-        "points.expire",
-        f"expiry-run:{now.isoformat()}",
-        None,
-        {"accounts": done_accounts, "points": done_points},
-    )
-    db.session.commit()
-    click.echo(f"done: {done_points} points expired in {done_accounts} accounts")
+
+    def report(_batch: ExpiryBatch, total: ExpiryBatch) -> None:
+        click.echo(f"  expired {total.points} points in {total.accounts}/{due_accounts} accounts")
+
+    total = run_expiry(now, batch_size=batch_size, operator_id=None, on_batch=report)
+    click.echo(f"done: {total.points} points expired in {total.accounts} accounts")

@@ -1,18 +1,21 @@
 """The expiry job: move what is left of due lots to the `expired` account.
 
 One `expiry` transaction per resident per run, holding every lot of theirs that is due.
-The job walks accounts in id order in batches (the CLI commits after each batch and
-prints progress), so a crash loses at most one batch of work and a rerun picks up what
-is still due; a second run over the same instant finds nothing left and changes nothing.
+The job walks accounts in id order in batches (`run_expiry`, used by `flask points
+expire` and the console's job, commits after each batch), so a crash loses at most one
+batch of work and a rerun picks up what is still due; a second run over the same instant
+finds nothing left and changes nothing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
 
+from app.audit.service import record_audit
 from app.extensions import db
 from app.ledger.accounts import EXPIRED, named_account
 from app.ledger.lots import move_lot
@@ -66,6 +69,35 @@ def expire_due_lots(now: datetime, *, after_account_id: int = 0, limit: int = 20
     expired_id = named_account(EXPIRED).id
     points = sum(_expire_account(account_id, expired_id, now) for account_id in account_ids)
     return ExpiryBatch(len(account_ids), points, account_ids[-1])
+
+
+def run_expiry(
+    now: datetime,
+    *,
+    batch_size: int,
+    operator_id: int | None,
+    on_batch: Callable[[ExpiryBatch, ExpiryBatch], None] = lambda batch, total: None,
+) -> ExpiryBatch:
+    """Expire everything due at `now`, committing after each batch of accounts, then audit
+    the run. `on_batch(batch, total)` sees each batch and the running total. Returns the
+    total.
+
+    A whole job, not a service step: it commits, so call it from the CLI or a worker job.
+    """
+    total = ExpiryBatch(0, 0, None)
+    while True:
+        batch = expire_due_lots(now, after_account_id=total.last_account_id or 0,
+                                limit=batch_size)  # fmt: skip
+        if batch.last_account_id is None:
+            break
+        db.session.commit()
+        total = ExpiryBatch(total.accounts + batch.accounts, total.points + batch.points,
+                            batch.last_account_id)  # fmt: skip
+        on_batch(batch, total)
+    result = {"accounts": total.accounts, "points": total.points}
+    record_audit(operator_id, "points.expire", f"expiry-run:{now.isoformat()}", None, result)
+    db.session.commit()
+    return total
 
 
 def _expire_account(account_id: int, expired_id: int, now: datetime) -> int:

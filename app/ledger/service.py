@@ -36,7 +36,7 @@ from app.ledger.errors import (
     InsufficientPoints,
     TransactionNotFound,
 )
-from app.ledger.expiry import ExpiryBatch, count_due, expire_due_lots
+from app.ledger.expiry import ExpiryBatch, count_due, expire_due_lots, run_expiry
 from app.ledger.lots import credit_lot, debit_lots, expiry_for, undo_lot_movements
 from app.ledger.models import (
     KIND_RESIDENT,
@@ -75,6 +75,7 @@ __all__ = [
     "list_ledger_entries",
     "reject_adjustment",
     "reverse_transaction",
+    "run_expiry",
     "spend_points",
     "transaction_entries",
     "verify_ledger",

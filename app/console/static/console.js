@@ -198,6 +198,15 @@
     return { reload: () => load(true) };
   }
 
+  /** The page's #status-filter buttons: marks the one clicked, then onPick(its data-status). */
+  function statusFilter(onPick) {
+    const buttons = $$("#status-filter button");
+    buttons.forEach((b) => b.addEventListener("click", () => {
+      buttons.forEach((x) => x.classList.toggle("on", x === b));
+      onPick(b.dataset.status);
+    }));
+  }
+
   /** Poll a background job until it ends; onUpdate(job) gets every state. */
   async function pollJob(jobId, onUpdate, intervalMs = 400) {
     for (;;) {
@@ -270,7 +279,7 @@
   }
 
   window.Console = {
-    api, get, post, patch, blobUrl, download, el, $, $$, toast, fail, fmt, badge, table, pager,
+    api, get, post, patch, blobUrl, download, el, $, $$, toast, fail, fmt, badge, table, pager, statusFilter,
     pollJob, jobProgress, formData, intOrNull, start, session, ApiError, idempotencyKey,
     homeFor(user) {
       const roles = new Set((user && user.roles) || []);

@@ -2,7 +2,7 @@
 (function () {
   "use strict";
   const C = window.Console;
-  const { el, $, $$, fmt } = C;
+  const { el, $, fmt } = C;
   let status = "pending_approval";
   let list;
   let me;
@@ -75,11 +75,7 @@
           { title: "操作", render: actions },
         ], rows, "没有记录"));
       });
-    $$("#status-filter button").forEach((b) => b.addEventListener("click", () => {
-      $$("#status-filter button").forEach((x) => x.classList.toggle("on", x === b));
-      status = b.dataset.status;
-      list.reload();
-    }));
+    C.statusFilter((picked) => { status = picked; list.reload(); });
     await list.reload();
   });
 })();

@@ -2,7 +2,7 @@
 (function () {
   "use strict";
   const C = window.Console;
-  const { el, $, $$, fmt } = C;
+  const { el, $, fmt } = C;
   let status = "";
   let list;
   C.start(async () => {
@@ -22,11 +22,7 @@
           { title: "核销时间", render: (c) => fmt.time(c.used_at) },
         ], rows, "还没有兑换记录"));
       });
-    $$("#status-filter button").forEach((b) => b.addEventListener("click", () => {
-      $$("#status-filter button").forEach((x) => x.classList.toggle("on", x === b));
-      status = b.dataset.status;
-      list.reload();
-    }));
+    C.statusFilter((picked) => { status = picked; list.reload(); });
     $("#reload").addEventListener("click", () => list.reload());
     await list.reload();
   });

@@ -2,7 +2,7 @@
 (function () {
   "use strict";
   const C = window.Console;
-  const { el, $, $$, fmt } = C;
+  const { el, $, fmt } = C;
   let status = "pending_review";
   let list;
   let merchants = new Map();
@@ -56,11 +56,7 @@
           { title: "操作", render: actions },
         ], rows.map((o) => Object.assign(o, { __data: { id: String(o.id) } })), "没有符合条件的商品"));
       });
-    $$("#status-filter button").forEach((b) => b.addEventListener("click", () => {
-      $$("#status-filter button").forEach((x) => x.classList.toggle("on", x === b));
-      status = b.dataset.status;
-      list.reload();
-    }));
+    C.statusFilter((picked) => { status = picked; list.reload(); });
     $("#reload").addEventListener("click", () => list.reload());
     await list.reload();
   });

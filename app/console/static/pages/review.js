@@ -156,13 +156,12 @@
     $("#bulk-reject").addEventListener("click", () => bulk("reject"));
     $("#reload").addEventListener("click", () => list.reload());
     $("#photo-dialog").addEventListener("click", () => $("#photo-dialog").close());
-    $$("#status-filter button").forEach((b) => b.addEventListener("click", () => {
-      $$("#status-filter button").forEach((x) => x.classList.toggle("on", x === b));
-      status = b.dataset.status;
+    C.statusFilter((picked) => {
+      status = picked;
       selected.clear();
       updateSelection();
       list.reload();
-    }));
+    });
     const queue = $("#queue");
     list = C.pager(queue, (cursor) => {
       if (!cursor) pendingBalances.clear();  // a fresh list reads fresh balances

@@ -24,10 +24,11 @@ import contextlib
 import redis
 
 from app.after_commit import after_transaction
-from app.extensions import redis_client
+from app.extensions import db, redis_client
 
 MAX_VALUE_TTL_SECONDS = 3600
 GENERATION_TTL_SECONDS = 2 * MAX_VALUE_TTL_SECONDS
+_PENDING = "cache_generations_to_bump"
 
 
 def user_generation_key(user_id: int) -> str:
@@ -61,13 +62,25 @@ def write(value_key: str, generation: str | None, payload: str, ttl_seconds: int
 
 
 def bump_after_commit(*generation_keys: str) -> None:
-    """Once this transaction commits, every value cached under these generations is stale."""
-    after_transaction(on_commit=lambda: _bump(dict.fromkeys(generation_keys)))
+    """Once this transaction commits, every value cached under these generations is stale.
+
+    Keys are gathered per transaction (a check-in names its resident three times: the
+    record, its approval, the posting) and bumped once each, in one round trip."""
+    pending = db.session.info.get(_PENDING)
+    if pending is None:
+        pending = db.session.info[_PENDING] = set()
+        after_transaction(on_commit=_bump_pending, on_rollback=_drop_pending)
+    pending.update(generation_keys)
 
 
-def _bump(generation_keys) -> None:
+def _bump_pending() -> None:
+    keys = db.session.info.pop(_PENDING, ())
     pipe = redis_client.pipeline(transaction=False)
-    for key in generation_keys:
+    for key in keys:
         pipe.incr(key)
         pipe.expire(key, GENERATION_TTL_SECONDS)
     pipe.execute()
+
+
+def _drop_pending() -> None:
+    db.session.info.pop(_PENDING, None)

@@ -76,15 +76,6 @@ def _cache_set(token_hash: str, value: str, ttl: int) -> None:
         redis_client.set(CACHE_PREFIX + token_hash, value, ex=max(1, ttl))
 
 
-def _cache_get(token_hash: str) -> tuple[str | None, str | None]:
-    """(cached value, roles generation); (None, None) if Redis cannot be reached."""
-    try:
-        value, generation = redis_client.mget(CACHE_PREFIX + token_hash, ROLES_GENERATION_KEY)
-    except redis.RedisError:
-        return None, None
-    return value, generation or "0"
-
-
 def authenticate(token: str) -> Principal:
     """Resolve a bearer token to a Principal with the caller's current roles.
 
@@ -92,16 +83,16 @@ def authenticate(token: str) -> Principal:
     """
     token_hash = hash_token(token)
     now = utcnow()
-    cached, generation = _cache_get(token_hash)
+    # One round trip: the session (or the `revoked` marker, untagged) and the roles
+    # generation it must have been cached under (app/cache.py).
+    generation, cached = cache.read_raw(ROLES_GENERATION_KEY, CACHE_PREFIX + token_hash)
     if cached == REVOKED:
         raise Unauthorized("登录已失效，请重新登录", reason="invalid_token")
-    if cached:
-        tag, _, payload = cached.partition("|")
-        if tag == generation:
-            data = json.loads(payload)
-            if data["exp"] <= now.timestamp():
-                raise Unauthorized("登录已过期，请重新登录", reason="invalid_token")
-            return Principal(data["uid"], token_hash, frozenset(data["roles"]))
+    if (payload := cache.current_payload(generation, cached)) is not None:
+        data = json.loads(payload)
+        if data["exp"] <= now.timestamp():
+            raise Unauthorized("登录已过期，请重新登录", reason="invalid_token")
+        return Principal(data["uid"], token_hash, frozenset(data["roles"]))
     row = db.session.execute(
         select(AuthToken.user_id, AuthToken.expires_at, AuthToken.revoked_at, User.deleted_at)
         .join(User, User.id == AuthToken.user_id)
@@ -112,10 +103,9 @@ def authenticate(token: str) -> Principal:
     roles = frozenset(
         db.session.scalars(select(UserRole.role).where(UserRole.user_id == row.user_id))
     )
-    if generation is not None:
-        ttl = min(CACHE_TTL_SECONDS, int((row.expires_at - now).total_seconds()))
-        data = {"uid": row.user_id, "exp": row.expires_at.timestamp(), "roles": sorted(roles)}
-        _cache_set(token_hash, f"{generation}|{json.dumps(data)}", ttl)
+    ttl = min(CACHE_TTL_SECONDS, int((row.expires_at - now).total_seconds()))
+    data = {"uid": row.user_id, "exp": row.expires_at.timestamp(), "roles": sorted(roles)}
+    cache.write(CACHE_PREFIX + token_hash, generation, json.dumps(data), max(1, ttl))
     return Principal(row.user_id, token_hash, roles)
 
 

@@ -40,16 +40,26 @@ def user_generation_key(user_id: int) -> str:
 def read(generation_key: str, value_key: str) -> tuple[str | None, str | None]:
     """(current generation, payload if the cached value is current). (None, None) when
     Redis cannot be reached: the caller reads the database and caches nothing."""
+    generation, value = read_raw(generation_key, value_key)
+    return generation, current_payload(generation, value)
+
+
+def read_raw(generation_key: str, value_key: str) -> tuple[str | None, str | None]:
+    """(current generation, the stored value as it is, tagged or not); (None, None) when
+    Redis cannot be reached. For callers that also keep untagged markers under the key."""
     try:
         generation, value = redis_client.mget(generation_key, value_key)
     except redis.RedisError:
         return None, None
-    generation = generation or "0"
-    if value is not None:
-        tag, _, payload = value.partition("|")
-        if tag == generation:
-            return generation, payload
-    return generation, None
+    return generation or "0", value
+
+
+def current_payload(generation: str | None, value: str | None) -> str | None:
+    """The payload of a stored value if it was tagged with `generation`, else None."""
+    if generation is None or value is None:
+        return None
+    tag, _, payload = value.partition("|")
+    return payload if tag == generation else None
 
 
 def write(value_key: str, generation: str | None, payload: str, ttl_seconds: int) -> None:

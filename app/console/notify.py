@@ -9,7 +9,6 @@ retrying a few times if WeChat is down. The rejection itself never waits on WeCh
 from __future__ import annotations
 
 import logging
-from zoneinfo import ZoneInfo
 
 import redis
 from flask import current_app
@@ -17,11 +16,11 @@ from rq import Retry
 
 from app.after_commit import after_transaction
 from app.carbon.models import CarbonRecord
+from app.carbon.rules import SHANGHAI
 from app.errors import NotFound
 from app.users import service as users
 
 log = logging.getLogger(__name__)
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 RECORDS_PAGE = "pages/records/index"
 RETRY_INTERVALS = [10, 60, 300]
 

@@ -103,13 +103,13 @@ def run_expiry(
 def _expire_account(account_id: int, expired_id: int, now: datetime) -> int:
     # Hold both account rows (in id order, like every posting) before reading the lots, so
     # a spend at the same moment either finished before or waits until after.
-    db.session.execute(
-        select(LedgerAccount.id)
+    held = db.session.execute(
+        select(LedgerAccount.id, LedgerAccount.version)
         .where(LedgerAccount.id.in_([account_id, expired_id]))
         .order_by(LedgerAccount.id)
         .with_for_update()
     ).all()
-    version = db.session.scalar(select(LedgerAccount.version).where(LedgerAccount.id == account_id))
+    version = next(row.version for row in held if row.id == account_id)
     due = db.session.execute(
         select(_lots.c.id, _lots.c.remaining)
         .where(_lots.c.account_id == account_id, *_due(now))

@@ -1,4 +1,6 @@
-"""Asia/Shanghai days for reporting: the day range of a report and a SQL "local day".
+"""Asia/Shanghai days for reporting in SQL: the "local day" of a stored UTC time.
+
+The same day in Python is app.carbon.rules.shanghai_day / day_start_utc.
 
 China has had no daylight saving time since 1991, so the Asia/Shanghai day of a UTC
 instant is the UTC date of the instant plus eight hours, on SQLite and PostgreSQL alike.
@@ -6,14 +8,11 @@ instant is the UTC date of the instant plus eight hours, on SQLite and PostgreSQ
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Date
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.expression import ColumnElement, FunctionElement
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from sqlalchemy.sql.expression import FunctionElement
 
 
 class shanghai_day(FunctionElement):
@@ -33,19 +32,6 @@ def _sqlite_day(element: shanghai_day, compiler, **kw) -> str:
 @compiles(shanghai_day, "postgresql")
 def _pg_day(element: shanghai_day, compiler, **kw) -> str:
     return f"CAST(({compiler.process(element.clauses, **kw)} AT TIME ZONE 'Asia/Shanghai') AS DATE)"
-
-
-def local_day_of(column: ColumnElement) -> shanghai_day:
-    return shanghai_day(column)
-
-
-def today_local(now: datetime | None = None) -> date:
-    return (now or datetime.now(UTC)).astimezone(SHANGHAI).date()
-
-
-def day_start_utc(day: date) -> datetime:
-    """The UTC instant at which an Asia/Shanghai day begins."""
-    return datetime.combine(day, time.min, tzinfo=SHANGHAI).astimezone(UTC)
 
 
 def day_list(first: date, last: date) -> list[date]:

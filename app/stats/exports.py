@@ -14,6 +14,7 @@ from sqlalchemy import Select, func, select
 
 from app.audit.models import AuditEntry
 from app.carbon.models import CarbonRecord, Scenario
+from app.carbon.rules import mg_to_g
 from app.errors import BadRequest
 from app.extensions import db
 from app.ledger.models import LedgerAccount, LedgerEntry, LedgerTransaction, PointsAdjustment
@@ -44,7 +45,7 @@ def _checkin_row(r) -> dict:
     return {
         "id": r.id, "created_at": _iso(r.created_at), "day": _iso(r.day), "user_id": r.user_id,
         "scenario": r.code, "quantity": r.quantity_milli / 1000,
-        "carbon_g": round(r.carbon_mg / 1000, 3), "points": r.points, "status": r.status,
+        "carbon_g": mg_to_g(r.carbon_mg), "points": r.points, "status": r.status,
         "evidence_type": r.evidence_type, "risk_score": r.risk_score,
         "decided_by": r.decided_by, "decided_at": _iso(r.decided_at),
         "decision_note": r.decision_note,

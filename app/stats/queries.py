@@ -22,9 +22,16 @@ from app.ledger.models import (
     LedgerEntry,
     LedgerTransaction,
 )
-from app.mall.models import COUPON_CANCELLED, COUPON_USED, Coupon, Offer
+from app.mall.models import (
+    COUPON_CANCELLED,
+    COUPON_USED,
+    OFFER_LIVE,
+    OFFER_PENDING,
+    Coupon,
+    Offer,
+)
 from app.merchants.models import Merchant
-from app.stats.days import as_date, local_day_of
+from app.stats.days import as_date, shanghai_day
 from app.users.models import User, UserRole
 
 # System ledger accounts whose movements the dashboard shows, and the sign that turns
@@ -84,9 +91,9 @@ def outstanding_points() -> int:
 
 def merchant_counts() -> dict[str, int]:
     merchants = db.session.scalar(select(func.count(Merchant.id))) or 0
-    live = db.session.scalar(select(func.count(Offer.id)).where(Offer.status == "live")) or 0
+    live = db.session.scalar(select(func.count(Offer.id)).where(Offer.status == OFFER_LIVE)) or 0
     pending = (
-        db.session.scalar(select(func.count(Offer.id)).where(Offer.status == "pending_review")) or 0
+        db.session.scalar(select(func.count(Offer.id)).where(Offer.status == OFFER_PENDING)) or 0
     )
     return {"merchants": int(merchants), "offers_live": int(live), "offers_pending": int(pending)}
 
@@ -95,7 +102,7 @@ def residents_by_day(first: date, last: date, start: datetime, end: datetime) ->
     """New residents per day, how many there were before `first`, and daily actives
     (residents who checked in or redeemed a coupon that day)."""
     residents = _residents().subquery()
-    day = local_day_of(residents.c.created_at)
+    day = shanghai_day(residents.c.created_at)
     new = {
         as_date(d): int(n)
         for d, n in db.session.execute(
@@ -107,7 +114,7 @@ def residents_by_day(first: date, last: date, start: datetime, end: datetime) ->
     before = db.session.scalar(
         select(func.count()).select_from(residents).where(residents.c.created_at < start)
     )
-    coupon_day = local_day_of(Coupon.created_at)
+    coupon_day = shanghai_day(Coupon.created_at)
     acts = union_all(
         select(CarbonRecord.day.label("d"), CarbonRecord.user_id.label("u")).where(
             CarbonRecord.day >= first, CarbonRecord.day <= last
@@ -155,7 +162,7 @@ def checkins_by_day(first: date, last: date) -> tuple[list[dict], dict]:
 def points_by_day(start: datetime, end: datetime) -> tuple[dict, int]:
     """Per day, the net movement of each system flow and of all resident accounts, plus the
     residents' total before `start` (to draw outstanding points as a running total)."""
-    day = local_day_of(LedgerTransaction.created_at)
+    day = shanghai_day(LedgerTransaction.created_at)
     account_key = func.coalesce(
         func.nullif(LedgerAccount.kind, KIND_SYSTEM), LedgerAccount.owner
     )  # "resident", "merchant" or the system account's name
@@ -240,7 +247,7 @@ def campaign_awards_by_day(
     """Bonus points paid per campaign per day in the window, and paid before it."""
     if not campaign_ids:
         return {}, {}
-    day = local_day_of(CampaignAward.created_at)
+    day = shanghai_day(CampaignAward.created_at)
     in_window = db.session.execute(
         select(CampaignAward.campaign_id, day, func.sum(CampaignAward.points))
         .where(

@@ -10,9 +10,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from itertools import accumulate
 
+from app.carbon.rules import day_start_utc, mg_to_g, shanghai_day
+from app.db import utcnow
 from app.errors import BadRequest
 from app.stats import queries
-from app.stats.days import day_list, day_start_utc, today_local
+from app.stats.days import day_list
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
@@ -23,12 +25,8 @@ class UnknownStatsTable(BadRequest):
     reason, message = "unknown_stats_table", "没有这张统计表"
 
 
-def _mg_to_g(milligrams: int) -> float:
-    return round(milligrams / 1000, 3)
-
-
 def _window(days: int, until: date | None) -> tuple[date, date, datetime, datetime]:
-    last = until or today_local()
+    last = until or shanghai_day(utcnow())
     first = last - timedelta(days=days - 1)
     return first, last, day_start_utc(first), day_start_utc(last + timedelta(days=1))
 
@@ -46,7 +44,7 @@ def get_stats(days: int = DEFAULT_DAYS, until: date | None = None) -> dict:
         "checkins": records["approved"]["count"],
         "checkins_pending": records["pending"]["count"],
         "checkins_rejected": records["rejected"]["count"],
-        "carbon_g": _mg_to_g(records["approved"]["carbon_mg"]),
+        "carbon_g": mg_to_g(records["approved"]["carbon_mg"]),
         "points_issued": flows["issued"],
         "points_redeemed": flows["redeemed"],
         "points_expired": flows["expired"],
@@ -84,7 +82,7 @@ def _scenario_series(dates: list[date], first: date, last: date) -> list[dict]:
     series = []
     for scenario in scenarios:
         counts = [cells.get((scenario["code"], d), (0, 0))[0] for d in dates]
-        carbon = [_mg_to_g(cells.get((scenario["code"], d), (0, 0))[1]) for d in dates]
+        carbon = [mg_to_g(cells.get((scenario["code"], d), (0, 0))[1]) for d in dates]
         series.append(
             {
                 **scenario,

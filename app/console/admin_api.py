@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask import Response
 from flask_smorest import Blueprint
 
 from app.auth import current_principal, operator_required
@@ -16,6 +15,7 @@ from app.console.schemas import (
     MerchantAccountSchema,
     ReviewJobSchema,
 )
+from app.csvout import csv_response
 from app.idempotency import idempotent
 
 blp = Blueprint("admin_jobs", __name__, description="后台任务 Background jobs (operators)")
@@ -79,12 +79,7 @@ def get_job_file(job_id: str):
     data = export_file(job_id) if view["status"] == "finished" else None
     if data is None:
         raise jobs.JobNotFound("导出文件尚未生成或已过期", reason="export_not_ready")
-    filename = view["result"]["filename"]
-    return Response(
-        data,
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return csv_response(data, view["result"]["filename"])
 
 
 @accounts_blp.route("", methods=["POST"])

@@ -13,12 +13,12 @@ import logging
 from app.audit.service import record_audit
 from app.checkins import service as checkins
 from app.console.jobs import KEEP_SECONDS, Progress, register_job, rq_connection
+from app.csvout import BOM, csv_lines
 from app.db import utcnow
 from app.errors import AppError
 from app.extensions import db
 from app.ledger import service as ledger
 from app.stats import exports
-from app.stats.csvout import BOM, csv_lines
 
 log = logging.getLogger(__name__)
 EXPORT_KEY = "console:export:{job_id}"

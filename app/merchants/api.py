@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app, request
+from flask import current_app, request
 from flask_smorest import Blueprint
 
 from app.auth import (
@@ -11,6 +11,7 @@ from app.auth import (
     merchant_owner_required,
     merchant_staff_required,
 )
+from app.csvout import csv_response
 from app.extensions import limiter
 from app.merchants import models as _models  # noqa: F401  (registers the tables)
 from app.merchants import service, settlement
@@ -121,8 +122,4 @@ def get_settlement(args: dict):
     if not _wants_csv():
         return statement
     filename = f"settlement-{statement.merchant_id}-{month}.csv"
-    return Response(
-        settlement.settlement_csv(statement),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return csv_response(settlement.settlement_csv(statement), filename)

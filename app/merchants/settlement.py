@@ -7,12 +7,11 @@ offer does not change coupons already sold), in integer fen.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+from app.csvout import to_csv
 from app.db import utcnow
 from app.errors import Unprocessable
 from app.mall import service as mall
@@ -119,28 +118,19 @@ def _yuan(fen: int) -> str:
 
 def settlement_csv(settlement: Settlement) -> str:
     """One row per verified coupon (totals are in the JSON form); times in Beijing time.
-    Starts with a UTF-8 BOM so that spreadsheet programs read Chinese titles correctly."""
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
-    for line in settlement.items:
-        writer.writerow(
-            [
-                line.coupon_id,
-                line.used_at.astimezone(SHANGHAI).isoformat(timespec="seconds"),
-                line.offer_id,
-                _cell(line.offer_title),
-                line.short_code,
-                line.verified_by or "",
-                line.points_price,
-                line.settlement_value_fen,
-                _yuan(line.settlement_value_fen),
-            ]
-        )
-    return buffer.getvalue()
-
-
-def _cell(text: str) -> str:
-    # A title starting with = + - @ would run as a formula in a spreadsheet.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    UTF-8 with a BOM and no formula injection (app/csvout.py)."""
+    rows = [
+        {
+            "coupon_id": line.coupon_id,
+            "used_at": line.used_at.astimezone(SHANGHAI).isoformat(timespec="seconds"),
+            "offer_id": line.offer_id,
+            "offer_title": line.offer_title,
+            "short_code": line.short_code,
+            "verified_by": line.verified_by,
+            "points_price": line.points_price,
+            "settlement_value_fen": line.settlement_value_fen,
+            "settlement_value_yuan": _yuan(line.settlement_value_fen),
+        }
+        for line in settlement.items
+    ]
+    return to_csv(rows, CSV_COLUMNS)

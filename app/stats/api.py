@@ -6,8 +6,8 @@ from flask import request
 from flask_smorest import Blueprint
 
 from app.auth import operator_required
+from app.csvout import csv_response, to_csv, wants_csv
 from app.stats import service
-from app.stats.csvout import csv_response, to_csv, wants_csv
 from app.stats.schemas import StatsArgsSchema, StatsSchema, StatsTableArgsSchema, StatsTableSchema
 
 blp = Blueprint("admin_stats", __name__, description="运营统计 Dashboard statistics (operators)")

@@ -1,5 +1,6 @@
-"""CSV for operators and merchants: UTF-8 with a BOM (so Excel shows Chinese correctly)
-and no formula injection (a text cell starting with = + - @ is prefixed with ')."""
+"""CSV for operators and merchants (stats tables, exports, settlements): UTF-8 with a BOM
+(so Excel shows Chinese correctly) and no formula injection (a text cell starting with
+= + - @ is prefixed with ')."""
 
 from __future__ import annotations
 
@@ -41,9 +42,10 @@ def to_csv(rows: list[dict], columns: Sequence[str] | None = None) -> str:
     return BOM + "".join(csv_lines(columns, rows))
 
 
-def csv_response(text: str, filename: str) -> Response:
+def csv_response(text: str | bytes, filename: str) -> Response:
+    """A CSV download named `filename` (text is sent as UTF-8)."""
     return Response(
-        text.encode("utf-8"),
+        text.encode("utf-8") if isinstance(text, str) else text,
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

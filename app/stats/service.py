@@ -128,33 +128,31 @@ def _campaign_series(dates: list[date], start: datetime, end: datetime) -> list[
     return items
 
 
+def _campaign_row(campaign: dict) -> dict:
+    keys = ("id", "name", "status", "budget_points", "budget_used", "awards_count")
+    return {key: campaign[key] for key in keys} | {
+        "starts_at": campaign["starts_at"].isoformat(),
+        "ends_at": campaign["ends_at"].isoformat(),
+    }
+
+
 def stats_table(table: str, days: int = DEFAULT_DAYS, until: date | None = None) -> list[dict]:
-    """One dashboard table as flat rows (for CSV): `daily` (one row per day),
+    """One dashboard table as flat rows (for CSV; each runs only its own queries): `daily`
+    (one row per day),
     `scenarios` (per day and scenario), `merchants`, `campaigns`.
 
     Raises UnknownStatsTable (400 `unknown_stats_table`).
     """
     if table not in TABLES:
         raise UnknownStatsTable()
-    stats = get_stats(days, until)
-    dates = stats["dates"]
-    if table == "daily":
-        res, pts = stats["residents"], stats["points"]
-        return [
-            {
-                "date": d.isoformat(),
-                "new_residents": res["new"][i],
-                "residents": res["total"][i],
-                "daily_actives": res["active"][i],
-                "checkins": sum(s["checkins"][i] for s in stats["scenarios"]),
-                "carbon_g": round(sum(s["carbon_g"][i] for s in stats["scenarios"]), 3),
-                **{f"points_{k}": pts[k][i] for k in ("issued", "redeemed", "expired")},
-                "points_adjusted": pts["adjusted"][i],
-                "points_outstanding": pts["outstanding"][i],
-            }
-            for i, d in enumerate(dates)
-        ]
+    first, last, start, end = _window(days, until)
+    dates = day_list(first, last)
+    if table == "merchants":
+        return queries.coupons_by_merchant(start, end)
+    if table == "campaigns":
+        return [_campaign_row(c) for c in _campaign_series(dates, start, end)]
     if table == "scenarios":
+        series = _scenario_series(dates, first, last)
         return [
             {
                 "date": d.isoformat(),
@@ -164,17 +162,24 @@ def stats_table(table: str, days: int = DEFAULT_DAYS, until: date | None = None)
                 "carbon_g": s["carbon_g"][i],
             }
             for i, d in enumerate(dates)
-            for s in stats["scenarios"]
+            for s in series
             if s["checkins"][i]
         ]
-    if table == "merchants":
-        return stats["coupons_by_merchant"]
+    # daily
+    res = _residents_series(dates, first, last, start, end)
+    scenarios = _scenario_series(dates, first, last)
+    pts = _points_series(dates, start, end)
     return [
-        {key: c[key] for key in ("id", "name", "status", "budget_points", "budget_used")}
-        | {
-            "awards_count": c["awards_count"],
-            "starts_at": c["starts_at"].isoformat(),
-            "ends_at": c["ends_at"].isoformat(),
+        {
+            "date": d.isoformat(),
+            "new_residents": res["new"][i],
+            "residents": res["total"][i],
+            "daily_actives": res["active"][i],
+            "checkins": sum(s["checkins"][i] for s in scenarios),
+            "carbon_g": round(sum(s["carbon_g"][i] for s in scenarios), 3),
+            **{f"points_{k}": pts[k][i] for k in ("issued", "redeemed", "expired")},
+            "points_adjusted": pts["adjusted"][i],
+            "points_outstanding": pts["outstanding"][i],
         }
-        for c in stats["campaigns"]
+        for i, d in enumerate(dates)
     ]

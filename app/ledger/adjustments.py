@@ -25,7 +25,7 @@ from app.ledger.models import (
     PointsAdjustment,
 )
 from app.ledger.posting import Posting, post_once
-from app.users.service import find_user
+from app.users.service import find_live_user
 
 
 class AdjustmentNotFound(NotFound):
@@ -60,11 +60,9 @@ def create_adjustment(maker_id: int, user_id: int, amount: int, reason: str) -> 
     if type(amount) is not int or amount == 0:
         raise ValueError("amount must be a non-zero int")
     try:
-        user = find_user(user_id)
+        find_live_user(user_id)
     except NotFound:
         raise AccountNotFound() from None
-    if user.deleted_at is not None:
-        raise AccountNotFound()
     adjustment = PointsAdjustment(
         user_id=user_id,
         amount=amount,

@@ -143,9 +143,7 @@ def create_merchant(
     Raises NotFound (`user_not_found`), AlreadyMerchantStaff (409) when the owner already
     works for a merchant.
     """
-    owner = users.find_user(owner_user_id)
-    if owner.deleted_at is not None:
-        raise NotFound("用户不存在", reason="user_not_found")
+    owner = users.find_live_user(owner_user_id)
     merchant = Merchant(
         name=name, owner_user_id=owner.id, created_by=created_by,
         description=description, address=address, phone=phone,

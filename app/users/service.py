@@ -135,6 +135,14 @@ def find_user(user_id: int) -> User:
     return user
 
 
+def find_live_user(user_id: int) -> User:
+    """A user who has not deleted their account. Raises NotFound (`user_not_found`)."""
+    user = find_user(user_id)
+    if user.deleted_at is not None:
+        raise NotFound("用户不存在", reason="user_not_found")
+    return user
+
+
 def grant_role(user_id: int, role: str) -> None:
     """Give a user a role; a no-op if they already have it (safe under concurrency)."""
     if db.session.get(UserRole, (user_id, role)) is not None:

@@ -10,6 +10,7 @@ from app.mall.models import (
     CANCEL_ALLOWED,
     CANCEL_FORBIDDEN,
     COUPON_STATUSES,
+    COUPON_USED,
     EXPIRY_NO_REFUND,
     EXPIRY_REFUND,
     OFFER_STATUSES,
@@ -196,13 +197,26 @@ class CodeSchema(Schema):
     )
 
 
+def _short_code_once_used(coupon) -> str | None:
+    return coupon.short_code if coupon.status == COUPON_USED else None
+
+
 class MerchantCouponSchema(Schema):
-    """A coupon as the merchant sees it: no full code, no resident identity."""
+    """A coupon as the merchant sees it: no full code, no resident identity, and the short
+    code only once it is used (a clerk must never be able to read a code off the list and
+    verify a coupon without its resident, docs/decisions/0300)."""
 
     id = fields.Integer()
     offer_id = fields.Integer()
     title = fields.String(attribute="offer_title")
-    short_code = fields.String()
+    short_code = fields.Function(
+        _short_code_once_used,
+        metadata={
+            "type": "string",
+            "nullable": True,
+            "description": "the 10-digit short code once the coupon is used; null before",
+        },
+    )
     status = fields.String(metadata={"enum": list(COUPON_STATUSES)})
     points_price = fields.Integer()
     settlement_value_fen = fields.Integer()

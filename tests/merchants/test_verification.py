@@ -130,3 +130,22 @@ def test_verify_body_is_validated(app, client):
     _, clerk = add_clerk(app, client, shop)
     assert client.post(VERIFY, json={}, headers=bearer(clerk)).status_code == 422
     assert client.post(VERIFY, json={"code": "x" * 65}, headers=bearer(clerk)).status_code == 422
+
+
+def test_staff_never_see_the_code_of_an_unused_coupon(app, client):
+    """A clerk cannot read a code off the list and burn a coupon without its resident."""
+    shop = open_shop(app, client)
+    _, clerk = add_clerk(app, client, shop)
+    coupon = _coupon(app, client, shop)
+    listed = client.get("/api/v1/merchant/coupons", headers=bearer(clerk)).get_json()["items"]
+    assert [(c["id"], c["status"]) for c in listed] == [(coupon["id"], "issued")]
+    assert listed[0]["short_code"] is None and "code" not in listed[0]
+    looked_up = client.post(LOOKUP, json={"code": coupon["code"]}, headers=bearer(clerk))
+    assert looked_up.get_json()["short_code"] is None
+
+    # The resident shows the short code on their screen: that verifies.
+    used = client.post(VERIFY, json={"code": coupon["short_code"]}, headers=bearer(clerk))
+    assert used.status_code == 200
+    assert used.get_json()["coupon"]["short_code"] == coupon["short_code"]
+    listed = client.get("/api/v1/merchant/coupons", headers=bearer(clerk)).get_json()["items"]
+    assert listed[0]["short_code"] == coupon["short_code"]

@@ -14,7 +14,7 @@
         box.replaceChildren(C.table([
           { title: "兑换时间", render: (c) => fmt.time(c.created_at) },
           { title: "商品", key: "title" },
-          { title: "券码", render: (c) => el("span", { class: "mono" }, c.short_code) },
+          { title: "券码", render: (c) => c.short_code ? el("span", { class: "mono" }, c.short_code) : el("span", { class: "muted small", title: "券码由顾客出示，核销后才显示" }, "核销后显示") },
           { title: "积分", num: true, key: "points_price" },
           { title: "结算价", num: true, render: (c) => fmt.yuan(c.settlement_value_fen) },
           { title: "状态", render: (c) => C.badge(c.status) },

@@ -14,7 +14,7 @@
   function details(coupon) {
     return el("div", { class: "grid cols-3" },
       el("div", {}, el("div", { class: "small muted" }, "商品"), el("strong", {}, coupon.title)),
-      el("div", {}, el("div", { class: "small muted" }, "券码"), el("span", { class: "mono" }, coupon.short_code)),
+      coupon.short_code ? el("div", {}, el("div", { class: "small muted" }, "券码"), el("span", { class: "mono" }, coupon.short_code)) : null,
       el("div", {}, el("div", { class: "small muted" }, "状态"), C.badge(coupon.status)),
       el("div", {}, el("div", { class: "small muted" }, "积分"), String(coupon.points_price)),
       el("div", {}, el("div", { class: "small muted" }, "有效期至"), fmt.time(coupon.expires_at)),

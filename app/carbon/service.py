@@ -106,6 +106,15 @@ def compute_record_points(record: CarbonRecord) -> int:
     return rule.points_for(record.quantity_milli, record.carbon_mg)
 
 
+def base_points_for(scenario: Scenario, quantity_milli: int, at: datetime) -> int:
+    """The base points `quantity_milli` of a scenario would earn at `at` (no campaigns).
+
+    Raises ScenarioNotFound when the scenario has no methodology version in force."""
+    version = current_version(scenario.id, at)
+    carbon_mg = carbon_mg_for(quantity_milli, version.factor_ug_per_unit)
+    return parse_points_rule(version.points_rule).points_for(quantity_milli, carbon_mg)
+
+
 def _memo(record: CarbonRecord, points: int) -> str:
     return f"{record.scenario.name} +{points}"
 

@@ -8,6 +8,7 @@ from flask_smorest import Blueprint
 from app.audit.views import audited
 from app.auth import current_principal, operator_required
 from app.checkins import partners, service
+from app.checkins.receipts import RECEIPT_FORMAT
 from app.checkins.schemas import (
     PartnerCreateSchema,
     PartnerSchema,
@@ -20,6 +21,7 @@ from app.checkins.schemas import (
     SiteCreateSchema,
     SiteSchema,
     SiteUpdateSchema,
+    StationKeySchema,
 )
 from app.pagination import PageArgsSchema, page_schema
 
@@ -32,7 +34,9 @@ blp = Blueprint("admin_checkins", __name__, description="打卡点与审核 Site
 @blp.arguments(SiteCreateSchema)
 @blp.response(201, SiteSchema)
 @blp.alt_response(404, description="scenario_not_found")
-@blp.alt_response(422, description="evidence_not_accepted: the scenario takes no QR")
+@blp.alt_response(
+    422, description="evidence_not_accepted: the scenario takes no QR; invalid_quantity_source"
+)
 def create_site(body: dict):
     """Create a QR site for a scenario (`rotation_seconds` > 0 for a screen-shown code)."""
     return service.create_site(
@@ -41,6 +45,8 @@ def create_site(body: dict):
         created_by=current_principal().user_id,
         rotation_seconds=body["rotation_seconds"],
         per_user_daily_limit=body["per_user_daily_limit"],
+        quantity_source=body["quantity_source"],
+        quantity_per_scan_milli=body.get("quantity_per_scan_milli"),
     )
 
 
@@ -60,6 +66,7 @@ def list_sites(args: dict):
 @blp.arguments(SiteUpdateSchema)
 @blp.response(200, SiteSchema)
 @blp.alt_response(404, description="site_not_found")
+@blp.alt_response(422, description="invalid_quantity_source")
 def update_site(body: dict, site_id: int):
     """Rename, (de)activate or change the limits of a site."""
     return service.update_site(site_id, **body)
@@ -73,6 +80,24 @@ def update_site(body: dict, site_id: int):
 def rotate_site_key(site_id: int):
     """Retire every code printed so far (reprint the new one)."""
     return service.rotate_site_key(site_id)
+
+
+@blp.route("/sites/<int:site_id>/station-key", methods=["POST"])
+@operator_required
+@audited("sites.station_key", "site:{site_id}")
+@blp.response(200, StationKeySchema)
+@blp.alt_response(404, description="site_not_found")
+@blp.alt_response(422, description="invalid_quantity_source: the site is no weighing station")
+def station_key(site_id: int):
+    """The key a weighing station signs its receipts with, to provision into the station
+    (audited; rotating the site's key retires it). Receipt format: docs/decisions/0700."""
+    site, secret = service.station_key(site_id)
+    return {
+        "site_id": site.id,
+        "key_version": site.key_version,
+        "secret": secret,
+        "receipt_format": RECEIPT_FORMAT,
+    }
 
 
 @blp.route("/sites/<int:site_id>/qr", methods=["GET"])

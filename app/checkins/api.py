@@ -35,13 +35,17 @@ privacy.register_personal_data("werun_days", werun.export_werun_days)
     409,
     description="daily_cap_reached, duplicate_evidence, site_limit_reached, scenario_inactive",
 )
-@blp.alt_response(422, description="evidence_not_accepted, invalid_quantity")
+@blp.alt_response(422, description="evidence_not_accepted, invalid_quantity, quantity_required")
 @blp.alt_response(429, description="rate_limited")
 def create_checkin(body: dict):
     """Check in a behaviour with a scanned site code or an uploaded photo.
 
-    QR check-ins are approved at once (points paid) unless the risk score sends them to
-    review; photo check-ins always wait for an operator (`status: pending`).
+    A scan proves presence, not quantity: count scenarios (rides, boxes) take one unit per
+    scan (any other `quantity` is 422 `invalid_quantity`); weighed ones (kg) take it from
+    the site's fixed quantity or a weighing station's signed receipt, and otherwise need the
+    resident's `quantity` (422 `quantity_required`), which waits for review above a small
+    amount. QR check-ins are approved at once (points paid) unless the risk score sends
+    them to review; photo check-ins always wait for an operator (`status: pending`).
     """
     return service.record_checkin(
         current_principal().user_id, body["scenario"], body["quantity"], body["evidence"]

@@ -26,10 +26,29 @@ class Site(TimestampMixin, db.Model):
     rotation_seconds: Mapped[int] = mapped_column(default=0)
     # How often one resident may check in here per Asia/Shanghai day.
     per_user_daily_limit: Mapped[int] = mapped_column(default=1)
+    # Where the quantity of a scan comes from (docs/decisions/0700): "scan" (a count
+    # scenario: one unit; a weighed one: what the resident declares, reviewed above a small
+    # amount), "fixed" (`quantity_per_scan_milli`, set by the operator) or "station" (a
+    # weighing station's signed receipt; the site's plain code is refused).
+    quantity_source: Mapped[str] = mapped_column(String(16), default="scan")
+    quantity_per_scan_milli: Mapped[int | None] = mapped_column(BigInteger)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     scenario: Mapped[Scenario] = relationship(lazy="joined")
+
+
+class StationReceipt(TimestampMixin, db.Model):
+    """A weighing station's receipt that was used: (site, receipt id) pays once, ever."""
+
+    __tablename__ = "checkin_station_receipts"
+    __table_args__ = (UniqueConstraint("site_id", "receipt_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("checkin_sites.id"))
+    receipt_id: Mapped[str] = mapped_column(String(40))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    quantity_milli: Mapped[int] = mapped_column(BigInteger)
 
 
 class Upload(TimestampMixin, db.Model):

@@ -25,8 +25,9 @@ from sqlalchemy.exc import IntegrityError
 from app.carbon import service as carbon
 from app.carbon.rules import shanghai_day
 from app.checkins import caps
+from app.checkins import quantity as quantities
 from app.checkins.models import Partner, PartnerEvent
-from app.checkins.service import EvidenceNotAccepted, ScenarioInactive, parse_quantity
+from app.checkins.service import EvidenceNotAccepted, ScenarioInactive
 from app.checkins.settings import fernet, setting
 from app.db import utcnow
 from app.errors import (
@@ -162,9 +163,7 @@ def record_partner_event(
     max_age = timedelta(days=setting("PARTNER_EVENT_MAX_AGE_DAYS"))
     if occurred_at > now + timedelta(minutes=5) or occurred_at < now - max_age:
         raise Unprocessable("事件时间不在可接受范围内", reason="invalid_occurred_at")
-    quantity_milli = parse_quantity(
-        quantity, fractional=target.fractional, cap_milli=target.daily_cap_milli
-    )
+    quantity_milli = quantities.from_partner(target, quantity)
     event = PartnerEvent(partner_id=partner.id, event_id=event_id, user_id=user.id)
     try:
         with db.session.begin_nested():  # the unique (partner, event_id) claims the event

@@ -8,6 +8,8 @@ Signals, each with a fixed weight:
 - `large_quantity`: one check-in claims more than one unit and more than 80 % of the
   daily cap, e.g. 18 kg of clothes at once (+20)
 - `recent_rejections`: two or more of the resident's records were rejected in 30 days (+30)
+- `declared_quantity`: the resident typed the quantity alone (no site or station measured
+  it) and it earns more than `DECLARED_AUTO_APPROVE_POINTS` (+100: always reviewed)
 At `RISK_REVIEW_THRESHOLD` (50) or more the check-in goes to the review queue.
 """
 
@@ -25,6 +27,7 @@ WEIGHTS = {
     "site_burst": 40,
     "large_quantity": 20,
     "recent_rejections": 30,
+    "declared_quantity": 100,
 }
 
 
@@ -46,8 +49,12 @@ def score_checkin(
     daily_cap_milli: int,
     evidence_ref: str | None,
     now: datetime,
+    declared_points: int | None = None,
 ) -> Risk:
-    """Score one check-in from the resident's recent history (reads only)."""
+    """Score one check-in from the resident's recent history (reads only).
+
+    `declared_points`: the base points of a quantity the resident typed alone, else None.
+    """
     window = timedelta(seconds=setting("RISK_VELOCITY_WINDOW_SECONDS"))
     reasons = []
     if now - account_created_at < timedelta(days=1):
@@ -61,4 +68,6 @@ def score_checkin(
         reasons.append("large_quantity")
     if carbon.count_rejected_records(user_id, now - timedelta(days=30)) >= 2:
         reasons.append("recent_rejections")
+    if declared_points is not None and declared_points > setting("DECLARED_AUTO_APPROVE_POINTS"):
+        reasons.append("declared_quantity")
     return Risk(min(100, sum(WEIGHTS[r] for r in reasons)), tuple(reasons))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from app.carbon.models import RECORD_STATUSES
-from app.carbon.rules import mg_to_g, milli_to_number
+from app.carbon.rules import RuleError, mg_to_g, milli_to_number, to_milli
 from app.carbon.schemas import RecordSchema
+from app.checkins.quantity import QUANTITY_SOURCES
 from app.pagination import PageArgsSchema
 
 _CODE = validate.Regexp(r"^[a-z0-9_\-]{1,64}$")
@@ -75,18 +76,55 @@ class WerunResultSchema(Schema):
     days = fields.List(fields.Nested(WerunDaySchema))
 
 
-class SiteCreateSchema(Schema):
+_QUANTITY_SOURCE_DOC = (
+    "where a scan's quantity comes from: `scan` (count scenarios: 1 per scan; weighed ones: "
+    "declared by the resident, reviewed above a small amount), `fixed` (`quantity_per_scan`) "
+    "or `station` (a weighing station's signed receipt)"
+)
+
+
+class _SiteQuantityMixin:
+    """`quantity_per_scan` in the scenario's unit, loaded as thousandths."""
+
+    @post_load
+    def _per_scan_milli(self, data: dict, **_kwargs) -> dict:
+        if "quantity_per_scan" in data:
+            try:
+                data["quantity_per_scan_milli"] = to_milli(data.pop("quantity_per_scan"))
+            except RuleError:
+                raise ValidationError("最多保留三位小数", "quantity_per_scan") from None
+        return data
+
+
+def _per_scan_field() -> fields.Decimal:
+    return fields.Decimal(
+        validate=validate.Range(min=0, min_inclusive=False, max=1_000_000),
+        metadata={"description": "units credited per scan when `quantity_source` is `fixed`"},
+    )
+
+
+class SiteCreateSchema(_SiteQuantityMixin, Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     scenario = fields.String(required=True, validate=validate.Length(min=1, max=64))
     rotation_seconds = fields.Integer(load_default=0, validate=validate.Range(0, 86400))
     per_user_daily_limit = fields.Integer(load_default=1, validate=validate.Range(1, 100))
+    quantity_source = fields.String(
+        load_default="scan",
+        validate=validate.OneOf(QUANTITY_SOURCES),
+        metadata={"description": _QUANTITY_SOURCE_DOC},
+    )
+    quantity_per_scan = _per_scan_field()
 
 
-class SiteUpdateSchema(Schema):
+class SiteUpdateSchema(_SiteQuantityMixin, Schema):
     name = fields.String(validate=validate.Length(min=1, max=100))
     active = fields.Boolean()
     rotation_seconds = fields.Integer(validate=validate.Range(0, 86400))
     per_user_daily_limit = fields.Integer(validate=validate.Range(1, 100))
+    quantity_source = fields.String(
+        validate=validate.OneOf(QUANTITY_SOURCES), metadata={"description": _QUANTITY_SOURCE_DOC}
+    )
+    quantity_per_scan = _per_scan_field()
 
 
 class SiteSchema(Schema):
@@ -95,9 +133,29 @@ class SiteSchema(Schema):
     scenario = fields.String(attribute="scenario.code")
     rotation_seconds = fields.Integer()
     per_user_daily_limit = fields.Integer()
+    quantity_source = fields.String(metadata={"enum": list(QUANTITY_SOURCES)})
+    quantity_per_scan = fields.Function(
+        lambda s: (
+            None
+            if s.quantity_per_scan_milli is None
+            else milli_to_number(s.quantity_per_scan_milli)
+        ),
+        metadata={"type": "number", "nullable": True},
+    )
     key_version = fields.Integer()
     active = fields.Boolean()
     created_at = fields.DateTime()
+
+
+class StationKeySchema(Schema):
+    site_id = fields.Integer()
+    key_version = fields.Integer()
+    secret = fields.String(
+        metadata={"description": "hex HMAC-SHA256 key the station signs receipts with"}
+    )
+    receipt_format = fields.String(
+        metadata={"description": "what the station encodes in the receipt's QR"}
+    )
 
 
 class QrArgsSchema(Schema):

@@ -12,8 +12,9 @@ from decimal import Decimal
 
 from app.carbon import service as carbon
 from app.carbon.models import CarbonRecord
-from app.carbon.rules import RuleError, shanghai_day, to_milli
-from app.checkins import caps, ratelimit, risk, sites, uploads
+from app.carbon.rules import shanghai_day
+from app.checkins import caps, ratelimit, receipts, risk, sites, uploads
+from app.checkins import quantity as quantities
 from app.checkins.models import Upload
 
 # Re-exported for views and other domains.
@@ -23,6 +24,7 @@ from app.checkins.sites import (  # noqa: F401
     rotate_site_key,
     site_qr,
     site_qr_png,
+    station_key,
     update_site,
 )
 from app.checkins.uploads import upload_file  # noqa: F401
@@ -37,28 +39,8 @@ class EvidenceNotAccepted(Unprocessable):
     reason, message = "evidence_not_accepted", "该场景不接受这种打卡凭证"
 
 
-class InvalidQuantity(Unprocessable):
-    reason, message = "invalid_quantity", "数量无效"
-
-
 class ScenarioInactive(Conflict):
     reason, message = "scenario_inactive", "该场景暂未开放打卡"
-
-
-def parse_quantity(quantity: Decimal | None, *, fractional: bool, cap_milli: int) -> int:
-    """A check-in quantity as thousandths: 1 when absent, whole unless the unit is
-    fractional (kg, km), never above the daily cap. Raises InvalidQuantity (422)."""
-    try:
-        milli = 1000 if quantity is None else to_milli(quantity)
-    except RuleError:
-        raise InvalidQuantity("数量最多保留三位小数") from None
-    if milli <= 0:
-        raise InvalidQuantity("数量必须大于 0")
-    if not fractional and milli % 1000:
-        raise InvalidQuantity("该场景的数量必须是整数")
-    if milli > cap_milli:
-        raise caps.DailyCapReached("数量超过了该场景的每日上限")
-    return milli
 
 
 def record_checkin(
@@ -66,9 +48,14 @@ def record_checkin(
 ) -> CarbonRecord:
     """Check in one behaviour with QR or photo evidence.
 
+    A QR scan proves presence, not quantity: its quantity comes from the scenario and the
+    site (app/checkins/quantity.py); a quantity the resident declares alone is paid at once
+    only up to a small amount, else it waits for review like a photo.
+
     Raises RateLimited (429), ScenarioNotFound (404), ScenarioInactive,
-    EvidenceNotAccepted, InvalidQuantity (422), InvalidQr (400), UploadNotFound (404),
-    DuplicateEvidence, SiteLimitReached, DailyCapReached (409).
+    EvidenceNotAccepted, InvalidQuantity, QuantityRequired (422), InvalidQr (400),
+    UploadNotFound (404),
+    DuplicateEvidence, ReceiptAlreadyUsed, SiteLimitReached, DailyCapReached (409).
     """
     ratelimit.hit("checkin", user_id)
     scenario = carbon.get_scenario(scenario_code)
@@ -77,36 +64,41 @@ def record_checkin(
     kind = evidence["type"]
     if kind not in scenario.evidence_types:
         raise EvidenceNotAccepted()
-    quantity_milli = parse_quantity(
-        quantity, fractional=scenario.fractional, cap_milli=scenario.daily_cap_milli
-    )
+    typed_milli = quantities.parse_typed(quantity)
     now = utcnow()
     day = shanghai_day(now)
     upload = site = None
     if kind == "qr":
-        site = sites.resolve_site_token(evidence["token"], scenario.id)
+        site, receipt = sites.resolve_scan(evidence["token"], scenario.id)
+        amount = quantities.for_scan(scenario, site, receipt, typed_milli)
         caps.reserve(user_id, day, caps.site_subject(site.id), 1, site.per_user_daily_limit,
                      error=caps.SiteLimitReached)  # fmt: skip
+        if receipt is not None:
+            receipts.claim_receipt(receipt, user_id)
         evidence_ref = f"site:{site.id}"
     else:
+        amount = quantities.for_photo(scenario, typed_milli)
         upload = uploads.own_upload(user_id, evidence["upload_id"])
         uploads.check_not_duplicate(upload)
         evidence_ref = f"upload:{upload.public_id}"
     caps.reserve(
-        user_id, day, caps.scenario_subject(scenario.id), quantity_milli, scenario.daily_cap_milli
+        user_id, day, caps.scenario_subject(scenario.id), amount.milli, scenario.daily_cap_milli
     )
     assessed = risk.score_checkin(
         user_id=user_id,
         account_created_at=users.account_created_at(user_id),
-        quantity_milli=quantity_milli,
+        quantity_milli=amount.milli,
         daily_cap_milli=scenario.daily_cap_milli,
         evidence_ref=evidence_ref if site else None,
         now=now,
+        declared_points=(
+            carbon.base_points_for(scenario, amount.milli, now) if amount.declared else None
+        ),
     )
     record = carbon.create_record(
         user_id,
         scenario,
-        quantity_milli,
+        amount.milli,
         evidence_type=kind,
         evidence_ref=evidence_ref,
         occurred_at=now,

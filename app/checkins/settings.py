@@ -31,6 +31,11 @@ DEFAULTS: dict[str, Any] = {
     "PARTNER_EVENT_MAX_AGE_DAYS": 7,
     # Rotating site codes: how many past windows are still accepted (scan-to-submit lag).
     "QR_GRACE_WINDOWS": 1,
+    # Weighing-station receipts: how long after weighing a receipt may be scanned.
+    "STATION_RECEIPT_MAX_AGE_SECONDS": 24 * 3600,
+    # A quantity the resident types alone (no site or station measured it) is paid at once
+    # only up to this many base points; above, it waits for review (docs/decisions/0700).
+    "DECLARED_AUTO_APPROVE_POINTS": 5,
     # Risk: at or above this score a check-in waits for an operator.
     "RISK_REVIEW_THRESHOLD": 50,
     "RISK_VELOCITY_WINDOW_SECONDS": 600,

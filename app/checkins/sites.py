@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy import select, update
 
 from app.carbon import service as carbon
-from app.checkins import qr
+from app.checkins import qr, receipts
+from app.checkins import quantity as quantities
 from app.checkins.models import Site
 from app.errors import NotFound, Unprocessable
 from app.extensions import db
@@ -26,19 +27,25 @@ def create_site(
     created_by: int,
     rotation_seconds: int = 0,
     per_user_daily_limit: int = 1,
+    quantity_source: str = quantities.SOURCE_SCAN,
+    quantity_per_scan_milli: int | None = None,
 ) -> Site:
     """Create a site for a scenario that accepts QR evidence.
 
-    Raises ScenarioNotFound, Unprocessable (reason `evidence_not_accepted`).
+    Raises ScenarioNotFound, Unprocessable (reason `evidence_not_accepted`),
+    InvalidQuantitySource (422).
     """
     scenario = carbon.get_scenario(scenario_code)
     if "qr" not in scenario.evidence_types:
         raise Unprocessable("该场景不支持扫码打卡", reason="evidence_not_accepted")
+    quantities.check_site_source(scenario, quantity_source, quantity_per_scan_milli)
     site = Site(
         name=name.strip(),
         scenario_id=scenario.id,
         rotation_seconds=rotation_seconds,
         per_user_daily_limit=per_user_daily_limit,
+        quantity_source=quantity_source,
+        quantity_per_scan_milli=quantity_per_scan_milli,
         created_by=created_by,
     )
     db.session.add(site)
@@ -66,9 +73,19 @@ def update_site(
     active: bool | None = None,
     per_user_daily_limit: int | None = None,
     rotation_seconds: int | None = None,
+    quantity_source: str | None = None,
+    quantity_per_scan_milli: int | None = None,
 ) -> Site:
-    """Change a site's settings. Raises SiteNotFound."""
+    """Change a site's settings. Raises SiteNotFound, InvalidQuantitySource (422)."""
     site = get_site(site_id)
+    if quantity_source is not None or quantity_per_scan_milli is not None:
+        source = quantity_source or site.quantity_source
+        per_scan = quantity_per_scan_milli
+        if per_scan is None and source == quantities.SOURCE_FIXED:
+            per_scan = site.quantity_per_scan_milli
+        quantities.check_site_source(site.scenario, source, per_scan)
+        site.quantity_source = source
+        site.quantity_per_scan_milli = per_scan if source == quantities.SOURCE_FIXED else None
     if name is not None:
         site.name = name.strip()
     if active is not None:
@@ -111,17 +128,42 @@ def site_qr_png(site_id: int) -> bytes:
     return qr.payload_png(payload)
 
 
-def resolve_site_token(token: str, scenario_id: int) -> Site:
-    """The live site a scanned code belongs to, for this scenario.
-
-    Raises InvalidQr (400 `invalid_qr`) for a forged, altered, retired or expired code,
-    an inactive site or a code of another scenario's site.
-    """
-    parsed = qr.parse_payload(token)
-    site = db.session.get(Site, parsed.site_id)
-    if site is None or not site.active or site.key_version != parsed.key_version:
+def _live_site(site_id: int, key_version: int, scenario_id: int) -> Site:
+    site = db.session.get(Site, site_id)
+    if site is None or not site.active or site.key_version != key_version:
         raise qr.InvalidQr()
     if site.scenario_id != scenario_id:
         raise qr.InvalidQr("该二维码不属于此打卡场景")
-    qr.check_window(parsed, site.rotation_seconds, time.time())
     return site
+
+
+def resolve_scan(token: str, scenario_id: int) -> tuple[Site, receipts.Receipt | None]:
+    """The live site a scanned code belongs to, for this scenario, and the weighing
+    receipt when the code is one (app/checkins/receipts.py).
+
+    Raises InvalidQr (400 `invalid_qr`) for a forged, altered, retired or expired code,
+    an inactive site, a code of another scenario's site, a receipt of a site that is no
+    weighing station, or a station site's plain code (its quantity is on the receipt).
+    """
+    if receipts.is_receipt(token):
+        receipt = receipts.parse_receipt(token, time.time())
+        site = _live_site(receipt.site_id, receipt.key_version, scenario_id)
+        if site.quantity_source != quantities.SOURCE_STATION:
+            raise qr.InvalidQr()
+        return site, receipt
+    parsed = qr.parse_payload(token)
+    site = _live_site(parsed.site_id, parsed.key_version, scenario_id)
+    qr.check_window(parsed, site.rotation_seconds, time.time())
+    if site.quantity_source == quantities.SOURCE_STATION:
+        raise qr.InvalidQr("请扫描称重后小票上的二维码")
+    return site, None
+
+
+def station_key(site_id: int) -> tuple[Site, str]:
+    """(site, hex key) a weighing station signs its receipts with, for an operator to
+    provision into it. Rotating the site's key retires it. Raises SiteNotFound,
+    InvalidQuantitySource (422) when the site is not a weighing station."""
+    site = get_site(site_id)
+    if site.quantity_source != quantities.SOURCE_STATION:
+        raise quantities.InvalidQuantitySource("该打卡点不是称重站")
+    return site, receipts.station_key(site.id, site.key_version).hex()

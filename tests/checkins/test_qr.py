@@ -146,10 +146,9 @@ def test_daily_cap_is_enforced_across_sites(client, op_token, resident):
 def test_quantity_rules(client, op_token, resident):
     token, _user, _openid = resident
     payload = site_payload(client, op_token, create_site(client, op_token)["id"])
-    for quantity, reason in [(1.5, "invalid_quantity"), (0, "invalid_quantity"),
-                             (5, "daily_cap_reached")]:  # fmt: skip
+    for quantity in (1.5, 0, 5, -1, 1.0001):
         response = qr_checkin(client, token, payload, quantity=quantity)
-        assert response.get_json()["reason"] == reason, quantity
+        assert response.get_json()["reason"] == "invalid_quantity", quantity
 
 
 def test_unknown_scenario_and_wrong_evidence(client, op_token, resident):

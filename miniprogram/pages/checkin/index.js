@@ -33,7 +33,7 @@ Page({
     evidenceScenarios: [],
     partnerScenarios: [],
     campaigns: [],
-    sheet: null, // {code, name, icon, unitLabel, mode: 'qr'|'photo', photo, quantity, whole, error}
+    sheet: null, // {code, name, icon, unitLabel, mode: 'qr'|'photo', photo, token, note, quantity, whole, error}
     submitting: false,
     result: null, // {icon, title, detail, tone}
     syncing: false,
@@ -96,15 +96,15 @@ Page({
   onScan(event) {
     const scenario = this.byCode[event.currentTarget.dataset.code];
     if (!scenario || this.data.submitting) return;
-    if (!isWhole(scenario)) {
-      // kg of old clothes etc.: ask how much first, then scan.
-      this.openSheet(scenario, 'qr');
-      return;
-    }
-    this.scanAndSubmit(scenario, null);
+    this.scanAndSubmit(scenario);
   },
 
-  async scanAndSubmit(scenario, quantity) {
+  /**
+   * A scan proves presence, not quantity: submit the code alone. A weighing station's
+   * receipt or a fixed-quantity site carries the quantity; a kg site without a scale
+   * answers quantity_required, and only then do we ask (and the server has it reviewed).
+   */
+  async scanAndSubmit(scenario) {
     let token;
     try {
       token = await checkin.scan();
@@ -113,7 +113,15 @@ Page({
       return;
     }
     if (!token) return; // cancelled
-    await this.submit(scenario, () => checkin.submitQr(scenario.code, token, quantity));
+    await this.submitScan(scenario, token);
+  },
+
+  submitScan(scenario, token) {
+    return this.submit(scenario, () => checkin.submitQr(scenario.code, token, null), (err) => {
+      if (err.reason !== 'quantity_required' || isWhole(scenario)) return false;
+      this.openSheet(scenario, 'qr', '', token);
+      return true;
+    });
   },
 
   async handleDeepLink() {
@@ -134,7 +142,7 @@ Page({
       if (!picked) return;
       scenario = picked;
     }
-    await this.submit(scenario, () => checkin.submitQr(scenario.code, token, null));
+    await this.submitScan(scenario, token);
   },
 
   // ---------------------------------------------------------------- photo
@@ -163,7 +171,7 @@ Page({
 
   // ---------------------------------------------------------------- sheet
 
-  openSheet(scenario, mode, photo) {
+  openSheet(scenario, mode, photo, token) {
     this.setData({
       sheet: {
         code: scenario.code,
@@ -173,6 +181,8 @@ Page({
         ruleText: scenario.ruleText,
         mode,
         photo: photo || '',
+        token: token || '',
+        note: token ? '这个点位没有称重设备：请如实填写数量，由工作人员审核后发放积分' : '',
         quantity: '1',
         whole: isWhole(scenario),
         error: '',
@@ -207,8 +217,8 @@ Page({
     }
     const scenario = this.byCode[sheet.code];
     if (sheet.mode === 'qr') {
-      this.setData({ sheet: null });
-      await this.scanAndSubmit(scenario, quantity);
+      const ok = await this.submit(scenario, () => checkin.submitQr(scenario.code, sheet.token, quantity));
+      if (ok) this.setData({ sheet: null });
       return;
     }
     const ok = await this.submit(scenario, async () => {
@@ -222,7 +232,8 @@ Page({
 
   // ---------------------------------------------------------------- submit + result
 
-  async submit(scenario, task) {
+  /** Run a check-in call; `handled(err)` may take an error over (true) before it is shown. */
+  async submit(scenario, task, handled) {
     this.setData({ submitting: true });
     wx.showLoading({ title: '提交中', mask: true });
     try {
@@ -232,6 +243,7 @@ Page({
       return true;
     } catch (err) {
       wx.hideLoading();
+      if (handled && handled(err)) return false;
       ui.showError(err, err.retryable ? '网络不太顺畅' : '打卡没有成功');
       return false;
     } finally {

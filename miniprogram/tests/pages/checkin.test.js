@@ -102,28 +102,58 @@ test('a forged QR and a full daily cap are explained in Chinese', async () => {
   expect(page.data.result).toBeNull();
 });
 
-test('kg scenarios ask for the quantity before scanning', async () => {
+test('a kg scan is sent alone; the quantity is asked only when the site has no scale', async () => {
   const env = prepare();
-  env.backend.on('POST', '/checkins', () => ({ status: 201, body: { id: 6, status: 'pending', carbon_g: 3200, points: 0 } }));
+  env.backend.on('POST', '/checkins', ({ body }) => {
+    if (body.quantity === undefined) {
+      return { status: 422, body: { code: 422, status: 'Unprocessable Entity', reason: 'quantity_required', message: '请填写数量' } };
+    }
+    return { status: 201, body: { id: 6, status: 'pending', carbon_g: 3200, points: 0 } };
+  });
   const page = await openPage(env);
 
+  env.wx.__script.scanCode.push({ result: 'site:clothes-1.sig' });
   page.onScan({ currentTarget: { dataset: { code: 'old_clothes' } } });
-  expect(page.data.sheet).toMatchObject({ mode: 'qr', whole: false, unitLabel: '千克' });
+  await flush();
+  expect(env.backend.requestsTo('POST', '/checkins')[0].body).toEqual({
+    scenario: 'old_clothes',
+    evidence: { type: 'qr', token: 'site:clothes-1.sig' },
+  });
+  expect(env.wx.__calls.modals).toEqual([]); // not an error: the sheet asks instead
+  expect(page.data.sheet).toMatchObject({ mode: 'qr', whole: false, unitLabel: '千克', token: 'site:clothes-1.sig' });
+  expect(page.data.sheet.note).toContain('审核');
+
   page.onQuantityInput({ detail: { value: '-2' } });
   await page.onSheetSubmit();
   expect(page.data.sheet.error).toContain('大于 0');
 
   page.onQuantityInput({ detail: { value: '2.5' } });
-  env.wx.__script.scanCode.push({ result: 'site:clothes-1.sig' });
   await page.onSheetSubmit();
   await flush();
 
-  expect(env.backend.requestsTo('POST', '/checkins')[0].body).toEqual({
+  // The same scanned code, now with the quantity: no second scan.
+  expect(env.backend.requestsTo('POST', '/checkins')[1].body).toEqual({
     scenario: 'old_clothes',
     quantity: 2.5,
     evidence: { type: 'qr', token: 'site:clothes-1.sig' },
   });
+  expect(page.data.sheet).toBeNull();
   expect(page.data.result).toMatchObject({ title: '已提交，等待审核', tone: 'pending' });
+});
+
+test('a weighing-station receipt is paid from the scan alone', async () => {
+  const env = prepare();
+  env.backend.on('POST', '/checkins', () => ({ status: 201, body: { id: 8, status: 'approved', carbon_g: 4480, points: 105 } }));
+  const page = await openPage(env);
+
+  env.wx.__script.scanCode.push({ result: 'TPW1.3.1.R-1.3500.1700000000.sig' });
+  page.onScan({ currentTarget: { dataset: { code: 'old_clothes' } } });
+  await flush();
+
+  expect(env.backend.requestsTo('POST', '/checkins')).toHaveLength(1);
+  expect(env.backend.requestsTo('POST', '/checkins')[0].body.quantity).toBeUndefined();
+  expect(page.data.sheet).toBeNull();
+  expect(page.data.result).toMatchObject({ tone: 'success' });
 });
 
 test('photo: upload once, check in with the upload_id; a retry does not upload again', async () => {

@@ -46,6 +46,9 @@ class Config:
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5 per minute")
     # When earned points expire: end_of_following_year | days:N | never (docs/decisions/0100).
     POINTS_EXPIRY_POLICY = os.environ.get("POINTS_EXPIRY_POLICY", "end_of_following_year")
+    # How long a deleted account's keyed WeChat identity hash is kept so that signing up
+    # again continues its per-person limits (docs/decisions/0701).
+    IDENTITY_RETENTION_DAYS = _env_int("IDENTITY_RETENTION_DAYS", 400)
     RATELIMIT_HEADERS_ENABLED = True
 
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 8 * 1024 * 1024)

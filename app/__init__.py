@@ -145,9 +145,10 @@ def _register_cli(app: Flask) -> None:
     from app.mall.cli import coupons_cli
     from app.seed import seed_command
     from app.users import seed as _users_seed  # noqa: F401  (registers its seeder)
-    from app.users.cli import operator_cli
+    from app.users.cli import operator_cli, users_cli
 
     app.cli.add_command(operator_cli)
+    app.cli.add_command(users_cli)
     app.cli.add_command(coupons_cli)
     app.cli.add_command(ledger_cli)
     app.cli.add_command(points_cli)

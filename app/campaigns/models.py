@@ -62,7 +62,10 @@ class CampaignScenario(db.Model):
 
 
 class CampaignParticipant(db.Model):
-    """How many awards a resident has had from a campaign (for per_resident_limit)."""
+    """How many awards a resident has had from a campaign (for per_resident_limit).
+
+    `user_id` is the person (`users.person_of`): re-registering does not reset it.
+    """
 
     __tablename__ = "campaign_participants"
 

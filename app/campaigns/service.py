@@ -26,6 +26,7 @@ from app.campaigns.models import (
 from app.db import utcnow
 from app.errors import BadRequest, NotFound
 from app.extensions import db
+from app.users import service as users
 
 
 class CampaignNotFound(NotFound):
@@ -130,6 +131,8 @@ def _live_for(scenario_code: str, at: datetime) -> list[Campaign]:
 def _claim_resident_slot(campaign: Campaign, user_id: int) -> None:
     if campaign.per_resident_limit is None:
         return
+    # Per person, not per account: a re-registration continues (docs/decisions/0701).
+    user_id = users.person_of(user_id)
     key = {"campaign_id": campaign.id, "user_id": user_id}
     if db.session.get(CampaignParticipant, (campaign.id, user_id)) is None:
         try:

@@ -5,6 +5,10 @@ A counter row per (resident, Asia/Shanghai day, subject) is moved only by one up
 database serialises writers on that row (PostgreSQL row lock, re-checking the condition
 after the wait; SQLite BEGIN IMMEDIATE), so N concurrent check-ins against a cap of k
 make exactly k succeed. Nothing is counted first and inserted after.
+
+Counters belong to the person, not the account: `user_id` holds `users.person_key`, so a
+resident who deletes their account and signs up again continues today's counters
+(docs/decisions/0701). The key is a subquery inside the same statement.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from app.checkins.models import DayCounter
 from app.errors import Conflict
 from app.extensions import db
+from app.users import service as users
 
 _counters = DayCounter.__table__
 
@@ -49,7 +54,7 @@ def try_reserve(user_id: int, day: date, subject: str, amount: int, limit: int) 
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = (
         insert(_counters)
-        .values(user_id=user_id, day=day, subject=subject, used=amount)
+        .values(user_id=users.person_key(user_id), day=day, subject=subject, used=amount)
         .on_conflict_do_update(
             index_elements=[_counters.c.user_id, _counters.c.day, _counters.c.subject],
             set_={"used": _counters.c.used + amount},
@@ -79,7 +84,7 @@ def release(user_id: int, day: date, subject: str, amount: int) -> None:
     db.session.execute(
         update(DayCounter)
         .where(
-            DayCounter.user_id == user_id,
+            DayCounter.user_id == users.person_key(user_id),
             DayCounter.day == day,
             DayCounter.subject == subject,
             DayCounter.used >= amount,

@@ -92,6 +92,8 @@ class PhotoEvidence(TimestampMixin, db.Model):
 class DayCounter(db.Model):
     """How much of a daily limit a resident has used: `subject` is "scenario:3" or "site:7".
 
+    `user_id` is the person (`users.person_key`): re-registering does not reset it.
+
     Moved only by a conditional upsert (`... DO UPDATE ... WHERE used + :q <= :limit`,
     app/checkins/caps.py), so concurrent check-ins never overshoot a cap.
     """

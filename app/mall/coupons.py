@@ -142,6 +142,56 @@ def cancel_coupon(user_id: int, coupon_id: int) -> Cancellation:
     return Cancellation(coupon, ledger.get_points_balance(user_id))
 
 
+def void_coupons_of_user(user_id: int) -> None:
+    """Account deletion: the resident's unused, unexpired coupons are void (`cancelled`), so
+    nobody can use them any more. The stock goes back to the offers; the points are
+    forfeit (the account is closed) and the per-person slots stay used, so signing up
+    again does not buy a second coupon of a one-per-person offer (docs/decisions/0701).
+    Coupons already past their time are left to the expiry job."""
+    now = utcnow()
+    voided = db.session.execute(
+        update(Coupon)
+        .where(Coupon.user_id == user_id, Coupon.status == COUPON_ISSUED, Coupon.expires_at > now)
+        .values(status=COUPON_CANCELLED, cancelled_at=now)
+        .returning(Coupon.offer_id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    returned: dict[int, int] = {}
+    for row in voided:
+        returned[row.offer_id] = returned.get(row.offer_id, 0) + 1
+    for offer_id in sorted(returned):  # offer rows last and in id order, as everywhere
+        db.session.execute(
+            update(Offer)
+            .where(Offer.id == offer_id)
+            .values(stock_left=Offer.stock_left + returned[offer_id])
+            .execution_options(synchronize_session=False)
+        )
+        gate.drop_after_commit(offer_id)
+    if returned:
+        catalog.invalidate_after_commit()
+
+
+def export_coupons(user_id: int) -> list[dict]:
+    """The resident's coupons for the data export (no codes: they are bearer secrets)."""
+    stmt = select(Coupon).where(Coupon.user_id == user_id).order_by(Coupon.id)
+    rows = describe_coupons(list(db.session.scalars(stmt)))
+    return [
+        {
+            "id": c.id,
+            "offer_id": c.offer_id,
+            "title": c.offer_title,
+            "merchant": c.merchant_ref["name"],
+            "status": c.status,
+            "points_price": c.points_price,
+            "created_at": c.created_at.isoformat(),
+            "expires_at": c.expires_at.isoformat(),
+            "used_at": c.used_at.isoformat() if c.used_at else None,
+            "cancelled_at": c.cancelled_at.isoformat() if c.cancelled_at else None,
+        }
+        for c in rows
+    ]
+
+
 def expire_due_coupons(now: datetime, batch_size: int = 500) -> ExpiryBatch:
     """Expire one batch of unused coupons whose time is up; refund the points when the
     offer's policy says so. Stock and per-user slots are not given back (the coupon was

@@ -91,6 +91,8 @@ class Offer(TimestampMixin, db.Model):
 class OfferRedemptionCounter(db.Model):
     """How many live coupons (issued or used) one resident holds from one offer.
 
+    `user_id` is the person (`users.person_key`): re-registering does not reset it.
+
     Raised by `INSERT .. ON CONFLICT DO UPDATE .. WHERE redeemed < limit`: the database
     decides, so twenty concurrent redemptions by one resident cannot pass a limit of one.
     """

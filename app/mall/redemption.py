@@ -26,6 +26,7 @@ from app.mall.codes import coupon_validity, new_code, new_short_code
 from app.mall.display import describe_coupons
 from app.mall.errors import LimitReached, OfferNotFound, OfferNotLive, OutOfStock
 from app.mall.models import COUPON_ISSUED, OFFER_LIVE, Coupon, Offer, OfferRedemptionCounter
+from app.users import service as users
 
 _counters = OfferRedemptionCounter.__table__
 
@@ -110,12 +111,15 @@ def _take_stock(offer_id: int) -> bool:
 
 
 def _claim_user_slot(offer_id: int, user_id: int, limit: int) -> bool:
-    """+1 on the resident's counter unless it is at the limit (one upsert statement)."""
+    """+1 on the resident's counter unless it is at the limit (one upsert statement).
+
+    The counter is the person's (`users.person_key`), so a re-registered account continues
+    the deleted one's count (docs/decisions/0701)."""
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = (
         insert(_counters)
-        .values(offer_id=offer_id, user_id=user_id, redeemed=1)
+        .values(offer_id=offer_id, user_id=users.person_key(user_id), redeemed=1)
         .on_conflict_do_update(
             index_elements=[_counters.c.offer_id, _counters.c.user_id],
             set_={"redeemed": _counters.c.redeemed + 1},
@@ -133,7 +137,7 @@ def release_user_slot(offer_id: int, user_id: int) -> None:
         update(_counters)
         .where(
             _counters.c.offer_id == offer_id,
-            _counters.c.user_id == user_id,
+            _counters.c.user_id == users.person_key(user_id),
             _counters.c.redeemed > 0,
         )
         .values(redeemed=_counters.c.redeemed - 1)

@@ -1,4 +1,4 @@
-"""`flask operator create NAME --password PW`."""
+"""`flask operator create NAME --password PW`; `flask users purge-identities`."""
 
 from __future__ import annotations
 
@@ -26,3 +26,18 @@ def create_operator(name: str, password: str) -> None:
         db.session.rollback()
         raise click.ClickException(exc.message) from None
     click.echo(f"operator {user.username} created (id {user.id})")
+
+
+users_cli = AppGroup("users", help="Resident accounts.")
+
+
+@users_cli.command("purge-identities")
+def purge_identities() -> None:
+    """Forget the identity hashes of accounts deleted longer ago than the retention period
+    (IDENTITY_RETENTION_DAYS); run daily. Re-runnable."""
+    from app.db import utcnow
+    from app.users.identity import purge_expired_identities, retention_days
+
+    forgotten = purge_expired_identities(utcnow())
+    db.session.commit()
+    click.echo(f"{forgotten} identities older than {retention_days()} days forgotten")

@@ -28,6 +28,14 @@ class User(TimestampMixin, db.Model):
     wx_session_key_enc: Mapped[str | None] = mapped_column(Text)
     wx_session_updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # A keyed hash (HMAC-SHA256, server key) of the WeChat openid. Kept after deletion, for
+    # `IDENTITY_RETENTION_DAYS`, only so that the same WeChat account signing up again
+    # continues its per-person limits instead of resetting them (docs/decisions/0701).
+    identity_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    # The first account of this WeChat identity when this one is a re-registration after a
+    # deletion, else None (the account is its own person). Daily caps, per-person offer and
+    # campaign limits are keyed on `coalesce(person_id, id)` (users.service.person_key).
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     roles: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"

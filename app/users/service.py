@@ -14,6 +14,8 @@ from app.auth import Principal, forget_roles_after_commit, issue_token, revoke_t
 from app.db import utcnow
 from app.errors import Conflict, NotFound, Unauthorized
 from app.extensions import db
+from app.users import identity
+from app.users.identity import person_key, person_of  # noqa: F401  (for other domains)
 from app.users.models import AuthToken, User, UserRole
 from app.wechat import WxSession, wechat
 
@@ -34,13 +36,23 @@ class LoginResult:
 
 
 def _find_or_create_wechat_user(session: WxSession) -> User:
+    hashed = identity.identity_hash(session.openid)
     user = db.session.scalar(select(User).where(User.openid == session.openid))
     if user is not None:
+        if user.identity_hash is None:
+            user.identity_hash = hashed  # accounts made before identity hashes existed
         return user
     try:
         # A savepoint: two first logins of one openid at once must give one user.
         with db.session.begin_nested():
-            user = User(openid=session.openid, unionid=session.unionid, nickname="")
+            user = User(
+                openid=session.openid,
+                unionid=session.unionid,
+                nickname="",
+                identity_hash=hashed,
+                # Signing up again after deleting an account continues its limits.
+                person_id=identity.predecessor_person(hashed),
+            )
             user.roles.append(UserRole(role="resident"))
             db.session.add(user)
     except IntegrityError:
@@ -183,10 +195,13 @@ def public_nicknames(user_ids: list[int]) -> dict[int, str]:
 def anonymise_user(user_id: int) -> None:
     """Strip a user's personal data and mark the account deleted (the id stays, pseudonymous).
 
-    The openid is dropped, so logging in again with the same WeChat starts a new account.
-    Raises NotFound (reason `user_not_found`).
+    The openid is dropped, so logging in again with the same WeChat starts a new account;
+    its keyed hash stays for the retention period so that the new account continues this
+    one's per-person limits (app/users/identity.py). Raises NotFound (`user_not_found`).
     """
     user = find_user(user_id)
+    if user.openid and user.identity_hash is None:
+        user.identity_hash = identity.identity_hash(user.openid)
     user.openid = None
     user.unionid = None
     user.username = None

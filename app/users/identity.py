@@ -1,0 +1,99 @@
+"""One person across account deletion: per-person limits continue after a re-registration.
+
+Deleting an account drops the WeChat openid (docs/decisions/0205). Without more, the same
+WeChat account signing up again would start with fresh daily caps, per-person offer limits
+and campaign limits: delete + log in again three times a day earned three daily caps. So
+each WeChat account also gets `identity_hash` = HMAC-SHA256(server key, openid), kept on
+the anonymised row for `IDENTITY_RETENTION_DAYS`; a new account with the same hash gets
+`person_id` = the first account of that identity, and every per-person limit is keyed on
+`coalesce(person_id, id)` (`person_key`, a scalar subquery used inside the limit's own
+upsert, so it costs no extra round trip). Privacy reasoning: docs/decisions/0701.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import ScalarSelect, func, select, update
+
+from app.extensions import db
+from app.keys import derive_key
+from app.users.models import User
+
+DEFAULT_RETENTION_DAYS = 400
+
+
+def _key() -> bytes:
+    cache = current_app.extensions.setdefault("users_keys", {})
+    if "identity" not in cache:
+        cache["identity"] = derive_key(
+            current_app.config["SECRET_KEY"], b"tanpuhui-users", b"identity"
+        )
+    return cache["identity"]
+
+
+def identity_hash(openid: str) -> str:
+    """The keyed hash of a WeChat openid (irreversible without the server's key)."""
+    return hmac.new(_key(), openid.encode(), hashlib.sha256).hexdigest()
+
+
+def _person_column():
+    return func.coalesce(User.person_id, User.id)
+
+
+def person_key(user_id: int) -> ScalarSelect:
+    """SQL for the person a user id belongs to, to key per-person limits on."""
+    return select(_person_column()).where(User.id == user_id).scalar_subquery()
+
+
+def person_of(user_id: int) -> int:
+    """The person a user id belongs to (its own id unless it is a re-registration)."""
+    return db.session.scalar(select(_person_column()).where(User.id == user_id)) or user_id
+
+
+def predecessor_person(hashed: str) -> int | None:
+    """The person of a deleted account with this identity hash, if one is still kept."""
+    return db.session.scalar(
+        select(_person_column())
+        .where(User.identity_hash == hashed, User.deleted_at.is_not(None))
+        .order_by(User.id.desc())
+        .limit(1)
+    )
+
+
+def retention_days() -> int:
+    return int(current_app.config.get("IDENTITY_RETENTION_DAYS", DEFAULT_RETENTION_DAYS))
+
+
+def purge_expired_identities(now: datetime) -> int:
+    """Forget identities whose every deleted account is older than the retention period:
+    their hashes are cleared and live re-registrations stop being linked to them (their
+    limits start afresh, long after any limit window). Returns the persons forgotten."""
+    cutoff = now - timedelta(days=retention_days())
+    person = _person_column()
+    stale = list(
+        db.session.scalars(
+            select(person)
+            .where(User.deleted_at.is_not(None), User.identity_hash.is_not(None))
+            .group_by(person)
+            .having(func.max(User.deleted_at) < cutoff)
+        )
+    )
+    if not stale:
+        return 0
+    db.session.execute(
+        update(User)
+        .where(User.deleted_at.is_not(None), person.in_(stale))
+        .values(identity_hash=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        update(User)
+        .where(User.deleted_at.is_(None), User.person_id.in_(stale))
+        .values(person_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    return len(stale)

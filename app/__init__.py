@@ -104,6 +104,11 @@ def _register_blueprints(app: Flask) -> None:
     from app.mall.merchant_api import blp as merchant_mall_blp
     from app.merchants.admin_api import blp as admin_merchants_blp
     from app.merchants.api import blp as merchants_blp
+    from app.registry.admin_api import blp as admin_registry_blp
+    from app.registry.api import blp as registry_blp
+    from app.registry.holder_api import blp as holder_registry_blp
+    from app.registry.public_api import blp as public_registry_blp
+    from app.registry.verifier_api import blp as verifier_registry_blp
     from app.stats.api import blp as admin_stats_blp
     from app.users.admin_api import blp as admin_users_blp
     from app.users.api import blp as auth_blp
@@ -133,6 +138,11 @@ def _register_blueprints(app: Flask) -> None:
         admin_merchant_accounts_blp, url_prefix="/api/v1/admin/merchant-accounts"
     )
     api.register_blueprint(merchant_console_blp, url_prefix="/api/v1/merchant")
+    api.register_blueprint(admin_registry_blp, url_prefix="/api/v1/admin/registry")
+    api.register_blueprint(verifier_registry_blp, url_prefix="/api/v1/verifier")
+    api.register_blueprint(holder_registry_blp, url_prefix="/api/v1/holder")
+    api.register_blueprint(public_registry_blp, url_prefix="/api/v1/public/registry")
+    api.register_blueprint(registry_blp, url_prefix="/api/v1")
     app.register_blueprint(console_pages_bp)
 
 
@@ -143,6 +153,7 @@ def _register_cli(app: Flask) -> None:
     from app.ledger.cli import ledger_cli, points_cli
     from app.mall import seed as _mall_seed  # noqa: F401  (registers its seeder)
     from app.mall.cli import coupons_cli
+    from app.registry.cli import registry_cli
     from app.seed import seed_command
     from app.users import seed as _users_seed  # noqa: F401  (registers its seeder)
     from app.users.cli import operator_cli, users_cli
@@ -154,3 +165,4 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(points_cli)
     app.cli.add_command(seed_command)
     app.cli.add_command(carbon_cli)
+    app.cli.add_command(registry_cli)

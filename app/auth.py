@@ -178,3 +178,5 @@ resident_required = _require(frozenset({"resident"}))
 merchant_staff_required = _require(frozenset({"merchant_owner", "merchant_clerk"}))
 merchant_owner_required = _require(frozenset({"merchant_owner"}))
 operator_required = _require(frozenset({"operator"}))
+holder_required = _require(frozenset({"holder"}))  # a registry holder's console login
+verifier_required = _require(frozenset({"verifier"}))  # a verification body's login

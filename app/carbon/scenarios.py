@@ -150,3 +150,17 @@ def add_methodology_version(
     except IntegrityError:
         raise Conflict("另一个版本刚刚发布，请重试", reason="version_conflict") from None
     return version
+
+
+def find_methodology_version(scenario_id: int, version: int) -> MethodologyVersion:
+    """Version `version` of a scenario's methodology.
+
+    Raises NotFound (reason `methodology_version_not_found`)."""
+    found = db.session.scalar(
+        select(MethodologyVersion).where(
+            MethodologyVersion.scenario_id == scenario_id, MethodologyVersion.version == version
+        )
+    )
+    if found is None:
+        raise NotFound("方法学版本不存在", reason="methodology_version_not_found")
+    return found

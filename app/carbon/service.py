@@ -35,6 +35,7 @@ from app.carbon.scenarios import (  # noqa: F401
     ScenarioNotFound,
     add_methodology_version,
     current_version,
+    find_methodology_version,
     get_scenario,
     list_scenarios,
     update_scenario,
@@ -266,3 +267,12 @@ def records_stmt(status: str | None = None):
     if status is not None:
         stmt = stmt.where(CarbonRecord.status == status)
     return stmt
+
+
+def records_by_ids(record_ids: list[int]) -> list[CarbonRecord]:
+    """Records by id, in chunks (registry verification)."""
+    found: list[CarbonRecord] = []
+    for start in range(0, len(record_ids), 1000):
+        chunk = record_ids[start : start + 1000]
+        found.extend(db.session.scalars(select(CarbonRecord).where(CarbonRecord.id.in_(chunk))))
+    return found

@@ -13,6 +13,7 @@ from app.checkins.schemas import (
     PartnerCreateSchema,
     PartnerSchema,
     PartnerSecretSchema,
+    PartnerUpdateSchema,
     QrArgsSchema,
     QrSchema,
     RejectSchema,
@@ -173,8 +174,21 @@ def get_upload(upload_id: str):
 @blp.alt_response(422, description="evidence_not_accepted")
 def create_partner(body: dict):
     """Register a partner system; the answer carries its HMAC secret, shown only once."""
-    partner, secret = partners.create_partner(body["code"], body["name"], body["scenarios"])
+    partner, secret = partners.create_partner(
+        body["code"], body["name"], body["scenarios"], body["claims_reductions"]
+    )
     return {"partner": partner, "secret": secret}
+
+
+@blp.route("/partners/<int:partner_id>", methods=["PATCH"])
+@operator_required
+@audited("partners.update", "partner:{partner_id}")
+@blp.arguments(PartnerUpdateSchema)
+@blp.response(200, PartnerSchema)
+@blp.alt_response(404, description="partner_not_found")
+def update_partner(body: dict, partner_id: int):
+    """Say whether the partner counts these reductions itself (future registry batches)."""
+    return partners.set_partner_claims(partner_id, body["claims_reductions"])
 
 
 @blp.route("/partners", methods=["GET"])

@@ -136,6 +136,9 @@ class Partner(TimestampMixin, db.Model):
     secret_enc: Mapped[str] = mapped_column(Text)
     scenarios: Mapped[str] = mapped_column(String(500), default="")  # codes joined by ","
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The partner counts these reductions itself (e.g. in its own carbon programme): the
+    # records still earn points but never join a registry batch (no double counting).
+    claims_reductions: Mapped[bool] = mapped_column(Boolean, default=False)
 
     @property
     def scenario_codes(self) -> list[str]:

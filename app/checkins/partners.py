@@ -26,8 +26,8 @@ from app.carbon import service as carbon
 from app.carbon.rules import shanghai_day
 from app.checkins import caps
 from app.checkins import quantity as quantities
+from app.checkins.errors import EvidenceNotAccepted, ScenarioInactive
 from app.checkins.models import Partner, PartnerEvent
-from app.checkins.service import EvidenceNotAccepted, ScenarioInactive
 from app.checkins.settings import fernet, setting
 from app.db import utcnow
 from app.errors import (
@@ -59,8 +59,11 @@ def _new_secret() -> tuple[str, str]:
     return secret, fernet(_SECRET_PURPOSE).encrypt(secret.encode()).decode()
 
 
-def create_partner(code: str, name: str, scenario_codes: list[str]) -> tuple[Partner, str]:
+def create_partner(
+    code: str, name: str, scenario_codes: list[str], claims_reductions: bool = False
+) -> tuple[Partner, str]:
     """Register a partner for some scenarios; returns it with its secret (shown once).
+    `claims_reductions`: the partner counts the reductions itself (never batched).
 
     Raises ScenarioNotFound, EvidenceNotAccepted, Conflict (reason `partner_exists`).
     """
@@ -69,7 +72,8 @@ def create_partner(code: str, name: str, scenario_codes: list[str]) -> tuple[Par
             raise EvidenceNotAccepted(f"场景 {scenario_code} 不接受合作方数据")
     secret, secret_enc = _new_secret()
     partner = Partner(code=code, name=name, secret_enc=secret_enc,
-                      scenarios=",".join(dict.fromkeys(scenario_codes)))  # fmt: skip
+                      scenarios=",".join(dict.fromkeys(scenario_codes)),
+                      claims_reductions=claims_reductions)  # fmt: skip
     try:
         with db.session.begin_nested():
             db.session.add(partner)
@@ -86,6 +90,23 @@ def rotate_partner_secret(partner_id: int) -> tuple[Partner, str]:
     secret, partner.secret_enc = _new_secret()
     db.session.flush()
     return partner, secret
+
+
+def set_partner_claims(partner_id: int, claims_reductions: bool) -> Partner:
+    """Say whether the partner counts its reductions itself (applies to future batches).
+
+    Raises PartnerNotFound."""
+    partner = db.session.get(Partner, partner_id)
+    if partner is None:
+        raise PartnerNotFound()
+    partner.claims_reductions = claims_reductions
+    db.session.flush()
+    return partner
+
+
+def partners_claiming_reductions() -> list[str]:
+    """Codes of the partners that count their reductions themselves (registry batches)."""
+    return list(db.session.scalars(select(Partner.code).where(Partner.claims_reductions)))
 
 
 def list_partners(limit: int, cursor: str | None) -> tuple[list[Partner], str | None]:

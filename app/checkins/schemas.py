@@ -185,11 +185,19 @@ class RejectSchema(Schema):
     note = fields.String(load_default="", validate=validate.Length(max=200))
 
 
+_CLAIMS_DOC = "the partner counts these reductions itself: they never join a registry batch"
+
+
 class PartnerCreateSchema(Schema):
     code = fields.String(required=True, validate=_CODE)
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     scenarios = fields.List(fields.String(validate=_CODE), required=True,
                             validate=validate.Length(min=1, max=20))  # fmt: skip
+    claims_reductions = fields.Boolean(load_default=False, metadata={"description": _CLAIMS_DOC})
+
+
+class PartnerUpdateSchema(Schema):
+    claims_reductions = fields.Boolean(required=True, metadata={"description": _CLAIMS_DOC})
 
 
 class PartnerSchema(Schema):
@@ -198,6 +206,7 @@ class PartnerSchema(Schema):
     name = fields.String()
     scenarios = fields.List(fields.String(), attribute="scenario_codes")
     active = fields.Boolean()
+    claims_reductions = fields.Boolean()
     created_at = fields.DateTime()
 
 

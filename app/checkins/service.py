@@ -15,7 +15,9 @@ from app.carbon.models import CarbonRecord
 from app.carbon.rules import shanghai_day
 from app.checkins import caps, ratelimit, receipts, risk, sites, uploads
 from app.checkins import quantity as quantities
+from app.checkins.errors import EvidenceNotAccepted, ScenarioInactive
 from app.checkins.models import Upload
+from app.checkins.partners import partners_claiming_reductions  # noqa: F401  (registry)
 
 # Re-exported for views and other domains.
 from app.checkins.sites import (  # noqa: F401
@@ -30,17 +32,8 @@ from app.checkins.sites import (  # noqa: F401
 from app.checkins.uploads import upload_file  # noqa: F401
 from app.console.notify import notify_checkin_rejected
 from app.db import utcnow
-from app.errors import Conflict, Unprocessable
 from app.pagination import paginate_desc
 from app.users import service as users
-
-
-class EvidenceNotAccepted(Unprocessable):
-    reason, message = "evidence_not_accepted", "该场景不接受这种打卡凭证"
-
-
-class ScenarioInactive(Conflict):
-    reason, message = "scenario_inactive", "该场景暂未开放打卡"
 
 
 def record_checkin(

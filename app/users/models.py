@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.db import TimestampMixin, UtcDateTime
 from app.extensions import db
 
-ROLES = ("resident", "merchant_owner", "merchant_clerk", "operator")
+ROLES = ("resident", "merchant_owner", "merchant_clerk", "operator", "holder", "verifier")
 
 
 class User(TimestampMixin, db.Model):

@@ -1,0 +1,319 @@
+"""Registry tables: programmes, monitoring batches and their members, organisations,
+unit accounts, movements (transactions + entries), serial blocks, transfers, retirements,
+cancellations and the residents' aggregation consent.
+
+Unit = 1 kgCO2e. Movements and entries are append-only (triggers, as in the points
+ledger); account balances and the current serial blocks are the only stored figures that
+move, and only together with the entries that explain them, in the same transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.carbon.models import MethodologyVersion, Scenario
+from app.db import TimestampMixin, UtcDateTime, utcnow
+from app.extensions import db
+
+MG_PER_UNIT = 1_000_000  # 1 kgCO2e in milligrams
+
+BATCH_DRAFT = "draft"
+BATCH_SUBMITTED = "submitted"
+BATCH_RETURNED = "returned"
+BATCH_VERIFIED = "verified"
+BATCH_ISSUED = "issued"
+BATCH_STATUSES = (BATCH_DRAFT, BATCH_SUBMITTED, BATCH_RETURNED, BATCH_VERIFIED, BATCH_ISSUED)
+
+# Unit account kinds; a block's status is the kind of the account that holds it.
+ACCOUNT_ISSUANCE = "issuance"  # minus everything issued for the batch
+ACCOUNT_HELD = "held"  # one per holder
+ACCOUNT_BUFFER = "buffer"
+ACCOUNT_RETIRED = "retired"
+ACCOUNT_CANCELLED = "cancelled"
+BLOCK_STATUSES = (ACCOUNT_HELD, ACCOUNT_BUFFER, ACCOUNT_RETIRED, ACCOUNT_CANCELLED)
+
+HOLDER_PLATFORM = "platform"
+HOLDER_KINDS = (HOLDER_PLATFORM, "enterprise", "event_organiser", "other")
+
+PURPOSES = ("compliance", "voluntary", "event", "personal")
+
+
+class Programme(TimestampMixin, db.Model):
+    """One scenario under one methodology version (备案): the class of units it issues."""
+
+    __tablename__ = "registry_programmes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    scenario_id: Mapped[int] = mapped_column(ForeignKey("carbon_scenarios.id"))
+    methodology_version_id: Mapped[int] = mapped_column(
+        ForeignKey("carbon_methodology_versions.id"), unique=True
+    )
+    name: Mapped[str] = mapped_column(String(100))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    scenario: Mapped[Scenario] = relationship(lazy="joined")
+    methodology: Mapped[MethodologyVersion] = relationship(lazy="joined")
+
+
+class Verifier(TimestampMixin, db.Model):
+    """A third-party verification body (核查机构)."""
+
+    __tablename__ = "registry_verifiers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    accreditation: Mapped[str] = mapped_column(String(200), default="")
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class Holder(TimestampMixin, db.Model):
+    """An organisation that holds units: an enterprise, an event organiser, the platform."""
+
+    __tablename__ = "registry_holders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(32))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class OrganisationMember(db.Model):
+    """A console login of a holder or a verifier (exactly one of them)."""
+
+    __tablename__ = "registry_members"
+    __table_args__ = (
+        CheckConstraint("(holder_id IS NULL) <> (verifier_id IS NULL)", name="one_organisation"),
+    )
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    holder_id: Mapped[int | None] = mapped_column(ForeignKey("registry_holders.id"))
+    verifier_id: Mapped[int | None] = mapped_column(ForeignKey("registry_verifiers.id"))
+
+
+class Batch(TimestampMixin, db.Model):
+    """A monitoring batch (核算): a programme's approved records over a period, frozen."""
+
+    __tablename__ = "registry_batches"
+    __table_args__ = (UniqueConstraint("programme_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("registry_programmes.id"))
+    seq: Mapped[int] = mapped_column()
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default=BATCH_DRAFT)
+    member_count: Mapped[int] = mapped_column(default=0)
+    total_mg: Mapped[int] = mapped_column(BigInteger, default=0)  # counted members only
+    merkle_root: Mapped[str] = mapped_column(String(64), default="")
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    submitted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    verifier_id: Mapped[int | None] = mapped_column(ForeignKey("registry_verifiers.id"))
+    verified_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    verified_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    verification_note: Mapped[str] = mapped_column(Text, default="")
+    report_sha256: Mapped[str] = mapped_column(String(64), default="")
+    report_url: Mapped[str] = mapped_column(String(500), default="")
+    report_path: Mapped[str] = mapped_column(String(200), default="")
+    # Issuance (a second operator): whole units, the remainder carried on, the buffer.
+    issued_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    issued_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    carried_from_id: Mapped[int | None] = mapped_column(
+        ForeignKey("registry_batches.id"), unique=True
+    )
+    carry_in_mg: Mapped[int] = mapped_column(BigInteger, default=0)
+    units: Mapped[int] = mapped_column(BigInteger, default=0)
+    carry_out_mg: Mapped[int] = mapped_column(BigInteger, default=0)
+    buffer_units: Mapped[int] = mapped_column(BigInteger, default=0)
+    serial: Mapped[str] = mapped_column(String(80), default="")
+    # Records found fraudulent after issuance: their carbon, and the units cancelled.
+    revoked_mg: Mapped[int] = mapped_column(BigInteger, default=0)
+    revoked_units: Mapped[int] = mapped_column(BigInteger, default=0)
+
+    programme: Mapped[Programme] = relationship(lazy="joined")
+
+
+class BatchMember(db.Model):
+    """A carbon record frozen into a batch. `record_id` is unique: one batch, ever."""
+
+    __tablename__ = "registry_batch_members"
+    __table_args__ = (Index("ix_registry_batch_members_batch_id_position", "batch_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("registry_batches.id"))
+    record_id: Mapped[int] = mapped_column(ForeignKey("carbon_records.id"), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    position: Mapped[int] = mapped_column()  # the leaf's index in the Merkle tree
+    carbon_mg: Mapped[int] = mapped_column(BigInteger)
+    leaf_hash: Mapped[str] = mapped_column(String(64))
+    # Taken out before issuance (the verifier found it wanting): in the batch, not counted.
+    excluded: Mapped[bool] = mapped_column(Boolean, default=False)
+    excluded_reason: Mapped[str] = mapped_column(String(200), default="")
+    # Found fraudulent after issuance: its kilograms were cancelled from the buffer.
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class UnitAccount(db.Model):
+    """Where a batch's units are: issuance (negative), a holder's, buffer, retired,
+    cancelled. `balance` is the sum of its entries; `version` counts them."""
+
+    __tablename__ = "registry_accounts"
+    __table_args__ = (
+        UniqueConstraint("batch_id", "kind", "owner"),
+        CheckConstraint("kind = 'issuance' OR balance >= 0", name="balance_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("registry_batches.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    owner: Mapped[str] = mapped_column(String(32), default="")  # holder id for `held`
+    holder_id: Mapped[int | None] = mapped_column(ForeignKey("registry_holders.id"), index=True)
+    balance: Mapped[int] = mapped_column(BigInteger, default=0)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class UnitTransaction(db.Model):
+    """One movement of units (ISSUE, TRANSFER, RETIRE, CANCEL, REVOKE); append-only."""
+
+    __tablename__ = "registry_transactions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    batch_id: Mapped[int] = mapped_column(ForeignKey("registry_batches.id"), index=True)
+    reference: Mapped[str] = mapped_column(String(200), unique=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(300), unique=True)
+    request_hash: Mapped[str | None] = mapped_column(String(64))
+    memo: Mapped[str] = mapped_column(String(200), default="")
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class UnitEntry(db.Model):
+    """One side of a movement: units `first..last` of the batch left or reached an
+    account. Chained per account like the points ledger (docs/decisions/0801)."""
+
+    __tablename__ = "registry_entries"
+    __table_args__ = (
+        UniqueConstraint("account_id", "account_version"),
+        CheckConstraint("first >= 1 AND last >= first", name="range_valid"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    transaction_id: Mapped[int] = mapped_column(ForeignKey("registry_transactions.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("registry_accounts.id"))
+    amount: Mapped[int] = mapped_column(BigInteger)  # +/- (last - first + 1)
+    first: Mapped[int] = mapped_column(BigInteger)
+    last: Mapped[int] = mapped_column(BigInteger)
+    balance_after: Mapped[int] = mapped_column(BigInteger)
+    account_version: Mapped[int] = mapped_column(BigInteger)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class Block(db.Model):
+    """A contiguous serial range of one batch in one account: the units as they are now.
+
+    A movement closes the blocks it takes from (`active` false, `closed_txn_id`) and opens
+    new ones; the active blocks of an issued batch partition 1..units exactly."""
+
+    __tablename__ = "registry_blocks"
+    __table_args__ = (
+        Index("ix_registry_blocks_account_id_active_first", "account_id", "active", "first"),
+        Index("ix_registry_blocks_batch_id_first", "batch_id", "first"),
+        CheckConstraint("first >= 1 AND last >= first", name="range_valid"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("registry_batches.id"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("registry_accounts.id"))
+    status: Mapped[str] = mapped_column(String(16))
+    holder_id: Mapped[int | None] = mapped_column(ForeignKey("registry_holders.id"))
+    first: Mapped[int] = mapped_column(BigInteger)
+    last: Mapped[int] = mapped_column(BigInteger)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    retirement_id: Mapped[int | None] = mapped_column(ForeignKey("registry_retirements.id"))
+    created_txn_id: Mapped[int] = mapped_column(ForeignKey("registry_transactions.id"))
+    closed_txn_id: Mapped[int | None] = mapped_column(ForeignKey("registry_transactions.id"))
+
+    @property
+    def quantity(self) -> int:
+        return self.last - self.first + 1
+
+
+class Transfer(TimestampMixin, db.Model):
+    """Units sold or given by one holder to another (the seller instructs)."""
+
+    __tablename__ = "registry_transfers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    transaction_id: Mapped[int] = mapped_column(ForeignKey("registry_transactions.id"), unique=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("registry_batches.id"), index=True)
+    from_holder_id: Mapped[int] = mapped_column(ForeignKey("registry_holders.id"), index=True)
+    to_holder_id: Mapped[int] = mapped_column(ForeignKey("registry_holders.id"), index=True)
+    quantity: Mapped[int] = mapped_column(BigInteger)
+    price_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class Retirement(TimestampMixin, db.Model):
+    """Units retired (注销) to offset emissions: for whom, why, where; a public certificate."""
+
+    __tablename__ = "registry_retirements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    certificate_id: Mapped[str] = mapped_column(String(32), unique=True)
+    transaction_id: Mapped[int] = mapped_column(ForeignKey("registry_transactions.id"), unique=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("registry_batches.id"), index=True)
+    holder_id: Mapped[int] = mapped_column(ForeignKey("registry_holders.id"), index=True)
+    quantity: Mapped[int] = mapped_column(BigInteger)
+    purpose: Mapped[str] = mapped_column(String(16))
+    compliance_year: Mapped[int | None] = mapped_column()
+    beneficiary: Mapped[str] = mapped_column(String(200))
+    jurisdiction: Mapped[str] = mapped_column(String(32), default="CN")
+    note: Mapped[str] = mapped_column(String(500), default="")
+    event_ref: Mapped[str] = mapped_column(String(64), default="")
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class Cancellation(TimestampMixin, db.Model):
+    """Units taken out of circulation by an operator, or for a record found fraudulent."""
+
+    __tablename__ = "registry_cancellations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    transaction_id: Mapped[int] = mapped_column(ForeignKey("registry_transactions.id"), unique=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("registry_batches.id"), index=True)
+    quantity: Mapped[int] = mapped_column(BigInteger)
+    source: Mapped[str] = mapped_column(String(16))  # "buffer" or "held"
+    holder_id: Mapped[int | None] = mapped_column(ForeignKey("registry_holders.id"))
+    reason: Mapped[str] = mapped_column(String(200))
+    record_id: Mapped[int | None] = mapped_column(ForeignKey("carbon_records.id"))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class AggregationConsent(db.Model):
+    """A resident's yes/no to "my reductions may be aggregated and transferred", with the
+    text version agreed. Withdrawal only stops future batches."""
+
+    __tablename__ = "registry_consents"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    granted: Mapped[bool] = mapped_column(Boolean)
+    version: Mapped[str] = mapped_column(String(32))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

@@ -1,0 +1,178 @@
+"""The registry's service API (核证减排量): other domains and the views call this module.
+
+From residents' approved records to serialised units and back to a public certificate:
+programmes (app/registry/programmes.py), monitoring batches and their verification and
+issuance (batches.py), holders and verifiers (organisations.py), the unit books
+(books.py), transfers, retirements, cancellations (movements.py), what is disclosed
+(disclosure.py) and the residents' aggregation consent (consent.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.carbon import service as carbon
+from app.errors import NotFound, Unprocessable
+from app.extensions import db
+from app.registry.batches import (  # noqa: F401
+    BatchNotFound,
+    assemble_batch,
+    attach_report,
+    counted_members,
+    decide_batch,
+    exclude_records,
+    get_batch,
+    issue_batch,
+    list_batches_stmt,
+    submit_batch,
+)
+from app.registry.consent import export_consent, get_consent, set_consent, withdraw_consent  # noqa: F401
+from app.registry.disclosure import (  # noqa: F401
+    batch_fate,
+    certificate,
+    list_batches,
+    list_blocks,
+    list_retirements,
+    my_reductions,
+    search_serial,
+    summary,
+    with_verifier_names,
+)
+from app.registry.models import BatchMember, Retirement
+from app.registry.movements import (  # noqa: F401
+    Request,
+    cancel_units,
+    retire_units,
+    revoke_record,
+    transfer_units,
+)
+from app.registry.organisations import (  # noqa: F401
+    create_holder,
+    create_member_login,
+    create_verifier,
+    get_holder,
+    holder_of,
+    list_holders,
+    list_verifiers,
+    platform_holder,
+    verifier_of,
+)
+from app.registry.programmes import create_programme, get_programme, list_programmes  # noqa: F401
+from app.registry.settings import pseudonym, setting
+
+EVIDENCE_COLUMNS = (
+    "position",
+    "record_id",
+    "resident",
+    "scenario",
+    "methodology_version",
+    "factor_g_per_unit",
+    "quantity",
+    "unit",
+    "carbon_g",
+    "day",
+    "evidence_kind",
+    "evidence_ref",
+    "leaf_hash",
+)
+
+
+def evidence_package(batch_id: int) -> list[dict]:
+    """The verifier's evidence: each counted member pseudonymised, with its methodology
+    and evidence reference, then a totals row. Raises BatchNotFound."""
+    batch = get_batch(batch_id)
+    members = counted_members(batch.id)
+    records = {r.id: r for r in carbon.records_by_ids([m.record_id for m in members])}
+    rows = []
+    for member in members:
+        record = records[member.record_id]
+        rows.append(
+            {
+                "position": member.position,
+                "record_id": record.id,
+                "resident": pseudonym(record.user_id),
+                "scenario": record.scenario.code,
+                "methodology_version": record.methodology.version,
+                "factor_g_per_unit": record.methodology.factor_ug_per_unit / 1_000_000,
+                "quantity": record.quantity_milli / 1000,
+                "unit": record.scenario.unit,
+                "carbon_g": member.carbon_mg / 1000,
+                "day": record.day.isoformat(),
+                "evidence_kind": record.evidence_type,
+                "evidence_ref": _public_evidence_ref(record.evidence_ref),
+                "leaf_hash": member.leaf_hash,
+            }
+        )
+    rows.append(
+        {
+            "position": "合计",
+            "record_id": len(rows),
+            "carbon_g": batch.total_mg / 1000,
+            "leaf_hash": batch.merkle_root,
+        }
+    )
+    return rows
+
+
+def _public_evidence_ref(ref: str) -> str:
+    # A photo's upload id would let its holder fetch the picture: show a digest instead.
+    if ref.startswith("upload:"):
+        return "upload:" + hashlib.sha256(ref.encode()).hexdigest()[:16]
+    return ref
+
+
+def report_dir() -> Path:
+    configured = setting("REGISTRY_REPORT_DIR")
+    path = Path(configured) if configured else Path(current_app.instance_path) / "registry-reports"
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+def store_report(batch_id: int, verifier_user_id: int, data: bytes, filename: str):
+    """Keep an uploaded verification report with its SHA-256 and attach it to the batch.
+
+    Raises Unprocessable (`invalid_report`), BatchNotFound, BatchWrongState."""
+    if not data or len(data) > setting("REGISTRY_REPORT_MAX_BYTES"):
+        raise Unprocessable("报告文件为空或过大", reason="invalid_report")
+    digest = hashlib.sha256(data).hexdigest()
+    suffix = Path(filename or "").suffix.lower()[:8] if Path(filename or "").suffix else ""
+    relative = f"batch-{batch_id}-{digest[:16]}{suffix if suffix.isascii() else ''}"
+    batch = attach_report(batch_id, verifier_user_id, sha256=digest, path=relative)
+    target = report_dir() / relative
+    temporary = target.with_suffix(target.suffix + ".part")
+    temporary.write_bytes(data)
+    temporary.chmod(0o600)
+    temporary.replace(target)
+    return batch
+
+
+def report_file(batch_id: int) -> Path:
+    """The stored report of a batch (public once submitted). Raises NotFound."""
+    batch = get_batch(batch_id)
+    path = report_dir() / batch.report_path if batch.report_path else None
+    if path is None or not path.is_file():
+        raise NotFound("该批次没有上传核查报告", reason="report_not_found")
+    return path
+
+
+def reductions_of_record(record_id: int) -> BatchMember | None:
+    """The batch membership of a record, if it was ever batched."""
+    return db.session.scalar(select(BatchMember).where(BatchMember.record_id == record_id))
+
+
+def retirements_stmt(holder_id: int | None = None, event_ref: str | None = None):
+    stmt = select(Retirement)
+    if holder_id is not None:
+        stmt = stmt.where(Retirement.holder_id == holder_id)
+    if event_ref is not None:
+        stmt = stmt.where(Retirement.event_ref == event_ref)
+    return stmt
+
+
+def select_all(model):
+    """A select of every row of a registry table (views page it or export it)."""
+    return select(model)

@@ -29,6 +29,9 @@ from app.wechat.errors import InvalidEncryptedData
 
 WERUN_SCENARIO = "walk_steps"
 MAX_STEPS_PER_DAY = 200_000  # more than anyone walks: a larger figure is not WeRun data
+# WeRun stamps each day with its midnight in Unix seconds: anything before 1970 or after
+# 2100 is not WeRun data (and some of it is beyond what a datetime can hold).
+MAX_TIMESTAMP = 4_102_444_800  # 2100-01-01T00:00:00Z
 
 
 def _steps_by_day(data: dict, earliest: date, today: date) -> dict[date, int]:
@@ -39,8 +42,10 @@ def _steps_by_day(data: dict, earliest: date, today: date) -> dict[date, int]:
     for item in items:
         try:
             timestamp, steps = int(item["timestamp"]), int(item["step"])
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, OverflowError):  # OverflowError: inf
             raise InvalidEncryptedData("微信运动数据格式不正确") from None
+        if not 0 <= timestamp < MAX_TIMESTAMP:
+            raise InvalidEncryptedData("微信运动日期异常")
         if not 0 <= steps <= MAX_STEPS_PER_DAY:
             raise InvalidEncryptedData("微信运动步数异常")
         day = shanghai_day(datetime.fromtimestamp(timestamp, UTC))

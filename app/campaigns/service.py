@@ -10,7 +10,7 @@ campaign.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -126,6 +126,12 @@ def _live_for(scenario_code: str, at: datetime) -> list[Campaign]:
         .order_by(Campaign.id)
     )
     return list(db.session.scalars(stmt))
+
+
+def campaigns_ending(scenario_code: str, at: datetime, within: timedelta) -> list[Campaign]:
+    """Campaigns covering `scenario_code`, live at `at` and ending at most `within` after it
+    (the WeRun rule on spikes just before a campaign's end)."""
+    return [c for c in _live_for(scenario_code, at) if c.ends_at <= at + within]
 
 
 def _claim_resident_slot(campaign: Campaign, user_id: int) -> None:

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import TimestampMixin, UtcDateTime, utcnow
@@ -90,6 +100,9 @@ class CarbonRecord(TimestampMixin, db.Model):
     occurred_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     risk_score: Mapped[int] = mapped_column(default=0)
     risk_reasons: Mapped[str] = mapped_column(String(200), default="")
+    # Reason slug -> what an operator reads about it, where a rule has specifics to tell
+    # ("12,000 steps, 4.8 times the resident's 30-day median"); other reasons have a fixed text.
+    risk_notes: Mapped[dict | None] = mapped_column(JSON)
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decision_note: Mapped[str] = mapped_column(String(200), default="")

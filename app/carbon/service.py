@@ -3,8 +3,10 @@
 Other domains call this module only. A record's carbon is computed once, with the
 methodology version valid when the behaviour happened, and never recomputed. Points are
 made by approval, through exactly one ledger transaction per record (reference
-`checkin:<record_id>`, or `partner:...` / `werun:...` given by the caller).
-Consent and scenario functions are re-exported here so other domains need only this module.
+`checkin:<record_id>`, or `partner:...` / `werun:...` given by the caller); a WeRun
+record that grows later pays only its growth (app/carbon/growth.py), or nothing while it
+waits for review. Consent and scenario functions are re-exported here so other domains
+need only this module.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from app.carbon.consents import (  # noqa: F401
     list_consents,
     set_consent,
 )
+from app.carbon.growth import grow_record, resize_pending_record  # noqa: F401
 from app.carbon.models import (
     RECORD_APPROVED,
     RECORD_PENDING,
@@ -72,6 +75,7 @@ def create_record(
     occurred_at: datetime | None = None,
     risk_score: int = 0,
     risk_reasons: str = "",
+    risk_notes: dict[str, str] | None = None,
 ) -> CarbonRecord:
     """Create a pending record, computing carbon with the version valid at `occurred_at`.
 
@@ -93,6 +97,7 @@ def create_record(
         occurred_at=occurred_at,
         risk_score=risk_score,
         risk_reasons=risk_reasons[:200],
+        risk_notes=risk_notes or None,
     )
     db.session.add(record)
     db.session.flush()
@@ -121,11 +126,16 @@ def _memo(record: CarbonRecord, points: int) -> str:
 
 
 def approve_record(
-    record_id: int, *, decided_by: int | None = None, reward: Reward | None = None
+    record_id: int,
+    *,
+    decided_by: int | None = None,
+    reward: Reward | None = None,
+    with_campaigns: bool = True,
 ) -> CarbonRecord:
     """Approve a pending record and pay its points in one ledger transaction.
 
-    `reward` defaults to code `checkin_reward`, reference `checkin:<record_id>`.
+    `reward` defaults to code `checkin_reward`, reference `checkin:<record_id>`; live
+    campaigns add their bonuses unless `with_campaigns` is False (a held WeRun growth).
     Raises RecordNotFound, AlreadyDecided (409 `already_decided`).
     """
     record = _locked_transition(record_id, RECORD_APPROVED, decided_by, "")
@@ -140,9 +150,11 @@ def approve_record(
             memo=_memo(record, points),
         )
     # Live campaigns pay their own `campaign_bonus` transactions (campaign:<id>:<record>).
-    awards = campaigns.apply_campaigns(
-        record.user_id, record.scenario.code, points, str(record.id), record.occurred_at
-    )
+    awards = []
+    if with_campaigns:
+        awards = campaigns.apply_campaigns(
+            record.user_id, record.scenario.code, points, str(record.id), record.occurred_at
+        )
     record.points = points + sum(award.points for award in awards)
     db.session.flush()
     leaderboard.queue_increment(record.user_id, record.day, record.carbon_mg)
@@ -173,51 +185,13 @@ def _locked_transition(
     return record
 
 
-def get_record(record_id: int) -> CarbonRecord:
-    """One record. Raises RecordNotFound."""
-    record = db.session.get(CarbonRecord, record_id)
+def get_record(record_id: int, *, fresh: bool = False) -> CarbonRecord:
+    """One record; `fresh` re-reads it from the database (another transaction may have
+    decided it since this session loaded it). Raises RecordNotFound."""
+    record = db.session.get(CarbonRecord, record_id, populate_existing=fresh)
     if record is None:
         raise RecordNotFound()
     return record
-
-
-def grow_record(
-    record_id: int, old_quantity_milli: int, new_quantity_milli: int, reward: Reward
-) -> int:
-    """Raise an approved record's quantity (a WeRun re-sync) and pay only the difference.
-
-    Compare-and-set on the old quantity: returns the points paid, or -1 when another
-    request changed the record first (the caller re-reads and retries).
-    """
-    record = get_record(record_id)
-    version = record.methodology
-    rule = parse_points_rule(version.points_rule)
-    new_carbon = carbon_mg_for(new_quantity_milli, version.factor_ug_per_unit)
-    old_carbon = carbon_mg_for(old_quantity_milli, version.factor_ug_per_unit)
-    new_points = rule.points_for(new_quantity_milli, new_carbon)
-    old_points = rule.points_for(old_quantity_milli, old_carbon)
-    result = db.session.execute(
-        update(CarbonRecord)
-        .where(CarbonRecord.id == record_id, CarbonRecord.quantity_milli == old_quantity_milli)
-        .values(
-            quantity_milli=new_quantity_milli,
-            carbon_mg=new_carbon,
-            points=CarbonRecord.points + (new_points - old_points),
-        )
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        return -1
-    db.session.refresh(record)
-    cache.bump_after_commit(cache.user_generation_key(record.user_id))
-    delta = new_points - old_points
-    if delta > 0:
-        ledger.earn_points(
-            record.user_id, delta, code=reward.code, reference=reward.reference,
-            memo=_memo(record, delta),
-        )  # fmt: skip
-    leaderboard.queue_increment(record.user_id, record.day, new_carbon - old_carbon)
-    return delta
 
 
 def count_recent_records(user_id: int, since: datetime) -> int:
@@ -253,6 +227,22 @@ def count_evidence_users(evidence_ref: str, since: datetime, at_most: int) -> in
         .subquery()
     )
     return db.session.scalar(select(func.count()).select_from(distinct_users))
+
+
+def day_records(user_id: int, day, evidence_ref: str) -> list[CarbonRecord]:
+    """A resident's records of one day backed by `evidence_ref`, oldest first (a WeRun
+    day: its first record and any growth held for review)."""
+    stmt = (
+        select(CarbonRecord)
+        .where(
+            CarbonRecord.user_id == user_id,
+            CarbonRecord.day == day,
+            CarbonRecord.evidence_ref == evidence_ref,
+        )
+        .order_by(CarbonRecord.id)
+        .execution_options(populate_existing=True)
+    )
+    return list(db.session.scalars(stmt))
 
 
 def records_of_user(user_id: int) -> list[CarbonRecord]:

@@ -71,6 +71,10 @@ def create_upload(files: dict):
 @blp.alt_response(409, description="consent_required: WeRun consent was withdrawn")
 @blp.alt_response(429, description="rate_limited")
 def sync_werun(body: dict):
-    """Credit WeRun steps from wx.getWeRunData (today and yesterday; re-sync pays growth)."""
+    """Credit WeRun steps from wx.getWeRunData (today and yesterday; re-sync pays growth).
+
+    A day the anti-cheat rules find suspicious comes back `status: pending`: recorded,
+    not paid, until an operator approves it in the review queue.
+    """
     days = werun.sync_werun(current_principal().user_id, body["encrypted_data"], body["iv"])
     return {"days": days}

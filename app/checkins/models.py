@@ -109,7 +109,15 @@ class DayCounter(db.Model):
 
 
 class WerunDay(db.Model):
-    """A resident's WeRun step total for one Asia/Shanghai day (never finer than a day)."""
+    """A resident's WeRun step total for one Asia/Shanghai day (never finer than a day).
+
+    Days a sync credits (today, yesterday) point at the carbon record that takes their
+    growth; older days of the payload are kept without a record, as the resident's own
+    baseline for the anti-cheat rules (app/checkins/werun_risk.py). `steps_base` is what
+    the day's earlier records already cover (a growth held for review gets its own
+    record); `series_fp` fingerprints the seven days before, so one series synced by
+    several accounts is found by index.
+    """
 
     __tablename__ = "checkin_werun_days"
     __table_args__ = (UniqueConstraint("user_id", "day"),)
@@ -119,8 +127,10 @@ class WerunDay(db.Model):
     day: Mapped[date] = mapped_column(Date)
     steps_reported: Mapped[int] = mapped_column(BigInteger, default=0)
     steps_credited: Mapped[int] = mapped_column(BigInteger, default=0)
+    steps_base: Mapped[int] = mapped_column(BigInteger, default=0)
     syncs: Mapped[int] = mapped_column(default=0)
-    record_id: Mapped[int] = mapped_column(ForeignKey("carbon_records.id"))
+    record_id: Mapped[int | None] = mapped_column(ForeignKey("carbon_records.id"))
+    series_fp: Mapped[str | None] = mapped_column(String(32), index=True)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 

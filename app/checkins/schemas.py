@@ -70,6 +70,9 @@ class WerunDaySchema(Schema):
     carbon_g = fields.Float()
     points = fields.Integer(metadata={"description": "points for the day so far"})
     points_added = fields.Integer(metadata={"description": "points paid by this sync"})
+    status = fields.String(
+        metadata={"description": "approved; pending: held for an operator (not paid yet); rejected"}
+    )
 
 
 class WerunResultSchema(Schema):
@@ -172,12 +175,22 @@ class ReviewArgsSchema(PageArgsSchema):
     status = fields.String(load_default="pending", validate=validate.OneOf(RECORD_STATUSES))
 
 
+class RiskExplanationSchema(Schema):
+    reason = fields.String(metadata={"description": "the risk_reasons slug"})
+    weight = fields.Integer(metadata={"description": "what it adds to risk_score"})
+    text = fields.String(metadata={"description": "what it means, in Chinese, for the operator"})
+
+
 class ReviewItemSchema(Schema):
     record = fields.Nested(RecordSchema)
     user_id = fields.Integer()
     upload_id = fields.String(allow_none=True)
     risk_score = fields.Integer()
     risk_reasons = fields.List(fields.String())
+    explanations = fields.List(
+        fields.Nested(RiskExplanationSchema),
+        metadata={"description": "each risk reason with its weight and what it means"},
+    )
     expected_points = fields.Integer()
 
 

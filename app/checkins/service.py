@@ -13,7 +13,7 @@ from decimal import Decimal
 from app.carbon import service as carbon
 from app.carbon.models import CarbonRecord
 from app.carbon.rules import shanghai_day
-from app.checkins import caps, ratelimit, receipts, risk, sites, uploads
+from app.checkins import caps, ratelimit, receipts, risk, sites, uploads, werun
 from app.checkins import quantity as quantities
 from app.checkins.errors import EvidenceNotAccepted, ScenarioInactive
 from app.checkins.models import Upload
@@ -124,24 +124,34 @@ def review_queue(status: str, limit: int, cursor: str | None) -> tuple[list[dict
 
 
 def review_item(record: CarbonRecord) -> dict:
-    """A record as the review queue shows it."""
+    """A record as the review queue shows it, with each risk reason explained."""
     upload = uploads.evidence_upload(record.id) if record.evidence_type == "photo" else None
+    reasons = [r for r in record.risk_reasons.split(",") if r]
     return {
         "record": record,
         "user_id": record.user_id,
         "upload_id": upload.public_id if upload is not None and upload.path else None,
         "risk_score": record.risk_score,
-        "risk_reasons": [r for r in record.risk_reasons.split(",") if r],
+        "risk_reasons": reasons,
+        "explanations": risk.explain(reasons, record.risk_notes),
         "expected_points": carbon.compute_record_points(record),
     }
 
 
 def approve_checkin(record_id: int, operator_id: int) -> dict:
-    """Approve a pending check-in and pay its points.
+    """Approve a pending check-in and pay its points (a held WeRun day: its whole
+    credited amount, once).
 
     Raises RecordNotFound (404 `checkin_not_found`), AlreadyDecided (409).
     """
-    return review_item(carbon.approve_record(record_id, decided_by=operator_id))
+    record = carbon.get_record(record_id)
+    reward, with_campaigns = None, True
+    if record.evidence_type == "werun":
+        reward, with_campaigns = werun.review_reward(record)
+    approved = carbon.approve_record(
+        record_id, decided_by=operator_id, reward=reward, with_campaigns=with_campaigns
+    )
+    return review_item(approved)
 
 
 def reject_checkin(record_id: int, operator_id: int, note: str = "") -> dict:
@@ -151,9 +161,10 @@ def reject_checkin(record_id: int, operator_id: int, note: str = "") -> dict:
     Raises RecordNotFound, AlreadyDecided (409).
     """
     record = carbon.reject_record(record_id, decided_by=operator_id, note=note)
-    caps.release(
-        record.user_id, record.day, caps.scenario_subject(record.scenario_id),
-        record.quantity_milli,
-    )  # fmt: skip
+    if record.evidence_type != "werun":  # a WeRun day is capped by its own row, not a counter
+        caps.release(
+            record.user_id, record.day, caps.scenario_subject(record.scenario_id),
+            record.quantity_milli,
+        )  # fmt: skip
     notify_checkin_rejected(record)  # a WeChat notice, queued once this commits
     return review_item(record)

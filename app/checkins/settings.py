@@ -25,6 +25,16 @@ DEFAULTS: dict[str, Any] = {
     # WeRun: how old a watermark may be, and how many days back a sync may credit.
     "WERUN_MAX_AGE_SECONDS": 300,
     "WERUN_SYNC_DAYS": 2,
+    # WeRun anti-cheat (app/checkins/werun_risk.py): the resident's own baseline, how far
+    # above it a day is a jump, which totals look typed in, spikes before a campaign ends.
+    "WERUN_BASELINE_DAYS": 30,
+    "WERUN_BASELINE_MIN_DAYS": 7,
+    "WERUN_JUMP_FACTOR": 3,
+    "WERUN_JUMP_MIN_STEPS": 10_000,
+    "WERUN_PATTERN_MIN_STEPS": 5_000,
+    "WERUN_REPEAT_MIN_DAYS": 2,
+    "WERUN_CAMPAIGN_END_DAYS": 3,
+    "WERUN_CAMPAIGN_SPIKE_FACTOR": 2,
     # Partners: signature timestamp window, nonce memory, oldest event accepted.
     "PARTNER_TIMESTAMP_WINDOW_SECONDS": 300,
     "PARTNER_NONCE_TTL_SECONDS": 900,

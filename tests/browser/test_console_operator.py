@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.support import Resident, console_user, png_size
-from tests.checkins.support import photo, seed
+from tests.checkins.support import photo, seed, werun_steps
 
 pytestmark = pytest.mark.browser
 
@@ -42,6 +42,32 @@ def test_operator_approves_a_photo_checkin_and_sees_the_balance_change(
     expect(card.locator(".outcome")).to_contain_text("余额 0 → 5")
     expect(card.locator(".balance")).to_have_text("5")
     assert resident.balance() == 5
+    tab.assert_no_js_errors()
+
+
+def test_operator_reads_why_a_werun_day_is_held_and_approves_it(
+    console, operator, live_server, sandbox
+):
+    resident = Resident.login(live_server.url, sandbox)
+    steps = {n + 2: 4000 + 37 * n for n in range(29)} | {0: 15321}  # about 4,500 a day, then
+    payload = sandbox.werun_data(resident.openid, werun_steps(steps))
+    synced = resident.call("POST", "/werun/sync", json=payload).json()
+    [today] = synced["days"]
+    assert today["status"] == "pending" and resident.balance() == 0
+
+    tab = console()
+    tab.login(*operator)
+    tab.open("review")
+    card = tab.page.locator(".review-card", has_text="低碳步行")
+    why = card.locator('.risk-why li[data-reason="werun_jump"]')
+    expect(why).to_contain_text("步数骤增 +50")
+    expect(why).to_contain_text("当天 15,321 步")
+    expect(why).to_contain_text("中位数")
+    expect(card).to_contain_text("微信运动步数")
+    tab.screenshot("review-werun")
+    card.locator('button[data-action="approve"]').click()
+    expect(card.locator(".outcome")).to_contain_text("余额 0 → 30")
+    assert resident.balance() == 30
     tab.assert_no_js_errors()
 
 

@@ -9,6 +9,7 @@ import json
 import random
 import secrets
 import time
+from datetime import datetime, timedelta
 
 from PIL import Image, ImageDraw
 
@@ -120,3 +121,14 @@ def account(client, token: str) -> dict:
     response = client.get("/api/v1/me/account", headers=bearer(token))
     assert response.status_code == 200, response.get_json()
     return response.get_json()
+
+
+def werun_steps(by_days_ago: dict[int, int]) -> list[dict]:
+    """A WeRun stepInfoList: {days ago: steps} stamped with Asia/Shanghai midnights."""
+    from app.carbon.rules import SHANGHAI
+
+    today = datetime.now(SHANGHAI).replace(hour=0, minute=0, second=0, microsecond=0)
+    return [
+        {"timestamp": int((today - timedelta(days=n)).timestamp()), "step": steps}
+        for n, steps in sorted(by_days_ago.items(), reverse=True)
+    ]

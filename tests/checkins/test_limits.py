@@ -52,6 +52,11 @@ def test_a_burst_of_residents_at_one_site_goes_to_review(client, op_token, login
     queue = client.get("/api/v1/admin/checkins", headers=bearer(op_token)).get_json()["items"]
     assert [set(item["risk_reasons"]) for item in queue] == [{"site_burst", "new_account"}]
     assert queue[0]["risk_score"] == 60 and queue[0]["expected_points"] == 10
+    explained = {e["reason"]: (e["weight"], e["text"]) for e in queue[0]["explanations"]}
+    assert explained == {
+        "site_burst": (40, "10 分钟内大量居民在同一点位打卡，疑似点位二维码照片被转发"),
+        "new_account": (20, "账号注册不足 1 天"),
+    }
 
 
 def test_many_checkins_in_minutes_go_to_review_and_can_be_approved(client, op_token, resident,

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import base64
+import json
 import time
 from datetime import UTC, datetime, timedelta
+
+import requests
 
 from app.carbon.rules import SHANGHAI
 from tests.checkins.support import account
@@ -126,3 +129,16 @@ def test_werun_record_keeps_the_day_it_was_walked(app, client, sandbox, resident
     assert [(r["day"], r["evidence_type"], r["quantity"]) for r in records] == [
         (expected, "werun", 1000)
     ]
+
+
+def test_out_of_range_step_timestamps_are_invalid_encrypted_data(client, sandbox, resident):
+    token, _user, openid = resident
+    for timestamp in (-1e12, 1e20, -1, 2**63, float("inf"), float("nan")):
+        steps = [{"timestamp": _midnight(), "step": 900}, {"timestamp": timestamp, "step": 900}]
+        # Sent as Python's JSON, which writes inf and nan (requests refuses to).
+        body = json.dumps({"openid": openid, "step_info_list": steps})
+        payload = requests.post(sandbox.base_url + "sandbox/werun-data", data=body, timeout=5)
+        response = _sync(client, token, payload.json())
+        assert response.status_code == 400, (timestamp, response.get_json())
+        assert response.get_json()["reason"] == "invalid_encrypted_data"
+    assert account(client, token)["points_balance"] == 0  # nothing of a refused payload counts

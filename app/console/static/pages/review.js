@@ -5,7 +5,19 @@
   const { el, $, $$, fmt } = C;
   const REASONS = ["照片与打卡场景不符", "照片不清晰，无法确认", "重复提交同一行为", "疑似网络图片或翻拍", "数量与凭证不符"];
   const RISK_TEXT = { new_account: "新注册账号", velocity: "短时间内频繁打卡", site_burst: "同一点位多人集中打卡",
-    large_quantity: "数量偏大", recent_rejections: "近期多次被驳回" };
+    large_quantity: "数量偏大", recent_rejections: "近期多次被驳回", werun_jump: "步数骤增",
+    werun_repeated: "步数重复", werun_round: "整千步数", werun_shared_series: "多账号步数相同",
+    werun_campaign_spike: "活动末期刷步" };
+
+  /** Why the record was scored: each reason's label, weight and what it means. */
+  function riskWhy(item) {
+    const explained = item.explanations || item.risk_reasons.map((reason) => ({ reason, weight: 0, text: "" }));
+    if (!explained.length) return null;
+    return el("ul", { class: "risk-why small" }, explained.map((e) => el("li", { dataset: { reason: e.reason } },
+      el("span", { class: "badge amber" }, `${RISK_TEXT[e.reason] || e.reason} +${e.weight}`),
+      el("span", {}, ` ${e.text}`))));
+  }
+  const EVIDENCE_TEXT = { qr: "扫码凭证（无照片）", werun: "微信运动步数（无照片）", partner: "合作方数据（无照片）" };
   let status = "pending";
   const selected = new Set();
   const balances = new Map();
@@ -46,7 +58,7 @@
   function card(item) {
     const r = item.record;
     const image = el("div", { class: "evidence" }, el("span", { class: "muted small" },
-      item.upload_id ? "加载凭证…" : r.evidence_type === "qr" ? "扫码凭证（无照片）" : "无照片凭证"));
+      item.upload_id ? "加载凭证…" : EVIDENCE_TEXT[r.evidence_type] || "无照片凭证"));
     const balanceText = el("span", { class: "balance" }, "…");
     const outcome = el("div", { class: "outcome hidden" });
     const node = el("article", { class: "review-card", dataset: { id: String(r.id), user: String(item.user_id) } },
@@ -60,8 +72,7 @@
           el("span", {}, String(r.status === "approved" ? r.points : item.expected_points))),
         el("div", { class: "row small" }, el("span", { class: "muted" }, "居民积分余额"), balanceText),
         el("div", { class: "row small" }, el("span", { class: "muted" }, "提交时间"), el("span", {}, fmt.time(r.created_at))),
-        item.risk_reasons.length ? el("div", { class: "small" }, item.risk_reasons.map((x) =>
-          el("span", { class: "badge amber" }, RISK_TEXT[x] || x))) : null),
+        riskWhy(item)),
       outcome);
     image.append(riskBadge(item.risk_score));
     if (r.status === "pending") {

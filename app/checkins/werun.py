@@ -26,7 +26,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.carbon import service as carbon
@@ -177,7 +177,11 @@ def _credit_day(
             series=series, fingerprint=fingerprint, at=occurred_at, now=now,
         )  # fmt: skip
 
-    target = min(steps, scenario.daily_cap_milli // 1000)
+    # WeRun reports the day's total: what a deleted account of this person was already
+    # credited for it is not credited again (docs/decisions/0701).
+    target = max(
+        0, min(steps, scenario.daily_cap_milli // 1000) - _credited_elsewhere(user_id, day)
+    )
     row = _find_day(user_id, day)
     if row is None or row.record_id is None:
         created = _first_sync(
@@ -192,6 +196,22 @@ def _credit_day(
             return _day_result(_find_day(user_id, day), paid)
         row = _find_day(user_id, day)
     raise Conflict("步数同步冲突，请重试", reason="werun_conflict")
+
+
+def _credited_elsewhere(user_id: int, day: date) -> int:
+    """Steps of `day` credited to this person's deleted accounts (an account signed up
+    again continues the person's day). Only one account of a person is ever live, so
+    nothing moves those rows meanwhile."""
+    earlier = users.earlier_accounts(user_id)
+    if not earlier:
+        return 0
+    return int(
+        db.session.scalar(
+            select(func.coalesce(func.sum(WerunDay.steps_credited), 0)).where(
+                WerunDay.user_id.in_(earlier), WerunDay.day == day
+            )
+        )
+    )
 
 
 def _grow_day(row, scenario, steps, target, now, occurred_at, fingerprint, assess) -> int | None:

@@ -54,6 +54,16 @@ def person_of(user_id: int) -> int:
     return db.session.scalar(select(_person_column()).where(User.id == user_id)) or user_id
 
 
+def earlier_accounts(user_id: int) -> list[int]:
+    """The deleted accounts of the same person (none for a first account: one query)."""
+    person = person_of(user_id)
+    if person == user_id:
+        return []
+    return list(
+        db.session.scalars(select(User.id).where(_person_column() == person, User.id != user_id))
+    )
+
+
 def predecessor_person(hashed: str) -> int | None:
     """The person of a deleted account with this identity hash, if one is still kept."""
     return db.session.scalar(

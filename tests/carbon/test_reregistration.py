@@ -135,3 +135,19 @@ def test_purge_command_runs(app):
     result = app.test_cli_runner().invoke(args=["users", "purge-identities"])
     assert result.exit_code == 0, result.output
     assert "identities older than 400 days forgotten" in result.output
+
+
+def test_werun_steps_of_the_day_are_not_paid_again(app, client, sandbox, login_resident, seeded):
+    from tests.checkins.test_werun import _midnight, _sync
+
+    token, _user, openid = login_resident()
+    payload = sandbox.werun_data(openid, [{"timestamp": _midnight(), "step": 6000}])
+    [day] = _sync(client, token, payload).get_json()["days"]
+    assert day["points_added"] == 12
+    _delete(client, token)
+    token, _user, _ = login_resident(openid)
+    payload = sandbox.werun_data(openid, [{"timestamp": _midnight(), "step": 9000}])
+    [day] = _sync(client, token, payload).get_json()["days"]
+    assert (day["credited_steps"], day["points_added"]) == (3000, 6)  # only the growth
+    assert account(client, token)["points_balance"] == 6
+    assert_ledger_clean(app)

@@ -6,7 +6,8 @@
 - Its strings hold no NUL character and no lone UTF-16 surrogate (422
   `invalid_characters`): PostgreSQL cannot store the first and no driver can encode the
   second, and SQLite would store what PostgreSQL refuses, so both backends answer alike.
-- It is not nested so deep that parsing it would exhaust the stack (400 `json_too_deep`).
+- It is not nested so deep that parsing it would exhaust the stack (400 `json_too_deep`),
+  and holds no integer too long for Python to read (422 `invalid_value`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,10 @@ _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 class InvalidCharacters(Unprocessable):
     reason, message = "invalid_characters", "请求中含有无法保存的字符"
+
+
+class InvalidValue(Unprocessable):
+    reason, message = "invalid_value", "请求中有超出范围或无法保存的值"
 
 
 def _has_unstorable(value) -> bool:
@@ -50,8 +55,10 @@ def install_input_guard(app: Flask) -> None:
             raise UnsupportedMediaType()
         try:
             data = json.loads(request.get_data(cache=True))
-        except ValueError:
+        except json.JSONDecodeError:
             return  # the view's schema answers malformed JSON with its own 400/422
+        except ValueError:  # an integer of more digits than Python converts (4300)
+            raise InvalidValue() from None
         except RecursionError:
             raise BadRequest("JSON 嵌套过深", reason="json_too_deep") from None
         if _has_unstorable(data):

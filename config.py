@@ -43,7 +43,14 @@ class Config:
 
     AUTH_TOKEN_TTL_SECONDS = _env_int("AUTH_TOKEN_TTL_SECONDS", 7 * 24 * 3600)
     OPERATOR_TOKEN_TTL_SECONDS = _env_int("OPERATOR_TOKEN_TTL_SECONDS", 12 * 3600)
+    # Failed console logins: per username (locks it for addresses that failed on it) and
+    # per client address across usernames (app/users/login_limits.py).
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5 per minute")
+    LOGIN_IP_RATE_LIMIT = os.environ.get("LOGIN_IP_RATE_LIMIT", "20 per 10 minutes")
+    # How many proxies in front set X-Forwarded-For (werkzeug ProxyFix x_for); 0 = none, and
+    # the client address is the socket's peer. Never more than the proxies really there:
+    # a client could then pick its own address.
+    PROXY_FIX_X_FOR = _env_int("PROXY_FIX_X_FOR", 0)
     # When earned points expire: end_of_following_year | days:N | never (docs/decisions/0100).
     POINTS_EXPIRY_POLICY = os.environ.get("POINTS_EXPIRY_POLICY", "end_of_following_year")
     RATELIMIT_HEADERS_ENABLED = True

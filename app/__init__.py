@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import Config, config_from_env
 
@@ -25,6 +26,10 @@ def create_app(config: type[Config] | Mapping | None = None) -> Flask:
         app.config.from_object(config)
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY must be set")
+    if app.config.get("PROXY_FIX_X_FOR"):
+        # Behind N proxies: the client address (rate limits) is the N-th from the right of
+        # X-Forwarded-For, as those proxies wrote it.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["PROXY_FIX_X_FOR"]))
     app.instance_path = app.config["INSTANCE_PATH"]
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     logging.basicConfig(

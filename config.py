@@ -19,6 +19,10 @@ def _env_int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
 class Config:
     """Production-safe defaults; every setting can be overridden from the environment."""
 
@@ -56,6 +60,9 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
 
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 8 * 1024 * 1024)
+    # `X-Served-By: host:pid` on every answer (which node and worker served it), for
+    # scale-out tests and benchmarks; off, so production does not publish hosts and pids.
+    SERVED_BY_HEADER = _env_flag("SERVED_BY_HEADER")
     JSON_SORT_KEYS = False
 
     API_TITLE = "碳普惠 Carbon-inclusion points API"

@@ -9,6 +9,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app.files import private_dir
 from config import Config, config_from_env
 
 
@@ -31,7 +32,7 @@ def create_app(config: type[Config] | Mapping | None = None) -> Flask:
         # X-Forwarded-For, as those proxies wrote it.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["PROXY_FIX_X_FOR"]))
     app.instance_path = app.config["INSTANCE_PATH"]
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    private_dir(app.instance_path)  # the SQLite file, uploads, the embedded Redis socket
     logging.basicConfig(
         level=app.config.get("LOG_LEVEL", "INFO"),
         format="%(asctime)s %(levelname)s %(name)s %(message)s",

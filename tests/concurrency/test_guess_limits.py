@@ -24,6 +24,7 @@ JOIN = "/api/v1/merchant/staff/join"
 
 def _burst(url: str, token: str, bodies: list[dict]) -> dict[int, int]:
     """All `bodies` posted at once; how many answers had each status."""
+
     def post(body: dict) -> int:
         headers = {**bearer(token), "Connection": "close"}
         return requests.post(url, json=body, headers=headers, timeout=30).status_code

@@ -6,18 +6,16 @@ id in a string). Hypothesis picks one such field per example and gives it an ext
 1 or 9999 with offsets of up to +-23:59, months 0-13, ids beyond 64 bits, numbers beyond
 what JSON or a float can hold. The rest of the request is ordinary. The answer is never a
 5xx; an error is the one JSON body with a `reason`; a time that has no UTC equivalent, and
-an integer beyond 64 bits, is refused with a 4xx; and the lists still read afterwards.
+an integer beyond 64 bits, is refused with a 422 naming the field; and the lists still
+read afterwards (strategies: tests/fuzz/extremes.py).
 """
 
 from __future__ import annotations
 
-import base64
-import json
 import os
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -27,6 +25,7 @@ from sqlalchemy import select
 from app.extensions import db
 from tests.checkins.support import signed_headers
 from tests.fuzz.conftest import World
+from tests.fuzz.extremes import STRATEGIES, dumps
 from tests.fuzz.spec import published_spec, resolve
 from tests.fuzz.test_bad_input import _base, _check, _path
 
@@ -34,7 +33,6 @@ SPEC = published_spec()
 MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "25"))
 # Log out and delete-my-account would turn every later call into a 401; WeRun is a
 # sealed blob (tested on its own in tests/checkins).
-SHANGHAI = ZoneInfo("Asia/Shanghai")  # what a time without an offset means, if anything
 SKIP = {"/api/v1/auth/logout", "/api/v1/me", "/api/v1/werun/sync"}
 NAMED = {"month": "month", "cursor": "cursor", "until": "date", "from": "date", "to": "date"}
 
@@ -75,123 +73,6 @@ def extreme_operations() -> list[tuple[str, str, list[tuple[str, str, str]], dic
 
 OPERATIONS = extreme_operations()
 IDS = [f"{method} {path}" for method, path, _, _ in OPERATIONS]
-
-# --- values -------------------------------------------------------------------------------
-YEARS = st.one_of(
-    st.sampled_from([1, 2, 1899, 1969, 1970, 2000, 2099, 2999, 3000, 9998, 9999]),
-    st.integers(1, 9999),
-)
-OFFSET_MINUTES = st.one_of(
-    st.sampled_from([0, 480, -480, 840, -720, 1439, -1439]), st.integers(-1439, 1439)
-)
-
-
-def _offset(minutes: int | None) -> str:
-    if minutes is None:
-        return ""  # naive: the field's default zone, or refused
-    if minutes == 0:
-        return "Z"
-    sign = "+" if minutes > 0 else "-"
-    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
-
-
-# The calendar's very edges, ahead of and behind UTC (year 1 at +08:00 has no UTC time).
-EDGE_TIMES = ["0001-01-01T00:00:00+08:00", "0001-01-01T07:59:59+08:00", "9999-12-31T23:59:59-08:00",
-              "9999-12-31T20:00:00-05:00", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59.999999Z",
-              "0001-01-01T00:00:00", "9999-12-31T23:59:59", "0001-01-01T00:00:00+23:59",
-              "1969-12-31T23:59:59Z", "3000-01-01T00:00:00Z", "2999-12-31T23:59:59Z"]  # fmt: skip
-
-
-def _unconvertible(text: str) -> bool:
-    moment = datetime.fromisoformat(text)
-    try:
-        (moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)).astimezone(UTC)
-    except OverflowError:
-        return True
-    return False
-
-
-@st.composite
-def datetimes(draw) -> tuple[str, bool]:
-    """An ISO 8601 string, and whether it has no UTC equivalent (must be refused)."""
-    if draw(st.booleans()):
-        text = draw(st.sampled_from(EDGE_TIMES))
-        return text, _unconvertible(text)
-    year, month, day = draw(YEARS), draw(st.integers(1, 12)), draw(st.integers(1, 28))
-    hour = draw(st.sampled_from([0, 23]) | st.integers(0, 23))
-    minute, second = draw(st.integers(0, 59)), draw(st.integers(0, 59))
-    minutes = draw(st.none() | OFFSET_MINUTES)
-    text = f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}"
-    text += draw(st.sampled_from(["", ".999999"])) + _offset(minutes)
-    return text, _unconvertible(text)
-
-
-@st.composite
-def dates(draw) -> tuple[str, bool]:
-    year, month, day = draw(YEARS), draw(st.integers(1, 12)), draw(st.integers(1, 31))
-    return f"{year:04d}-{month:02d}-{day:02d}", False
-
-
-EDGE_MONTHS = ["9999-12", "0001-01", "0000-01", "1969-12", "1970-01", "2999-12", "3000-01"]
-
-
-@st.composite
-def months(draw) -> tuple[str, bool]:
-    if draw(st.booleans()):
-        return draw(st.sampled_from(EDGE_MONTHS)), False
-    year = draw(st.sampled_from([0, 1, 1970, 2999, 3000, 9999]) | st.integers(0, 9999))
-    return f"{year:04d}-{draw(st.integers(0, 13)):02d}", False
-
-
-BIG = [0, -1, 2**31, 2**53 + 1, 2**63 - 1, 2**63, 2**64, -(2**63), -(2**63) - 1, 10**30]
-INTEGERS = st.sampled_from(BIG) | st.integers()
-
-
-class RawNumber(str):
-    """Number text beyond what JSON or Python reads as a plain number, sent verbatim."""
-
-
-RAW = ["1e400", "-1e400", "1" + "0" * 400, "1" + "0" * 5000, "1e-400", "-0"]
-
-
-@st.composite
-def numbers(draw, integer: bool) -> tuple[object, bool]:
-    value = draw(
-        INTEGERS
-        | st.floats(allow_nan=False, allow_infinity=False)
-        | st.sampled_from([RawNumber(r) for r in RAW])
-    )
-    too_big = isinstance(value, int) and not -(2**63) <= value < 2**63
-    return value, integer and too_big
-
-
-@st.composite
-def cursors(draw) -> tuple[str, bool]:
-    last_id = draw(INTEGERS)
-    raw = f"v1:{last_id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("="), False
-
-
-STRATEGIES = {
-    "datetime": datetimes(),
-    "date": dates(),
-    "month": months(),
-    "integer": numbers(integer=True),
-    "number": numbers(integer=False),
-    "cursor": cursors(),
-}
-
-
-def _dumps(body: dict) -> str:
-    raws = {}
-    for name, value in body.items():
-        if isinstance(value, RawNumber):
-            raws[f'"@@{name}@@"'] = str(value)
-            body = {**body, name: f"@@{name}@@"}
-    text = json.dumps(body)
-    for marker, raw in raws.items():
-        text = text.replace(marker, raw)
-    return text
 
 
 def _list_paths() -> list[str]:
@@ -285,7 +166,7 @@ def test_extreme_values_are_refused_cleanly(client, targets, method, path, field
         query[name] = str(value)
     else:
         body[name] = value
-    raw = _dumps(body) if body is not None else None
+    raw = dumps(body) if body is not None else None
     call = targets.request(method, path, _path(url, targets.world), raw)
     response = client.open(query_string=query, **call)
     label = f"{method} {path} {location}:{name}={str(value)[:60]!r}"
@@ -303,7 +184,7 @@ def test_what_was_accepted_still_reads(client, targets, method, path, fields, bo
         if location != "body":
             continue
         for value in _edges(kind):
-            raw = _dumps({**_valid_body(path, body_schema, targets.world), name: value})
+            raw = dumps({**_valid_body(path, body_schema, targets.world), name: value})
             response = client.open(**targets.request(method, path, _path(path, targets.world), raw))
             _check(response, f"{method} {path} {name}={value!r}", False)
     for read in _list_paths():
@@ -348,7 +229,7 @@ def test_the_reported_edges_are_422_naming_the_field(client, targets, method, pa
         body = {**_valid_body(path, schema, targets.world), field: value}
         if path == "/api/v1/admin/merchants":
             body["name"] = "店"
-    call = targets.request(method, path, _path(path, targets.world), _dumps(body) if body else None)
+    call = targets.request(method, path, _path(path, targets.world), dumps(body) if body else None)
     response = client.open(query_string=query, **call)
     assert response.status_code == 422, response.get_json()
     assert response.get_json()["reason"] == "validation_error"

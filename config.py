@@ -19,6 +19,10 @@ def _env_int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
 class Config:
     """Production-safe defaults; every setting can be overridden from the environment."""
 
@@ -43,7 +47,14 @@ class Config:
 
     AUTH_TOKEN_TTL_SECONDS = _env_int("AUTH_TOKEN_TTL_SECONDS", 7 * 24 * 3600)
     OPERATOR_TOKEN_TTL_SECONDS = _env_int("OPERATOR_TOKEN_TTL_SECONDS", 12 * 3600)
+    # Failed console logins: per username (locks it for addresses that failed on it) and
+    # per client address across usernames (app/users/login_limits.py).
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5 per minute")
+    LOGIN_IP_RATE_LIMIT = os.environ.get("LOGIN_IP_RATE_LIMIT", "20 per 10 minutes")
+    # How many proxies in front set X-Forwarded-For (werkzeug ProxyFix x_for); 0 = none, and
+    # the client address is the socket's peer. Never more than the proxies really there:
+    # a client could then pick its own address.
+    PROXY_FIX_X_FOR = _env_int("PROXY_FIX_X_FOR", 0)
     # When earned points expire: end_of_following_year | days:N | never (docs/decisions/0100).
     POINTS_EXPIRY_POLICY = os.environ.get("POINTS_EXPIRY_POLICY", "end_of_following_year")
     # How long a deleted account's keyed WeChat identity hash is kept so that signing up
@@ -52,6 +63,9 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
 
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 8 * 1024 * 1024)
+    # `X-Served-By: host:pid` on every answer (which node and worker served it), for
+    # scale-out tests and benchmarks; off, so production does not publish hosts and pids.
+    SERVED_BY_HEADER = _env_flag("SERVED_BY_HEADER")
     JSON_SORT_KEYS = False
 
     API_TITLE = "碳普惠 Carbon-inclusion points API"

@@ -7,7 +7,9 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app.files import private_dir
 from config import Config, config_from_env
 
 
@@ -25,8 +27,12 @@ def create_app(config: type[Config] | Mapping | None = None) -> Flask:
         app.config.from_object(config)
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY must be set")
+    if app.config.get("PROXY_FIX_X_FOR"):
+        # Behind N proxies: the client address (rate limits) is the N-th from the right of
+        # X-Forwarded-For, as those proxies wrote it.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["PROXY_FIX_X_FOR"]))
     app.instance_path = app.config["INSTANCE_PATH"]
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    private_dir(app.instance_path)  # the SQLite file, uploads, the embedded Redis socket
     logging.basicConfig(
         level=app.config.get("LOG_LEVEL", "INFO"),
         format="%(asctime)s %(levelname)s %(name)s %(message)s",

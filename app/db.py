@@ -15,6 +15,7 @@ from sqlalchemy import DateTime, Engine, MetaData, event
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, SessionTransaction, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from app.files import make_private
 from app.sqlite_queue import WriterQueue, release_held
 
 NAMING_CONVENTION = {
@@ -70,6 +71,8 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     front with BEGIN IMMEDIATE, after queueing for it (app/sqlite_queue.py).
     """
 
+    database = engine.url.database or ""
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: sqlite3.Connection, _record) -> None:
         dbapi_conn.isolation_level = None
@@ -79,9 +82,12 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        if database and database != ":memory:" and not database.startswith("file:"):
+            # Private, whatever the umask; -wal and -shm take the database file's mode.
+            for suffix in ("", "-wal", "-shm"):
+                make_private(database + suffix)
 
     # Writers queue before asking SQLite for its lock (app/sqlite_queue.py).
-    database = engine.url.database or ""
     queue = None
     if database and database != ":memory:" and not database.startswith("file:"):
         queue = WriterQueue(f"{database}.writers", busy_timeout_ms / 1000)

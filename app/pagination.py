@@ -38,9 +38,10 @@ def decode_cursor(cursor: str) -> int:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         prefix, _, value = raw.partition(":")
-        if prefix != "v1":
+        last_id = int(value)
+        if prefix != "v1" or not 0 < last_id < 2**63:  # ids are positive 64-bit integers
             raise ValueError(prefix)
-        return int(value)
+        return last_id
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise InvalidCursor() from None
 

@@ -30,11 +30,15 @@ def install_request_boundary(app: Flask) -> None:
     # Before any blueprint is registered: rules pick their converter when they are added.
     app.url_map.converters["int"] = BoundedIntConverter
 
-    @app.after_request
-    def _served_by(response: Response) -> Response:
-        # Which node and worker answered: shows how load spreads over workers and nodes.
-        response.headers["X-Served-By"] = f"{HOSTNAME}:{os.getpid()}"
-        return response
+    if app.config.get("SERVED_BY_HEADER"):
+
+        @app.after_request
+        def _served_by(response: Response) -> Response:
+            # Which node and worker answered: shows how load spreads over workers and nodes
+            # (scale-out tests, benchmarks). Off by default: host names and pids are no
+            # business of the internet's.
+            response.headers["X-Served-By"] = f"{HOSTNAME}:{os.getpid()}"
+            return response
 
     @app.after_request
     def _commit_or_rollback(response: Response) -> Response:

@@ -249,6 +249,7 @@ def app_env(database_url: str, redis_url: str, instance: Path, **extra: str) -> 
         REDIS_URL=redis_url,
         INSTANCE_PATH=str(instance),
         LOG_LEVEL="WARNING",
+        SERVED_BY_HEADER="1",  # as measured before it became opt-in (docs/decisions/0705)
         WECHAT_API_BASE_URL="http://127.0.0.1:9/",
         PYTHONPATH=str(ROOT),
     )

@@ -164,7 +164,9 @@ def make_operator(app, client):
 
 @pytest.fixture(scope="session")
 def live_server(app, app_settings, tmp_path_factory):
-    """The app under gunicorn (4 workers) on the test database, Redis and sandbox."""
-    server = start_gunicorn(app_settings, tmp_path_factory.mktemp("gunicorn"), workers=4)
+    """The app under gunicorn (4 workers) on the test database, Redis and sandbox, with
+    `X-Served-By` on: tests check that their requests reached several workers."""
+    workdir = tmp_path_factory.mktemp("gunicorn")
+    server = start_gunicorn(app_settings, workdir, workers=4, SERVED_BY_HEADER="1")
     yield server
     server.stop()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from app.fields import Id
 from app.pagination import PageArgsSchema
 
 
@@ -24,4 +25,4 @@ class AuditListArgsSchema(PageArgsSchema):
         metadata={"description": "exact action, or a prefix ending in '.'"},
     )
     target = fields.String(load_default=None, validate=validate.Length(max=128))
-    actor_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    actor_id = Id(load_default=None)

@@ -2,13 +2,14 @@
 
 from marshmallow import Schema, fields, validate
 
+from app.fields import AwareDateTime
 from app.pagination import PageArgsSchema
 
 
 class CampaignCreateSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    starts_at = fields.AwareDateTime(required=True, default_timezone=None)
-    ends_at = fields.AwareDateTime(required=True, default_timezone=None)
+    starts_at = AwareDateTime(required=True)
+    ends_at = AwareDateTime(required=True)
     scenarios = fields.List(
         fields.String(validate=validate.Length(min=1, max=64)),
         required=True,

@@ -6,6 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from app.carbon.models import EVIDENCE_TYPES, RECORD_STATUSES
 from app.carbon.rules import mg_to_g, milli_to_number, ug_to_g
+from app.fields import AwareDateTime
 from app.pagination import PageArgsSchema
 
 
@@ -51,7 +52,7 @@ class VersionCreateSchema(Schema):
     )
     points_rule = fields.String(required=True, validate=validate.Length(min=1, max=64))
     source = fields.String(required=True, validate=validate.Length(min=1, max=2000))
-    valid_from = fields.AwareDateTime(load_default=None)
+    valid_from = AwareDateTime(load_default=None)
 
 
 class VersionSchema(Schema):

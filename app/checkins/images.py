@@ -18,6 +18,7 @@ from pathlib import Path
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from app.errors import Unprocessable
+from app.files import private_dir, write_private
 
 FORMATS = {
     "JPEG": ("image/jpeg", "jpg"),
@@ -118,9 +119,9 @@ def store_image(directory: Path, public_id: str, checked: CheckedImage) -> str:
     """Write the clean image under `directory`; returns its relative path."""
     relative = f"{public_id[:2]}/{public_id}.{checked.extension}"
     target = directory / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(target.parent)
     temporary = target.with_suffix(".part")
-    temporary.write_bytes(checked.clean_bytes)
+    write_private(temporary, checked.clean_bytes)
     temporary.replace(target)
     return relative
 

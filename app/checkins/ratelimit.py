@@ -8,23 +8,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app
 from limits import parse_many
-from limits.storage import storage_from_string
-from limits.strategies import FixedWindowRateLimiter
 
 from app.checkins.settings import setting
 from app.errors import RateLimited
+from app.ratelimit import fixed_window
 
 log = logging.getLogger(__name__)
-
-
-def _limiter() -> FixedWindowRateLimiter:
-    cached = current_app.extensions.get("checkins_rate_limiter")
-    if cached is None:
-        storage = storage_from_string(current_app.config["RATELIMIT_STORAGE_URI"])
-        cached = current_app.extensions["checkins_rate_limiter"] = FixedWindowRateLimiter(storage)
-    return cached
 
 
 def hit(action: str, user_id: int) -> None:
@@ -36,7 +26,7 @@ def hit(action: str, user_id: int) -> None:
     if not spec:
         return
     try:
-        limiter = _limiter()
+        limiter = fixed_window()
         for item in parse_many(spec):
             if not limiter.hit(item, "checkins", action, str(user_id)):
                 raise RateLimited(f"操作太频繁，请稍后再试（{item}）")

@@ -8,6 +8,7 @@ from app.carbon.models import RECORD_STATUSES
 from app.carbon.rules import RuleError, mg_to_g, milli_to_number, to_milli
 from app.carbon.schemas import RecordSchema
 from app.checkins.quantity import QUANTITY_SOURCES
+from app.fields import AwareDateTime
 from app.pagination import PageArgsSchema
 
 _CODE = validate.Regexp(r"^[a-z0-9_\-]{1,64}$")
@@ -235,7 +236,7 @@ class PartnerEventSchema(Schema):
     openid = fields.String(required=True, validate=validate.Length(min=1, max=64))
     scenario = fields.String(required=True, validate=validate.Length(min=1, max=64))
     quantity = fields.Decimal(required=True)
-    occurred_at = fields.AwareDateTime(required=True)
+    occurred_at = AwareDateTime(required=True)
 
 
 class PartnerEventResultSchema(Schema):

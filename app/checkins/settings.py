@@ -8,6 +8,7 @@ from typing import Any
 from cryptography.fernet import Fernet
 from flask import current_app
 
+from app.files import private_dir
 from app.keys import derive_key, fernet_for
 
 DEFAULTS: dict[str, Any] = {
@@ -63,8 +64,7 @@ def upload_dir() -> Path:
     """The directory photos are stored in (created on first use)."""
     configured = setting("UPLOAD_DIR")
     path = Path(configured) if configured else Path(current_app.instance_path) / "uploads"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return private_dir(path)
 
 
 def derived_key(purpose: bytes) -> bytes:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from app.fields import Id
 from app.stats.exports import EXPORTS
 
 MAX_BULK = 500
@@ -12,7 +13,7 @@ _USERNAME = validate.Regexp(r"^[A-Za-z0-9_.-]{3,32}$", error="3-32 位字母、�
 
 class ReviewJobSchema(Schema):
     record_ids = fields.List(
-        fields.Integer(strict=True, validate=validate.Range(min=1)),
+        Id(strict=True),
         required=True,
         validate=validate.Length(min=1, max=MAX_BULK),
     )

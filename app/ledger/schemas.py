@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from app.fields import Id
 from app.ledger.models import ADJUSTMENT_APPLIED, ADJUSTMENT_PENDING, ADJUSTMENT_REJECTED
 from app.pagination import PageArgsSchema
 
@@ -30,7 +31,7 @@ class ExpiringPointsSchema(Schema):
 
 
 class AdjustmentCreateSchema(Schema):
-    user_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    user_id = Id(required=True, strict=True)
     amount = fields.Integer(
         required=True,
         strict=True,
@@ -73,7 +74,7 @@ class AdjustmentListArgsSchema(PageArgsSchema):
         load_default=None,
         validate=validate.OneOf([ADJUSTMENT_PENDING, ADJUSTMENT_APPLIED, ADJUSTMENT_REJECTED]),
     )
-    user_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    user_id = Id(load_default=None)
 
 
 class ResidentPointsSchema(Schema):

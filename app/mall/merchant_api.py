@@ -6,7 +6,6 @@ from flask import current_app
 from flask_smorest import Blueprint
 
 from app.auth import current_principal, merchant_owner_required, merchant_staff_required
-from app.extensions import limiter
 from app.idempotency import idempotent
 from app.mall import models as _models  # noqa: F401  (registers the tables)
 from app.mall import offers, verification
@@ -23,6 +22,7 @@ from app.mall.schemas import (
     VerifyResultSchema,
 )
 from app.pagination import page_schema
+from app.ratelimit import guess_limit
 
 blp = Blueprint("mall_merchant", __name__, description="商户商品与核销 Offers and verification")
 
@@ -30,16 +30,17 @@ DEFAULT_CODE_FAILURE_LIMIT = "10 per 10 minutes"
 
 
 def _clerk_key() -> str:
-    return f"coupon-code:{current_principal().user_id}"
+    return str(current_principal().user_id)
 
 
 # Wrong codes (404) count against the clerk on verify and lookup alike; once over the
-# limit every code is refused with 429 until the window passes (no brute-forcing).
-wrong_code_limit = limiter.shared_limit(
+# limit every code is refused with 429 until the window passes (no brute-forcing). Counted
+# before the code is looked up, so a parallel burst checks no more than the limit.
+wrong_code_limit = guess_limit(
+    "coupon-code",
     lambda: current_app.config.get("COUPON_CODE_FAILURE_LIMIT", DEFAULT_CODE_FAILURE_LIMIT),
-    scope="coupon-code",
-    key_func=_clerk_key,
-    deduct_when=lambda response: response.status_code == 404,
+    _clerk_key,
+    "错误券码过多，请稍后再试",
 )
 
 

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from marshmallow import Schema, fields, validate
 
+from app.fields import AwareDateTime
 from app.mall.models import (
     CANCEL_ALLOWED,
     CANCEL_FORBIDDEN,
@@ -21,8 +22,8 @@ from app.pagination import PageArgsSchema
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def _when(**kwargs) -> fields.AwareDateTime:
-    return fields.AwareDateTime(default_timezone=SHANGHAI, **kwargs)
+def _when(**kwargs) -> AwareDateTime:
+    return AwareDateTime(default_timezone=SHANGHAI, **kwargs)
 
 
 class _OfferTermsSchema(Schema):

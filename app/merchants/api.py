@@ -12,7 +12,6 @@ from app.auth import (
     merchant_staff_required,
 )
 from app.csvout import csv_response
-from app.extensions import limiter
 from app.merchants import models as _models  # noqa: F401  (registers the tables)
 from app.merchants import service, settlement
 from app.merchants.schemas import (
@@ -26,6 +25,7 @@ from app.merchants.schemas import (
     StaffSchema,
 )
 from app.pagination import PageArgsSchema, page_schema
+from app.ratelimit import guess_limit
 
 blp = Blueprint("merchants", __name__, description="商户 Merchants (owners and clerks)")
 
@@ -79,16 +79,13 @@ def create_invite():
     return service.create_staff_invite(current_principal().user_id)
 
 
-def _joiner_key() -> str:
-    return f"staff-join:{current_principal().user_id}"
-
-
 @blp.route("/staff/join", methods=["POST"])
 @login_required
-@limiter.limit(
+@guess_limit(
+    "staff-join",
     lambda: current_app.config.get("STAFF_JOIN_FAILURE_LIMIT", "10 per hour"),
-    key_func=_joiner_key,
-    deduct_when=lambda response: response.status_code == 404,
+    lambda: str(current_principal().user_id),
+    "错误邀请码过多，请稍后再试",
 )
 @blp.arguments(JoinSchema)
 @blp.response(200, JoinResultSchema)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from app.fields import Id, Month
+
 
 class MerchantCreateSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    owner_user_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    owner_user_id = Id(required=True, strict=True)
     description = fields.String(load_default="", validate=validate.Length(max=2000))
     address = fields.String(load_default="", validate=validate.Length(max=255))
     phone = fields.String(load_default="", validate=validate.Length(max=32))
@@ -57,10 +59,9 @@ class StaffSchema(Schema):
 
 
 class SettlementArgsSchema(Schema):
-    month = fields.String(
+    month = Month(
         load_default=None,
-        validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="格式应为 YYYY-MM"),
-        metadata={"description": "YYYY-MM (Beijing time); default: this month"},
+        metadata={"description": "YYYY-MM (Beijing time), 1970-01..2999-12; default: this month"},
     )
 
 

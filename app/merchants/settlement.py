@@ -62,12 +62,12 @@ class Settlement:
 def _month_bounds(month: str) -> tuple[datetime, datetime]:
     try:
         first = datetime.strptime(month, "%Y-%m").date()
-    except ValueError:
+        following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+        start = datetime.combine(first, datetime.min.time(), SHANGHAI).astimezone(UTC)
+        end = datetime.combine(following, datetime.min.time(), SHANGHAI).astimezone(UTC)
+    except (ValueError, OverflowError):  # not a month, or one at the calendar's very edge
         message = "月份格式应为 YYYY-MM"
         raise Unprocessable(message, errors={"month": [message]}) from None
-    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
-    start = datetime.combine(first, datetime.min.time(), SHANGHAI).astimezone(UTC)
-    end = datetime.combine(following, datetime.min.time(), SHANGHAI).astimezone(UTC)
     return start, end
 
 

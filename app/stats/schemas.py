@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from app.fields import Date
 from app.stats.service import DEFAULT_DAYS, MAX_DAYS, TABLES
 
 
 class StatsArgsSchema(Schema):
     days = fields.Integer(load_default=DEFAULT_DAYS, validate=validate.Range(1, MAX_DAYS))
-    until = fields.Date(
+    until = Date(
         load_default=None, metadata={"description": "last Asia/Shanghai day (default today)"}
     )
 

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app
 from flask_smorest import Blueprint
 
 from app.auth import current_principal, login_required
-from app.extensions import limiter
 from app.users import service
+from app.users.login_limits import login_limited
 from app.users.schemas import LoginResultSchema, OperatorLoginSchema, UserSchema, WxLoginSchema
 
 blp = Blueprint("auth", __name__, description="登录与会话 Login and sessions")
-
-
-def _login_username() -> str:
-    body = request.get_json(silent=True)
-    username = body.get("username") if isinstance(body, dict) else None
-    return f"login:{str(username or '').strip().lower()[:64]}"
 
 
 @blp.route("/wx-login", methods=["POST"])
@@ -29,13 +23,18 @@ def wx_login(body: dict):
 
 
 @blp.route("/operator-login", methods=["POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=_login_username)
+@login_limited(service.InvalidCredentials)
 @blp.arguments(OperatorLoginSchema)
 @blp.response(200, LoginResultSchema)
 @blp.alt_response(401, description="invalid_credentials")
-@blp.alt_response(429, description="rate_limited: too many attempts for this username")
+@blp.alt_response(
+    429,
+    description="rate_limited: too many failures from this address, or for "
+    "this username from an address that failed on it",
+)
 def operator_login(body: dict):
-    """Log in to the web console with a username and password (rate limited per username)."""
+    """Log in to the web console with a username and password (failures are limited per
+    client address and per username)."""
     return service.login_operator(
         body["username"], body["password"], current_app.config["OPERATOR_TOKEN_TTL_SECONDS"]
     )

@@ -140,14 +140,14 @@ def test_operator_login_wrong_password(client, make_operator):
 
 
 def test_operator_login_attempts_are_rate_limited_per_username(client, make_operator):
-    make_operator("bob", "right-password")  # one successful login already counted
+    make_operator("bob", "right-password")  # a successful login: it does not count
     statuses = [
         client.post(
             "/api/v1/auth/operator-login", json={"username": "bob", "password": "guess"}
         ).status_code
-        for _ in range(6)
+        for _ in range(7)
     ]
-    assert statuses == [401, 401, 401, 401, 429, 429]
+    assert statuses == [401] * 5 + [429] * 2
     limited = client.post(
         "/api/v1/auth/operator-login", json={"username": "bob", "password": "right-password"}
     )
@@ -183,3 +183,64 @@ def test_wechat_down_gives_a_clear_503(client, sandbox):
 
     assert response.status_code == 503
     assert response.get_json()["reason"] == "wechat_unavailable"
+
+
+LOGIN = "/api/v1/auth/operator-login"
+
+
+def test_one_address_spraying_a_password_over_usernames_is_stopped(client, make_operator):
+    """LOGIN_IP_RATE_LIMIT (20 per 10 minutes) counts failures from one address across
+    usernames; each username alone stays far below its own limit."""
+    make_operator("admin", "the-admin-password")
+    statuses = [
+        client.post(LOGIN, json={"username": f"user{i}", "password": "123456"}).status_code
+        for i in range(25)
+    ]
+    assert statuses == [401] * 20 + [429] * 5
+    # Even the right password waits: the address is what is limited.
+    right = client.post(LOGIN, json={"username": "admin", "password": "the-admin-password"})
+    assert right.status_code == 429
+    assert right.get_json()["reason"] == "rate_limited"
+
+
+def test_a_locked_username_still_opens_from_an_address_that_has_not_failed(
+    app_settings, make_operator
+):
+    from tests.conftest import make_app
+
+    make_operator("admin", "the-admin-password")
+    behind_proxy = make_app(app_settings, PROXY_FIX_X_FOR=1).test_client()
+
+    def login(password: str, address: str) -> int:
+        body = {"username": "admin", "password": password}
+        return behind_proxy.post(LOGIN, json=body, headers={"X-Forwarded-For": address}).status_code
+
+    attacker, operator = "203.0.113.5", "198.51.100.7"
+    assert [login("guess", attacker) for _ in range(7)] == [401] * 5 + [429] * 2
+    assert login("the-admin-password", attacker) == 429  # locked for the address that failed
+    assert login("the-admin-password", operator) == 200  # not for the one that did not
+    # An address gets one guess at a locked username; after failing it waits too.
+    newcomer = "192.0.2.44"
+    assert login("guess", newcomer) == 401
+    assert login("the-admin-password", newcomer) == 429
+
+
+def test_without_proxy_fix_x_forwarded_for_is_not_the_client(client, make_operator):
+    make_operator("admin", "the-admin-password")
+    for i in range(5):
+        body = {"username": "admin", "password": "guess"}
+        client.post(LOGIN, json=body, headers={"X-Forwarded-For": f"192.0.2.{i}"})
+    body = {"username": "admin", "password": "the-admin-password"}
+    forged = client.post(LOGIN, json=body, headers={"X-Forwarded-For": "198.51.100.7"})
+    assert forged.status_code == 429  # the same socket address that failed: still locked
+
+
+def test_login_limits_need_redis_and_say_so(app, client, monkeypatch, tmp_path):
+    from limits.storage import storage_from_string
+    from limits.strategies import FixedWindowRateLimiter
+
+    gone = storage_from_string(f"redis+unix://{tmp_path}/no-redis-here.sock")
+    monkeypatch.setitem(app.extensions, "fixed_window_limiter", FixedWindowRateLimiter(gone))
+    response = client.post(LOGIN, json={"username": "admin", "password": "guess"})
+    assert response.status_code == 503
+    assert response.get_json()["reason"] == "rate_limiter_unavailable"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from tests.conftest import make_app
 
 
@@ -73,3 +75,12 @@ def test_swagger_ui_is_served_without_a_cdn(client):
     asset = client.get("/api/v1/docs/assets/swagger-ui-bundle.js")
     assert asset.status_code == 200
     assert len(asset.data) > 100_000
+
+
+def test_served_by_names_host_and_pid_only_when_asked(client, app_settings):
+    """Production does not publish its host names and pids; scale-out tests and benchmarks
+    turn SERVED_BY_HEADER on to see which node and worker answered."""
+    assert "X-Served-By" not in client.get("/healthz").headers
+    assert "X-Served-By" not in client.get("/api/v1/scenarios").headers
+    asked = make_app(app_settings, SERVED_BY_HEADER=True).test_client()
+    assert asked.get("/healthz").headers["X-Served-By"].endswith(f":{os.getpid()}")

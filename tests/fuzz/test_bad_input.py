@@ -153,3 +153,49 @@ def test_sql_ish_input_is_stored_as_text(app, client, world):
         assert stored == title
         assert db.session.execute(text("SELECT count(*) FROM users")).scalar() >= 3
         db.session.remove()
+
+
+def _takes_multipart(method: str, path: str) -> bool:
+    content = SPEC["paths"][path][method.lower()].get("requestBody", {}).get("content", {})
+    return "multipart/form-data" in content
+
+
+JSON_OPERATIONS = [op for op in OPERATIONS if not _takes_multipart(op[0], op[1])]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body_schema"),
+    JSON_OPERATIONS,
+    ids=[f"{m} {p}" for m, p, _ in JSON_OPERATIONS],
+)
+def test_multipart_is_only_for_endpoints_that_take_it(client, world, method, path, body_schema):
+    """A form sent to a JSON endpoint is 415, not read as `{}` (a PATCH answered 200 for a
+    change it never saw). Uploads, which take one, are tested in tests/checkins."""
+    form = {name: "1" for name in body_schema.get("properties", {})} or {"x": "1"}
+    headers = world.headers_for(path)
+    response = client.open(_path(path, world), method=method, data=form, headers=headers,
+                           content_type="multipart/form-data")  # fmt: skip
+    _check(response, f"{method} {path} as multipart", True)
+    assert response.status_code == 415, response.get_json()
+
+
+EVERY_OPERATION = [
+    (method, path)
+    for path, item in SPEC["paths"].items()
+    for method in item
+    if method in ("get", "post", "put", "patch", "delete")
+]
+
+
+@pytest.mark.parametrize(
+    ("method", "path"), EVERY_OPERATION, ids=[f"{m} {p}" for m, p in EVERY_OPERATION]
+)
+def test_an_operation_that_wants_a_token_documents_it(client, world, method, path):
+    """Without a token: a 401 answer means the document must list bearer security, so a
+    client generated from it sends one (GET/POST /admin/campaigns once did not). The
+    partner webhook's 401 is its signature, documented as headers."""
+    response = client.open(_path(path, world), method=method, data="{}",
+                           content_type="application/json")  # fmt: skip
+    documented = bool(SPEC["paths"][path][method].get("security"))
+    if response.status_code == 401 and not path.startswith("/api/v1/partner/"):
+        assert documented, f"{method.upper()} {path} answers 401 but documents no security"

@@ -39,7 +39,8 @@ def cluster(app, app_settings, tmp_path_factory):
     proxy = None
     try:
         for name in ("node-a", "node-b"):
-            nodes[name] = start_gunicorn(app_settings, base / name, workers=2)
+            nodes[name] = start_gunicorn(app_settings, base / name, workers=2,
+                                         SERVED_BY_HEADER="1")  # fmt: skip
         proxy = Nginx(base / "nginx", [f"127.0.0.1:{n.port}" for n in nodes.values()]).start()
         yield proxy.url, nodes
     finally:

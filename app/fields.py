@@ -69,9 +69,9 @@ class Month(fields.String):
 
 
 class Id(fields.Integer):
-    """A row id: a JSON integer in 1..2^63-1."""
+    """A row id in 1..2^63-1. Pass `strict=True` in JSON bodies to refuse "5" and 5.0;
+    query strings are text, so the default accepts digits."""
 
     def __init__(self, **kwargs) -> None:
-        kwargs.setdefault("strict", True)
         kwargs.setdefault("validate", validate.Range(min=1, max=MAX_ID))
         super().__init__(**kwargs)

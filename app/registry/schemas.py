@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate, validates_schema
 from marshmallow.exceptions import ValidationError
 
+from app.fields import Date, Id
 from app.pagination import PageArgsSchema
 from app.registry.models import BATCH_STATUSES, BLOCK_STATUSES, HOLDER_KINDS, PURPOSES
 
@@ -42,9 +43,9 @@ class ProgrammeSchema(Schema):
 
 
 class BatchCreateSchema(Schema):
-    programme_id = fields.Integer(required=True, validate=validate.Range(1, 2**31 - 1))
-    period_start = fields.Date(required=True)
-    period_end = fields.Date(required=True)
+    programme_id = Id(required=True, strict=True)
+    period_start = Date(required=True)
+    period_end = Date(required=True)
 
 
 class BatchListArgsSchema(ExportPageArgsSchema):
@@ -91,7 +92,7 @@ class ExclusionSchema(Schema):
 
 
 class SubmitSchema(Schema):
-    verifier_id = fields.Integer(required=True, validate=validate.Range(1, 2**31 - 1))
+    verifier_id = Id(required=True, strict=True)
 
 
 class DecisionSchema(Schema):
@@ -159,7 +160,7 @@ class HolderSchema(Schema):
 
 
 class _UnitsSchema(Schema):
-    batch_id = fields.Integer(required=True, validate=validate.Range(1, 2**31 - 1))
+    batch_id = Id(required=True, strict=True)
     quantity = fields.Integer(
         required=True,
         validate=validate.Range(1, _MAX_UNITS),
@@ -173,7 +174,7 @@ class _UnitsSchema(Schema):
 
 
 class TransferCreateSchema(_UnitsSchema):
-    to_holder_id = fields.Integer(required=True, validate=validate.Range(1, 2**31 - 1))
+    to_holder_id = Id(required=True, strict=True)
     price_fen = fields.Integer(load_default=0, validate=validate.Range(0, 10**15))
 
 
@@ -215,14 +216,10 @@ class RetirementSchema(Schema):
 
 
 class CancellationCreateSchema(Schema):
-    batch_id = fields.Integer(required=True, validate=validate.Range(1, 2**31 - 1))
+    batch_id = Id(required=True, strict=True)
     quantity = fields.Integer(required=True, validate=validate.Range(1, _MAX_UNITS))
     reason = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    holder_id = fields.Integer(
-        load_default=None,
-        validate=validate.Range(1, 2**31 - 1),
-        metadata={"description": "default: from the buffer"},
-    )
+    holder_id = Id(load_default=None, metadata={"description": "default: from the buffer"})
 
 
 class CancellationSchema(Schema):
@@ -249,7 +246,7 @@ class BlockSchema(Schema):
 
 class BlockArgsSchema(PageArgsSchema):
     status = fields.String(load_default=None, validate=validate.OneOf(BLOCK_STATUSES))
-    batch_id = fields.Integer(load_default=None, validate=validate.Range(1, 2**31 - 1))
+    batch_id = Id(load_default=None)
 
 
 class RegistryConsentSchema(Schema):

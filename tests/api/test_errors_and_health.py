@@ -84,3 +84,16 @@ def test_served_by_names_host_and_pid_only_when_asked(client, app_settings):
     assert "X-Served-By" not in client.get("/api/v1/scenarios").headers
     asked = make_app(app_settings, SERVED_BY_HEADER=True).test_client()
     assert asked.get("/healthz").headers["X-Served-By"].endswith(f":{os.getpid()}")
+
+
+def test_query_string_ids_are_read_as_numbers(client, make_operator):
+    token, operator = make_operator()
+    response = client.get(
+        f"/api/v1/admin/audit-log?actor_id={operator['id']}",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 200, response.get_json()
+    bad = client.get(
+        "/api/v1/admin/audit-log?actor_id=0", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert bad.status_code == 422

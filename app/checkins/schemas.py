@@ -101,8 +101,9 @@ class _SiteQuantityMixin:
 
 
 def _per_scan_field() -> fields.Decimal:
+    # Positive and within the scenario's daily cap: checked by the service (422
+    # `invalid_quantity_source`), which knows the cap.
     return fields.Decimal(
-        validate=validate.Range(min=0, min_inclusive=False, max=1_000_000),
         metadata={"description": "units credited per scan when `quantity_source` is `fixed`"},
     )
 

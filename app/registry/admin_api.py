@@ -35,7 +35,7 @@ from app.registry.schemas import (
     VerifierCreateSchema,
     VerifierSchema,
 )
-from app.registry.views import holdings, page_or_csv
+from app.registry.views import csv_doc, holdings, page_or_csv
 
 blp = Blueprint("admin_registry", __name__, description="核证减排量登记 Registry (operators)")
 
@@ -60,6 +60,7 @@ def create_programme(body: dict):
 @operator_required
 @blp.arguments(ExportPageArgsSchema, location="query")
 @blp.response(200, page_schema(ProgrammeSchema))
+@blp.doc(**csv_doc(ProgrammeSchema))
 def list_programmes(args: dict):
     """Programmes, newest first."""
     return page_or_csv(
@@ -92,6 +93,7 @@ def assemble_batch(body: dict):
 @operator_required
 @blp.arguments(BatchListArgsSchema, location="query")
 @blp.response(200, page_schema(BatchSchema))
+@blp.doc(**csv_doc(BatchSchema))
 def list_batches(args: dict):
     """Batches, newest first (`?status=`); `?format=csv` for all of them."""
     return page_or_csv(
@@ -231,6 +233,7 @@ def create_holder(body: dict):
 @operator_required
 @blp.arguments(ExportPageArgsSchema, location="query")
 @blp.response(200, page_schema(HolderSchema))
+@blp.doc(**csv_doc(HolderSchema))
 def list_holders(args: dict):
     """Holders, newest first (the platform's own account included)."""
     service.platform_holder()
@@ -309,6 +312,7 @@ def cancel_units(body: dict):
 @operator_required
 @blp.arguments(ExportPageArgsSchema, location="query")
 @blp.response(200, page_schema(CancellationSchema))
+@blp.doc(**csv_doc(CancellationSchema))
 def list_cancellations(args: dict):
     """Cancellations, newest first."""
     return page_or_csv(
@@ -324,6 +328,7 @@ def list_cancellations(args: dict):
 @operator_required
 @blp.arguments(ExportPageArgsSchema, location="query")
 @blp.response(200, page_schema(TransferSchema))
+@blp.doc(**csv_doc(TransferSchema))
 def list_transfers(args: dict):
     """Transfers between holders, newest first, with prices."""
     return page_or_csv(
@@ -335,6 +340,7 @@ def list_transfers(args: dict):
 @operator_required
 @blp.arguments(ExportPageArgsSchema, location="query")
 @blp.response(200, page_schema(RetirementSchema))
+@blp.doc(**csv_doc(RetirementSchema))
 def list_retirements(args: dict):
     """Retirements, newest first."""
     return page_or_csv(

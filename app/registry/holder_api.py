@@ -20,7 +20,7 @@ from app.registry.schemas import (
     TransferCreateSchema,
     TransferSchema,
 )
-from app.registry.views import holdings, page_or_csv
+from app.registry.views import csv_doc, holdings, page_or_csv
 
 blp = Blueprint("holder_registry", __name__, description="持有机构 Holders")
 
@@ -59,6 +59,7 @@ def my_holdings():
 @holder_required
 @blp.arguments(ExportPageArgsSchema, location="query")
 @blp.response(200, page_schema(HolderSchema))
+@blp.doc(**csv_doc(HolderSchema))
 def directory(args: dict):
     """The other holders (to choose a buyer)."""
     return page_or_csv(
@@ -96,6 +97,7 @@ def transfer(body: dict):
 @holder_required
 @blp.arguments(ExportPageArgsSchema, location="query")
 @blp.response(200, page_schema(TransferSchema))
+@blp.doc(**csv_doc(TransferSchema))
 def my_transfers(args: dict):
     """Transfers from or to me, newest first."""
     me = _holder()
@@ -134,6 +136,7 @@ def retire(body: dict):
 @holder_required
 @blp.arguments(ExportPageArgsSchema, location="query")
 @blp.response(200, page_schema(RetirementSchema))
+@blp.doc(**csv_doc(RetirementSchema))
 def my_retirements(args: dict):
     """My retirements, newest first."""
     return page_or_csv(

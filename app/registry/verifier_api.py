@@ -18,7 +18,7 @@ from app.registry.schemas import (
     ReportLinkSchema,
     ReturnSchema,
 )
-from app.registry.views import page_or_csv
+from app.registry.views import csv_doc, page_or_csv
 
 blp = Blueprint("verifier_registry", __name__, description="核查 Verification (verifiers)")
 
@@ -38,6 +38,7 @@ def _own(batch_id: int) -> Batch:
 @verifier_required
 @blp.arguments(BatchListArgsSchema, location="query")
 @blp.response(200, page_schema(BatchSchema))
+@blp.doc(**csv_doc(BatchSchema))
 @blp.alt_response(403, description="not_registry_member")
 def inbox(args: dict):
     """Batches assigned to my verification body (`?status=submitted` for the inbox)."""

@@ -13,6 +13,16 @@ from app.registry.models import Batch, UnitAccount
 CSV_MAX_ROWS = 50_000
 
 
+def csv_doc(item_schema: type[Schema]) -> dict:
+    """The documented 200 of a list that `?format=csv` answers as CSV: both bodies (an
+    alt_response for the same status would replace the JSON one)."""
+    page = item_schema.__name__.removesuffix("Schema") + "Page"
+    json_body = {"schema": {"$ref": f"#/components/schemas/{page}"}}
+    csv_body = {"schema": {"type": "string"}}
+    return {"responses": {"200": {"content": {"application/json": json_body,
+                                              "text/csv": csv_body}}}}  # fmt: skip
+
+
 def page_or_csv(stmt, id_column, schema: type[Schema], args: dict, filename: str, prepare=None):
     """`{"items", "next_cursor"}` for JSON, or every row (newest first) as CSV with
     `?format=csv`; nested objects are flattened to their `code`/`name`/`id`."""

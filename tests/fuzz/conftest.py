@@ -21,6 +21,8 @@ class World:
     resident: str
     operator: str
     owner: str
+    holder: str
+    verifier: str
     resident_id: int
     offer_id: int
     site_id: int
@@ -31,7 +33,11 @@ class World:
             return bearer(self.operator)
         if path.startswith("/api/v1/merchant/"):
             return bearer(self.owner)
-        if path.startswith("/api/v1/partner/"):
+        if path.startswith("/api/v1/holder/"):
+            return bearer(self.holder)
+        if path.startswith("/api/v1/verifier/"):
+            return bearer(self.verifier)
+        if path.startswith(("/api/v1/partner/", "/api/v1/public/")):
             return {}
         return bearer(self.resident)
 
@@ -50,6 +56,7 @@ def build_world(app) -> World:
     from app.ledger.service import earn_points
     from app.mall.offers import approve_offer, create_offer
     from app.merchants.service import create_merchant
+    from app.registry import service as registry
 
     with app.app_context():
         seed_scenarios(scenarios_csv_path())
@@ -63,10 +70,20 @@ def build_world(app) -> World:
                                         "per_user_limit": 5, "valid_days": 7})  # fmt: skip
         approve_offer(operator.id, offer.id)
         site = create_site("测试站", "bus_ride", created_by=operator.id)
+        holder = registry.create_member_login(
+            f"fuzz-holder-{secrets.token_hex(4)}", "fuzz-password-1",
+            holder_id=registry.platform_holder().id,
+        )  # fmt: skip
+        body = registry.create_verifier("模糊核查", "", operator.id)
+        verifier = registry.create_member_login(
+            f"fuzz-verifier-{secrets.token_hex(4)}", "fuzz-password-1", verifier_id=body.id
+        )
         world = World(
             resident=issue_token(resident, TTL)[0],
             operator=issue_token(operator, TTL)[0],
             owner=issue_token(owner, TTL)[0],
+            holder=issue_token(db.session.get(User, holder), TTL)[0],
+            verifier=issue_token(db.session.get(User, verifier), TTL)[0],
             resident_id=resident.id,
             offer_id=offer.id,
             site_id=site.id,

@@ -44,6 +44,9 @@ const ENDPOINTS = {
   setConsent: { method: 'PUT', path: '/me/consents/{scenario}' },
   exportData: { method: 'GET', path: '/me/export' },
   deleteAccount: { method: 'DELETE', path: '/me' },
+  registryConsent: { method: 'GET', path: '/me/registry-consent' },
+  setRegistryConsent: { method: 'PUT', path: '/me/registry-consent' },
+  reductions: { method: 'GET', path: '/me/reductions' },
 
   merchantProfile: { method: 'GET', path: '/merchant/profile' },
   merchantOffers: { method: 'GET', path: '/merchant/offers' },

@@ -7,6 +7,7 @@ const api = require('../../utils/api');
 const bubbles = require('../../utils/bubbles');
 const checkin = require('../../utils/checkin');
 const format = require('../../utils/format');
+const registryConsent = require('../../utils/registryconsent');
 const scenarios = require('../../utils/scenarios');
 const ui = require('../../utils/ui');
 const werun = require('../../utils/werun');
@@ -26,6 +27,8 @@ function isWhole(scenario) {
 }
 
 Page({
+  ...registryConsent.pageMethods,
+
   data: {
     status: 'loading',
     errorMessage: '',
@@ -38,6 +41,7 @@ Page({
     result: null, // {icon, title, detail, tone}
     syncing: false,
     werunResult: null,
+    consentSheet: null, // the aggregation consent, asked once after a check-in went through
   },
 
   onLoad(options) {
@@ -252,7 +256,11 @@ Page({
   },
 
   closeResult() {
+    const made = this.data.result && ['approved', 'pending'].indexOf(this.data.result.status) >= 0;
     this.setData({ result: null });
+    // After a check-in went through, once the result is read: a calm moment to ask.
+    if (made) return this.askRegistryConsent();
+    return Promise.resolve(false);
   },
 
   goRecords() {

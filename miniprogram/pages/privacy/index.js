@@ -1,12 +1,14 @@
 /**
  * Consents and privacy: per-scenario consents (GET /me/consents, PUT
- * /me/consents/{scenario}), what we collect and why, export my data (GET /me/export) and
+ * /me/consents/{scenario}), the aggregation consent 减排量汇总与转让 (GET/PUT
+ * /me/registry-consent), what we collect and why, export my data (GET /me/export) and
  * delete my account (DELETE /me) behind a typed confirmation.
  */
 const api = require('../../utils/api');
 const consents = require('../../utils/consents');
 const format = require('../../utils/format');
 const privacy = require('../../utils/privacy');
+const registryConsent = require('../../utils/registryconsent');
 const scenarios = require('../../utils/scenarios');
 const session = require('../../utils/session');
 const ui = require('../../utils/ui');
@@ -41,11 +43,26 @@ function consentRows(catalog, consentBody) {
   }));
 }
 
+/**
+ * The aggregation consent as the switch shows it: on only for a yes to the current text
+ * (a yes to an older text no longer counts for new batches).
+ */
+function registryView(state) {
+  const current = !!state.version && state.version === state.current_version;
+  const granted = !!state.granted && current;
+  let note;
+  if (!state.version) note = '尚未选择';
+  else if (!current) note = state.granted ? '说明已更新，重新开启即同意新的说明' : '未同意';
+  else note = `${granted ? '已同意' : '未同意'} · ${format.dateTime(state.updated_at)} · 版本 ${state.version}`;
+  return { status: 'ready', granted, note, text: state.text || '', saving: false };
+}
+
 Page({
   data: {
     status: 'loading',
     errorMessage: '',
     rows: [],
+    registry: { status: 'loading', granted: false, note: '', text: '', saving: false },
     saving: '',
     items: privacy.PRIVACY_ITEMS,
     exporting: false,
@@ -54,6 +71,35 @@ Page({
 
   onLoad() {
     this.load();
+    this.loadRegistry();
+  },
+
+  async loadRegistry() {
+    this.setData({ 'registry.status': 'loading' });
+    try {
+      this.setData({ registry: registryView(await registryConsent.load()) });
+    } catch (err) {
+      this.setData({ 'registry.status': 'error', 'registry.message': err.message });
+    }
+  },
+
+  onRegistryRetry() {
+    this.loadRegistry();
+  },
+
+  /** Agree, or withdraw for the future (batches already made keep the records). */
+  async onRegistryToggle(event) {
+    const granted = !!event.detail.value;
+    if (this.data.registry.saving) return;
+    const before = this.data.registry.granted;
+    this.setData({ 'registry.saving': true, 'registry.granted': granted });
+    try {
+      this.setData({ registry: registryView(await registryConsent.answer(granted)) });
+      ui.toast(granted ? '已同意汇总与转让' : '已撤回，今后的批次不再纳入');
+    } catch (err) {
+      this.setData({ 'registry.granted': before, 'registry.saving': false });
+      ui.showError(err);
+    }
   },
 
   async load() {
@@ -171,4 +217,4 @@ Page({
   },
 });
 
-module.exports = { consentRows, DELETE_WORD };
+module.exports = { consentRows, registryView, DELETE_WORD };

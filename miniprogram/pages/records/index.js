@@ -1,11 +1,18 @@
 /**
  * Records: my carbon records (GET /me/carbon-records) and my points history
  * (GET /me/ledger), newest first, loaded page by page with next_cursor.
+ *
+ * Records in a registry batch get a line saying what became of it (GET /me/reductions,
+ * once per page load, matched by record_id) and a detail on tap; the aggregation consent
+ * is asked here once the records are shown (utils/registryconsent.js).
  */
 const api = require('../../utils/api');
 const format = require('../../utils/format');
 const pager = require('../../utils/pager');
+const reductions = require('../../utils/reductions');
+const registryConsent = require('../../utils/registryconsent');
 const scenarios = require('../../utils/scenarios');
+const ui = require('../../utils/ui');
 
 const RECORD_STATUS = {
   approved: { text: '已发放', cls: '' },
@@ -54,10 +61,15 @@ function ledgerItem(entry) {
 }
 
 Page({
+  ...registryConsent.pageMethods,
+
   data: {
     tab: 'records',
     records: pager.initialState(),
     ledger: pager.initialState(),
+    registry: {}, // record id -> {text, tone}: the record's line, when it is in a batch
+    detail: null, // the open reduction detail (utils/reductions.detailOf)
+    consentSheet: null,
   },
 
   onLoad(options) {
@@ -68,13 +80,43 @@ Page({
     const tab = options && options.tab === 'ledger' ? 'ledger' : 'records';
     this.setData({ tab });
     this.loaded = {};
+    this.loadReductions();
     this.ensureLoaded(tab);
+  },
+
+  onUnload() {
+    this.releaseRegistryConsent();
   },
 
   ensureLoaded(tab) {
     if (this.loaded[tab]) return Promise.resolve();
     this.loaded[tab] = true;
-    return this.lists[tab].refresh();
+    const loading = this.lists[tab].refresh();
+    if (tab !== 'records') return loading;
+    // A calm moment to ask: the resident is looking at the reductions they made.
+    return loading.then(() => (this.data.records.status === 'ready' ? this.askRegistryConsent() : false));
+  },
+
+  /** My records in registry batches: one request for the whole page, not one per record. */
+  async loadReductions() {
+    const mine = await reductions.load();
+    this.reductions = mine;
+    this.setData({ registry: reductions.lines(mine.byRecord) });
+  },
+
+  openReduction(event) {
+    const item = this.reductions && this.reductions.byRecord[event.currentTarget.dataset.id];
+    if (item) this.setData({ detail: reductions.detailOf(item, this.reductions.pseudonym) });
+  },
+
+  closeReduction() {
+    this.setData({ detail: null });
+  },
+
+  copyText(event) {
+    const { text, what } = event.currentTarget.dataset;
+    if (!text) return;
+    wx.setClipboardData({ data: text, success: () => ui.toast(`${what || '内容'}已复制`) });
   },
 
   switchTab(event) {
@@ -84,7 +126,10 @@ Page({
   },
 
   onPullDownRefresh() {
-    this.lists[this.data.tab].refresh({ quiet: true }).then(() => wx.stopPullDownRefresh());
+    const tab = this.data.tab;
+    const done = [this.lists[tab].refresh({ quiet: true })];
+    if (tab === 'records') done.push(this.loadReductions());
+    Promise.all(done).then(() => wx.stopPullDownRefresh());
   },
 
   onReachBottom() {
@@ -98,4 +143,6 @@ Page({
   goCheckin() {
     wx.switchTab({ url: '/pages/checkin/index' });
   },
+
+  noop() {},
 });

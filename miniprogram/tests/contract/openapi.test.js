@@ -134,3 +134,60 @@ test('every reason the OpenAPI document lists for a called path has a Chinese me
   expect(reasons.size).toBeGreaterThan(10);
   expect(Array.from(reasons).filter((reason) => !REASON_MESSAGES[reason])).toEqual([]);
 });
+
+/** The property names `value` uses that `schema` (resolved in `document`) does not have. */
+function unknownFields(document, schema, value, where = '') {
+  const resolve = (s) => {
+    if (s && s.$ref) return resolve(document.components.schemas[s.$ref.split('/').pop()]);
+    const options = s && (s.anyOf || s.oneOf || s.allOf);
+    if (!options) return s || {};
+    // `allow_none` nested schemas are anyOf [null, $ref]: the properties of every option.
+    const merged = options.map(resolve);
+    return { items: merged.map((m) => m.items).find(Boolean), properties: Object.assign({}, ...merged.map((m) => m.properties)) };
+  };
+  const node = resolve(schema);
+  if (Array.isArray(value)) return value.flatMap((v, i) => unknownFields(document, node.items, v, `${where}[${i}]`));
+  if (!value || typeof value !== 'object') return [];
+  const properties = node.properties || {};
+  return Object.keys(value).flatMap((key) =>
+    key in properties ? unknownFields(document, properties[key], value[key], `${where}.${key}`) : [`${where}.${key}`],
+  );
+}
+
+function responseSchema(document, method, route) {
+  const op = document.paths[BASE_PATH + route][method];
+  return op.responses['200'].content['application/json'].schema;
+}
+
+test('the registry answers the tests use have only fields of the backend schemas', () => {
+  const document = loadSpec();
+  const { registryConsent, reduction } = require('../helpers/fixtures');
+  const reductions = {
+    pseudonym: 'x',
+    items: [
+      reduction(1, 'issued', {
+        fate: { held: [{ holder: 'a', kg: 1 }], buffer_kg: 1, cancelled_kg: 0, retired: [{ holder: 'b', beneficiary: 'c', purpose: 'voluntary', kg: 1, certificate_id: 'RT1' }] },
+      }),
+      reduction(2, 'submitted'),
+    ],
+  };
+  expect(unknownFields(document, responseSchema(document, 'get', '/me/reductions'), reductions)).toEqual([]);
+  const consent = registryConsent({ granted: true, version: '2026-12', updated_at: '2026-12-02T02:00:00Z' });
+  ['get', 'put'].forEach((method) => {
+    expect(unknownFields(document, responseSchema(document, method, '/me/registry-consent'), consent)).toEqual([]);
+  });
+  expect(unknownFields(document, responseSchema(document, 'get', '/me/reductions'), { items: [{ batch: { colour: 1 } }] })).toEqual(['.items[0].batch.colour']);
+});
+
+test('every retirement purpose and batch status of the backend has Chinese words', () => {
+  const document = loadSpec();
+  global.wx = createWx();
+  const reductions = require('../../utils/reductions');
+  const schemas = document.components.schemas;
+  expect(schemas.RetirementCreate.properties.purpose.enum.filter((p) => !reductions.PURPOSES[p])).toEqual([]);
+  const statuses = schemas.Batch.properties.status.enum;
+  expect(statuses.length).toBeGreaterThan(3);
+  statuses.forEach((status) => {
+    expect(reductions.lineOf(require('../helpers/fixtures').reduction(1, status)).text).toMatch(/^这笔减排已纳入批次.*（2026年11月），[^a-z]+$/);
+  });
+});

@@ -21,6 +21,10 @@ function setPath(target, key, value) {
   node[parts[parts.length - 1]] = clone(value);
 }
 
+// The last definition each page file gave Page() in the current module registry, so a
+// page can be opened twice in one test (the second require is served from the cache).
+const loaded = {};
+
 function loadPage(relativePath, options = {}) {
   let definition = null;
   global.Page = (def) => {
@@ -30,8 +34,13 @@ function loadPage(relativePath, options = {}) {
   global.getApp = () => app;
   const file = path.resolve(__dirname, '../..', relativePath);
   // `fresh`: a new module registry, as after the mini-program was closed and reopened.
-  if (options.fresh) jest.isolateModules(() => require(file));
-  else require(file);
+  if (options.fresh) {
+    jest.isolateModules(() => require(file));
+  } else {
+    require(file);
+    if (definition) loaded[file] = definition;
+    else definition = loaded[file] || null;
+  }
   if (!definition) throw new Error(`${relativePath} did not call Page()`);
   const page = { data: clone(definition.data) || {}, route: relativePath.replace(/\.js$/, ''), history: [] };
   Object.keys(definition).forEach((key) => {

@@ -63,10 +63,10 @@ def redeem_offer(
         raise ledger.InsufficientPoints()
     slot = None
     if offer.is_flash_sale:
-        admission = gate.admit(offer, user_id)
+        admission = gate.admit(offer, user_id, idempotency_key)
         if admission is gate.Admission.SOLD_OUT:
             raise OutOfStock()
-        if admission is gate.Admission.LIMIT_REACHED:
+        if admission is gate.Admission.LIMIT_REACHED:  # the database's counter agreed
             raise LimitReached()
         if isinstance(admission, gate.GateSlot):
             slot = admission

@@ -49,7 +49,9 @@ def storm(
         key = f"storm-{offer_id}-{user_id}"
         try:
             response = redeem(base_url, offer_id, token, key)
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError):
+            # Refused, reset, or cut after the headers (a worker killed while sending its
+            # answer: the status line arrived, the body never did).
             outcome = Outcome(user_id, key, None)
         else:
             body = response.json() if response.content.startswith(b"{") else {}

@@ -4,7 +4,10 @@ The killed workers' in-flight requests die at an arbitrary point: before, inside
 after their database transaction. Afterwards nothing may be half-done (a coupon without
 its debit, a debit without its coupon, stock taken for nothing), `ledger verify` must be
 clean, and retrying every broken request with its Idempotency-Key must give each resident
-exactly one outcome: the coupon they were charged for, or a clear 409.
+exactly one outcome: the coupon they were charged for, or a clear 409. The dead workers'
+gate slots must not cost anyone their coupon: a retry is never `limit_reached` without a
+coupon, and the whole stock is sold (more residents ask than there is stock), none of it
+left behind a sold-out answer.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from tests.helpers import start_gunicorn
 from tests.mall.factories import balance_of, live_offer, new_users, open_shop
 
 pytestmark = pytest.mark.slow
+STOCK = 120
 
 
 def test_killed_workers_leave_no_half_redemption(app, client, app_settings, tmp_path):
@@ -28,8 +32,8 @@ def test_killed_workers_leave_no_half_redemption(app, client, app_settings, tmp_
     try:
         shop = open_shop(app, client)
         start = (datetime.now(UTC) - timedelta(seconds=1)).isoformat()
-        offer_id = live_offer(client, shop, stock=120, points_price=10, sale_starts_at=start)
-        users = new_users(app, 160, points=10)
+        offer_id = live_offer(client, shop, stock=STOCK, points_price=10, sale_starts_at=start)
+        users = new_users(app, STOCK + 40, points=10)
         victims = server.worker_pids()[:2]
 
         def kill_two_workers() -> None:
@@ -56,6 +60,7 @@ def test_killed_workers_leave_no_half_redemption(app, client, app_settings, tmp_
         winners = {uid for uid, o in final.items() if o.status == 201}
         assert len(winners) == coupons
         assert {o.reason for o in final.values() if o.status == 409} <= {"out_of_stock"}
+        assert coupons == STOCK, "stock left behind an out_of_stock answer"
         for user_id, _token in users:
             assert balance_of(app, user_id) == (0 if user_id in winners else 10)
         print(f"\n{len(broken)} requests cut by kill -9; {coupons} coupons after retries")

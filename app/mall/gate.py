@@ -39,6 +39,7 @@ from app.after_commit import after_transaction
 from app.extensions import db, redis_client
 from app.mall import gate_lua
 from app.mall.models import Offer, OfferRedemptionCounter
+from app.users import service as users
 
 log = logging.getLogger(__name__)
 
@@ -107,9 +108,12 @@ def _build(offer: Offer) -> bool:
 
 
 def _held_in_database(offer_id: int, user_id: int) -> int:
+    # Counters are per person (docs/decisions/0701); the gate's own counts are per account,
+    # so a re-registered person may pass the gate and be refused by the database instead.
     held = db.session.scalar(
         select(OfferRedemptionCounter.redeemed).where(
-            OfferRedemptionCounter.offer_id == offer_id, OfferRedemptionCounter.user_id == user_id
+            OfferRedemptionCounter.offer_id == offer_id,
+            OfferRedemptionCounter.user_id == users.person_key(user_id),
         )
     )
     return held or 0

@@ -23,7 +23,8 @@ from app.extensions import db
 RECORD_PENDING = "pending"
 RECORD_APPROVED = "approved"
 RECORD_REJECTED = "rejected"
-RECORD_STATUSES = (RECORD_PENDING, RECORD_APPROVED, RECORD_REJECTED)
+RECORD_REVOKED = "revoked"  # approved, then found fraudulent: no longer counts
+RECORD_STATUSES = (RECORD_PENDING, RECORD_APPROVED, RECORD_REJECTED, RECORD_REVOKED)
 
 EVIDENCE_TYPES = ("qr", "photo", "werun", "partner")
 

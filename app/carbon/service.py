@@ -26,13 +26,14 @@ from app.carbon.consents import (  # noqa: F401
     set_consent,
 )
 from app.carbon.growth import grow_record, resize_pending_record  # noqa: F401
-from app.carbon.models import (
+from app.carbon.models import (  # noqa: F401  (RECORD_* re-exported for other domains)
     RECORD_APPROVED,
     RECORD_PENDING,
     RECORD_REJECTED,
     CarbonRecord,
     Scenario,
 )
+from app.carbon.revocation import Revocation, revoke_record  # noqa: F401
 from app.carbon.rules import carbon_mg_for, parse_points_rule, shanghai_day
 from app.carbon.scenarios import (  # noqa: F401
     ScenarioNotFound,

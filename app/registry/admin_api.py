@@ -4,7 +4,7 @@ cancellations and the lists of movements (JSON, or CSV with `?format=csv`)."""
 from __future__ import annotations
 
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from app.audit.views import audited
 from app.auth import current_principal, operator_required
@@ -179,6 +179,30 @@ def issue_batch(_body: dict, batch_id: int):
     """Issue (签发) a verified batch: a second operator, not the one who assembled or
     submitted it. Units go to the platform holder, the buffer share to the buffer."""
     return service.with_verifier_names([service.issue_batch(batch_id, _me())])[0]
+
+
+class RevokeSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class RevocationSchema(Schema):
+    record_id = fields.Integer()
+    points_taken_back = fields.Integer()
+    batch = fields.Nested(BatchSchema, allow_none=True)
+
+
+@blp.route("/records/<int:record_id>/revoke", methods=["POST"])
+@operator_required
+@audited("registry.record.revoke", "checkin:{record_id}")
+@blp.arguments(RevokeSchema)
+@blp.response(200, RevocationSchema)
+@blp.alt_response(404, description="checkin_not_found")
+@blp.alt_response(409, description="record_not_approved")
+def revoke_record(body: dict, record_id: int):
+    """A record found fraudulent after approval: it stops counting, its points come back as
+    far as the resident still has them, and its kilograms leave the registry (excluded from
+    an unissued batch; cancelled from the buffer of an issued one, in public)."""
+    return service.revoke_record(record_id, _me(), body["reason"])
 
 
 @blp.route("/verifiers", methods=["POST"])

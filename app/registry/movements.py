@@ -247,7 +247,7 @@ def cancel_units(
     return cancellation
 
 
-def revoke_record(record_id: int, operator_id: int, reason: str) -> Batch | None:
+def cancel_for_revoked_record(record_id: int, operator_id: int, reason: str) -> Batch | None:
     """A record found fraudulent: before issuance it leaves its batch (excluded; a batch
     under verification goes back to `returned`); after issuance the batch's revoked carbon
     grows and the whole kilograms it reaches are cancelled from the buffer (then from the

@@ -45,9 +45,9 @@ from app.registry.disclosure import (  # noqa: F401
 from app.registry.models import BatchMember, Retirement
 from app.registry.movements import (  # noqa: F401
     Request,
+    cancel_for_revoked_record,
     cancel_units,
     retire_units,
-    revoke_record,
     transfer_units,
 )
 from app.registry.organisations import (  # noqa: F401
@@ -157,6 +157,21 @@ def report_file(batch_id: int) -> Path:
     if path is None or not path.is_file():
         raise NotFound("该批次没有上传核查报告", reason="report_not_found")
     return path
+
+
+def revoke_record(record_id: int, operator_id: int, reason: str) -> dict:
+    """A record found fraudulent after approval: it stops counting and its points are taken
+    back as far as the resident still has them (carbon), and in the registry it leaves its
+    batch or, once issued, its kilograms are cancelled from the buffer, in public.
+
+    Raises NotFound (`checkin_not_found`), Conflict (`record_not_approved`)."""
+    revocation = carbon.revoke_record(record_id, decided_by=operator_id, note=reason)
+    batch = cancel_for_revoked_record(record_id, operator_id, reason)
+    return {
+        "record_id": record_id,
+        "points_taken_back": revocation.points_taken_back,
+        "batch": with_verifier_names([batch])[0] if batch is not None else None,
+    }
 
 
 def reductions_of_record(record_id: int) -> BatchMember | None:

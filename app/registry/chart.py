@@ -70,7 +70,7 @@ def issuance_chart(by_month: list[dict], max_months: int = MAX_MONTHS) -> dict |
     in_tonnes = top >= 10_000
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     slot = plot_w / len(months)
-    bar_w = max(slot * 0.6, 1.0)
+    bar_w = min(max(slot * 0.6, 1.0), 56.0)  # a lone month is a bar, not a wall
     bars, labels = [], []
     label_every = max(1, len(months) // 12)
     for i, month in enumerate(months):

@@ -62,6 +62,10 @@ class Config:
     IDENTITY_RETENTION_DAYS = _env_int("IDENTITY_RETENTION_DAYS", 400)
     RATELIMIT_HEADERS_ENABLED = True
 
+    # The public address of the site, e.g. https://tanpuhui.example.cn/, for links that leave
+    # it (the QR code on a retirement certificate); empty: the request's own root URL.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
+
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 8 * 1024 * 1024)
     # `X-Served-By: host:pid` on every answer (which node and worker served it), for
     # scale-out tests and benchmarks; off, so production does not publish hosts and pids.

@@ -113,6 +113,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.registry.admin_api import blp as admin_registry_blp
     from app.registry.api import blp as registry_blp
     from app.registry.holder_api import blp as holder_registry_blp
+    from app.registry.pages import bp as registry_pages_bp
     from app.registry.public_api import blp as public_registry_blp
     from app.registry.verifier_api import blp as verifier_registry_blp
     from app.stats.api import blp as admin_stats_blp
@@ -150,6 +151,7 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(public_registry_blp, url_prefix="/api/v1/public/registry")
     api.register_blueprint(registry_blp, url_prefix="/api/v1")
     app.register_blueprint(console_pages_bp)
+    app.register_blueprint(registry_pages_bp)
 
 
 def _register_cli(app: Flask) -> None:

@@ -42,7 +42,7 @@ from app.registry.disclosure import (  # noqa: F401
     summary,
     with_verifier_names,
 )
-from app.registry.models import BatchMember, Retirement
+from app.registry.models import BATCH_DRAFT, Batch, BatchMember, Retirement
 from app.registry.movements import (  # noqa: F401
     Request,
     cancel_for_revoked_record,
@@ -191,3 +191,17 @@ def retirements_stmt(holder_id: int | None = None, event_ref: str | None = None)
 def select_all(model):
     """A select of every row of a registry table (views page it or export it)."""
     return select(model)
+
+
+def public_home(serial: str | None, limit: int = 20) -> dict:
+    """What the public page shows (app/registry/pages.py): the totals with issuance by
+    month and programme, the newest batches past draft and retirements, and where the
+    units of `serial` are now (None when nothing was searched). Raises nothing."""
+    batches, _ = list_batches(select(Batch).where(Batch.status != BATCH_DRAFT), limit, None)
+    retirements, _ = list_retirements(retirements_stmt(), limit, None)
+    return {
+        "summary": summary(),
+        "batches": batches,
+        "retirements": retirements,
+        "search": None if serial is None else search_serial(serial),
+    }

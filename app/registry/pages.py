@@ -1,0 +1,163 @@
+"""The public registry pages (信息披露), no login: /registry/ and retirement certificates.
+
+Rendered on the server (docs/decisions/0810): everything shown is public, so a page works
+without script, prints as it looks, and can be linked, archived and read by a crawler or
+a screen reader; the chart is an inline SVG drawn here. The JSON API under
+/api/v1/public/registry/ stays the machine-readable twin of every page. A strict CSP
+(no inline script or style, nothing from another origin) holds; the one script is the
+certificate's print button.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+import qrcode
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+from qrcode.constants import ERROR_CORRECT_M
+from werkzeug.exceptions import NotFound as HTTPNotFound
+
+from app.errors import NotFound
+from app.registry import chart, service
+from app.registry.labels import template_helpers
+
+bp = Blueprint(
+    "registry_pages",
+    __name__,
+    url_prefix="/registry",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
+
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+CERTIFICATE_ID = re.compile(r"^[A-Za-z0-9]{1,32}$")
+
+
+class SearchArgsSchema(Schema):
+    """The home page's query. Unknown parameters (a campaign tag on a shared link) are
+    ignored: this is a page, not the API."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    serial = fields.String(
+        load_default="",
+        validate=[
+            validate.Length(max=100, error="序列号不超过 100 个字符"),
+            validate.Regexp(r"^\s*[A-Za-z0-9-]*\s*$", error="序列号只含字母、数字和连字符"),
+        ],
+    )
+
+
+bp.context_processor(template_helpers)
+
+
+@bp.after_request
+def _headers(response: Response) -> Response:
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+    if "Cache-Control" not in response.headers:
+        # Public data that changes with each issuance or retirement: a short shared cache.
+        fresh = response.status_code < 400
+        response.headers["Cache-Control"] = "public, max-age=60" if fresh else "no-store"
+    return response
+
+
+@bp.errorhandler(NotFound)
+@bp.errorhandler(HTTPNotFound)
+def _not_found(_error):
+    return render_template("registry/not_found.html"), 404
+
+
+@bp.get("/")
+def home():
+    search_error, serial = None, ""
+    try:
+        serial = SearchArgsSchema().load(request.args)["serial"].strip()
+    except ValidationError as error:
+        search_error = error.messages["serial"][0]
+    data = service.public_home(serial or None)
+    html = render_template(
+        "registry/home.html",
+        **data,
+        chart=chart.issuance_chart(data["summary"]["by_month"]),
+        serial=serial,
+        search_error=search_error,
+    )
+    return html, 400 if search_error else 200
+
+
+@bp.get("/certificates")
+def find_certificate():
+    """The certificate lookup form: a typed id goes to its page."""
+    wanted = request.args.get("id", "").strip().upper()
+    if not CERTIFICATE_ID.match(wanted):
+        raise HTTPNotFound()
+    return redirect(url_for(".certificate", certificate_id=wanted))
+
+
+@bp.get("/certificates/<string:certificate_id>")
+def certificate(certificate_id: str):
+    found = _certificate(certificate_id)
+    canonical = found["retirement"].certificate_id
+    if certificate_id != canonical:
+        return redirect(url_for(".certificate", certificate_id=canonical), 301)
+    response = make_response(
+        render_template(
+            "registry/certificate.html",
+            **found,
+            public_url=public_url(".certificate", certificate_id=canonical),
+        )
+    )
+    response.headers["Cache-Control"] = "public, max-age=300"  # a retirement never changes
+    return response
+
+
+@bp.get("/certificates/<string:certificate_id>/qr.png")
+def certificate_qr(certificate_id: str):
+    """A QR code of the certificate's public URL, for print and for phones."""
+    found = _certificate(certificate_id)
+    url = public_url(".certificate", certificate_id=found["retirement"].certificate_id)
+    response = Response(qr_png(url), mimetype="image/png")
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+def _certificate(certificate_id: str) -> dict:
+    if not CERTIFICATE_ID.match(certificate_id):
+        raise HTTPNotFound()  # not an id at all: no query
+    return service.certificate(certificate_id)
+
+
+def public_url(endpoint: str, **values) -> str:
+    """The absolute public URL of a page: on PUBLIC_BASE_URL when configured (set it in
+    production, the Host header is the client's to choose), else on the request's root."""
+    path = url_for(endpoint, **values)[len(request.script_root) :]
+    base = current_app.config.get("PUBLIC_BASE_URL") or request.url_root
+    return base.rstrip("/") + path
+
+
+def qr_png(text: str) -> bytes:
+    """`text` as a PNG QR code (error correction M, 8 px modules, 4-module margin)."""
+    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, box_size=8, border=4)
+    code.add_data(text)
+    code.make(fit=True)
+    buffer = io.BytesIO()
+    code.make_image().save(buffer, format="PNG")
+    return buffer.getvalue()

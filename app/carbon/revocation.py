@@ -35,8 +35,12 @@ def revoke_record(record_id: int, *, decided_by: int, note: str) -> Revocation:
     moved = db.session.execute(
         update(CarbonRecord)
         .where(CarbonRecord.id == record_id, CarbonRecord.status == RECORD_APPROVED)
-        .values(status=RECORD_REVOKED, decided_at=utcnow(), decided_by=decided_by,
-                decision_note=note[:200])  # fmt: skip
+        .values(
+            status=RECORD_REVOKED,
+            decided_at=utcnow(),
+            decided_by=decided_by,
+            decision_note=note[:200],
+        )
         .execution_options(synchronize_session=False)
     ).rowcount
     record = db.session.get(CarbonRecord, record_id, populate_existing=True)
@@ -47,9 +51,13 @@ def revoke_record(record_id: int, *, decided_by: int, note: str) -> Revocation:
     taken = min(record.points, ledger.get_points_balance(record.user_id))
     if taken > 0:
         ledger.spend_points(
-            record.user_id, taken, code="checkin_revoked", reference=f"revoke:{record.id}",
-            memo=f"撤销 {record.scenario.name} -{taken}"[:200], counter_account="adjustments",
-        )  # fmt: skip
+            record.user_id,
+            taken,
+            code="checkin_revoked",
+            reference=f"revoke:{record.id}",
+            memo=f"撤销 {record.scenario.name} -{taken}"[:200],
+            counter_account="adjustments",
+        )
     leaderboard.queue_increment(record.user_id, record.day, -record.carbon_mg)
     cache.bump_after_commit(cache.user_generation_key(record.user_id))
     return Revocation(record, taken)

@@ -26,7 +26,7 @@ from app.carbon.consents import (  # noqa: F401
     set_consent,
 )
 from app.carbon.growth import grow_record, resize_pending_record  # noqa: F401
-from app.carbon.models import (  # noqa: F401  (RECORD_* re-exported for other domains)
+from app.carbon.models import (
     RECORD_APPROVED,
     RECORD_PENDING,
     RECORD_REJECTED,

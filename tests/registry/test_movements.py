@@ -33,8 +33,12 @@ def test_refusals_of_transfers_and_retirements(app, client, make_operator):
     bid = batch["id"]
 
     def transfer(body, token=w.platform):
-        return w.post(client, f"{HOLDER}/transfers", {"batch_id": bid, "to_holder_id": buyer_id,
-                                                      "quantity": 1, **body}, token)  # fmt: skip
+        return w.post(
+            client,
+            f"{HOLDER}/transfers",
+            {"batch_id": bid, "to_holder_id": buyer_id, "quantity": 1, **body},
+            token,
+        )
 
     assert _reason(transfer({"quantity": 10})) == (409, "insufficient_units")
     assert _reason(transfer({"to_holder_id": w.platform_id})) == (422, "same_holder")
@@ -49,12 +53,25 @@ def test_refusals_of_transfers_and_retirements(app, client, make_operator):
     assert transfer({"first": 4, "quantity": 3}).status_code == 201
     blocks = client.get(f"{PUBLIC}/blocks?batch_id={bid}&limit=100").get_json()["items"]
     assert sorted((b["first"], b["last"], b["holder"]) for b in blocks) == [
-        (1, 3, "碳普惠平台"), (4, 6, "买方"), (7, 9, "碳普惠平台"), (10, 10, None),
-    ]  # fmt: skip
+        (1, 3, "碳普惠平台"),
+        (4, 6, "买方"),
+        (7, 9, "碳普惠平台"),
+        (10, 10, None),
+    ]
 
     def retire(body, token=buyer):
-        return w.post(client, f"{HOLDER}/retirements", {"batch_id": bid, "quantity": 1,
-                      "purpose": "voluntary", "beneficiary": "某会议", **body}, token)  # fmt: skip
+        return w.post(
+            client,
+            f"{HOLDER}/retirements",
+            {
+                "batch_id": bid,
+                "quantity": 1,
+                "purpose": "voluntary",
+                "beneficiary": "某会议",
+                **body,
+            },
+            token,
+        )
 
     assert _reason(retire({"purpose": "compliance"})) == (422, "validation_error")
     assert _reason(retire({"purpose": "lottery"})) == (422, "validation_error")
@@ -67,11 +84,13 @@ def test_refusals_of_transfers_and_retirements(app, client, make_operator):
     assert _reason(transfer({}, buyer)) == (422, "same_holder")
 
     # Operators cancel from a holder or the buffer, with a reason.
-    cancel = w.post(client, f"{ADMIN}/cancellations", {"batch_id": bid, "quantity": 1,
-                                                         "reason": "登记错误"})  # fmt: skip
+    cancel = w.post(
+        client, f"{ADMIN}/cancellations", {"batch_id": bid, "quantity": 1, "reason": "登记错误"}
+    )
     assert cancel.status_code == 201 and cancel.get_json()["source"] == "buffer"
-    assert _reason(w.post(client, f"{ADMIN}/cancellations", {"batch_id": bid, "quantity": 1,
-                                                               "reason": "x"})) == (409, "insufficient_units")  # fmt: skip
+    assert _reason(
+        w.post(client, f"{ADMIN}/cancellations", {"batch_id": bid, "quantity": 1, "reason": "x"})
+    ) == (409, "insufficient_units")
     summary = client.get(f"{PUBLIC}/summary").get_json()
     assert (summary["issued_kg"], summary["retired_kg"], summary["cancelled_kg"]) == (10, 3, 1)
     registry_verify(app)
@@ -83,11 +102,22 @@ def test_a_draft_batch_moves_no_units(app, client, make_operator):
     consent(client, token)
     add_records(app, user_id, 20)
     start, end = last_month()
-    batch = w.post(client, f"{ADMIN}/batches", {"programme_id": w.programme_id,
-                   "period_start": start.isoformat(), "period_end": end.isoformat()}).get_json()  # fmt: skip
+    batch = w.post(
+        client,
+        f"{ADMIN}/batches",
+        {
+            "programme_id": w.programme_id,
+            "period_start": start.isoformat(),
+            "period_end": end.isoformat(),
+        },
+    ).get_json()
     buyer_id, _ = new_holder(client, w, "EARLY", "心急的买方")
-    early = w.post(client, f"{HOLDER}/transfers", {"batch_id": batch["id"], "to_holder_id": buyer_id,
-                                                   "quantity": 1}, w.platform)  # fmt: skip
+    early = w.post(
+        client,
+        f"{HOLDER}/transfers",
+        {"batch_id": batch["id"], "to_holder_id": buyer_id, "quantity": 1},
+        w.platform,
+    )
     assert _reason(early) == (409, "batch_not_issued")
 
 
@@ -100,12 +130,23 @@ def test_the_remainder_carries_into_the_next_batch(app, client, make_operator):
     start, end = last_month()
     add_records(app, user_id, 10, day=end)  # 800 g, not in the first batch (it was taken)
     # A second batch of the same programme: 800 g + the 400 g carried = 1 unit, 200 g on.
-    second = w.post(client, f"{ADMIN}/batches", {"programme_id": w.programme_id,
-                    "period_start": start.isoformat(), "period_end": end.isoformat()}).get_json()  # fmt: skip
+    second = w.post(
+        client,
+        f"{ADMIN}/batches",
+        {
+            "programme_id": w.programme_id,
+            "period_start": start.isoformat(),
+            "period_end": end.isoformat(),
+        },
+    ).get_json()
     bid = second["id"]
     w.post(client, f"{ADMIN}/batches/{bid}/submit", {"verifier_id": w.verifier_id})
-    w.post(client, f"/api/v1/verifier/batches/{bid}/report-link",
-           {"url": "https://example.org/r2.pdf", "sha256": "cd" * 32}, w.verifier)  # fmt: skip
+    w.post(
+        client,
+        f"/api/v1/verifier/batches/{bid}/report-link",
+        {"url": "https://example.org/r2.pdf", "sha256": "cd" * 32},
+        w.verifier,
+    )
     w.post(client, f"/api/v1/verifier/batches/{bid}/verify", {"note": ""}, w.verifier)
     issued = w.post(client, f"{ADMIN}/batches/{bid}/issue", {}, w.op2).get_json()
     assert (issued["carry_in_g"], issued["units"], issued["carry_out_g"]) == (400.0, 1, 200.0)
@@ -132,15 +173,27 @@ def test_records_a_partner_claims_are_not_batched(app, client, make_operator):
     with app.app_context():
         scenario = carbon.get_scenario("bus_ride")
         for code in ("metro", "bus"):
-            record = carbon.create_record(user_id, scenario, 1000, evidence_type="partner",
-                                          evidence_ref=f"partner:{code}:E1",
-                                          occurred_at=datetime(day.year, day.month, day.day, 3, tzinfo=UTC))  # fmt: skip
+            record = carbon.create_record(
+                user_id,
+                scenario,
+                1000,
+                evidence_type="partner",
+                evidence_ref=f"partner:{code}:E1",
+                occurred_at=datetime(day.year, day.month, day.day, 3, tzinfo=UTC),
+            )
             carbon.approve_record(record.id, reward=carbon.Reward("t", f"t:{record.id}"))
             ids[code] = record.id
         db.session.commit()
     start, end = last_month()
-    batch = w.post(client, f"{ADMIN}/batches", {"programme_id": w.programme_id,
-                   "period_start": start.isoformat(), "period_end": end.isoformat()}).get_json()  # fmt: skip
+    batch = w.post(
+        client,
+        f"{ADMIN}/batches",
+        {
+            "programme_id": w.programme_id,
+            "period_start": start.isoformat(),
+            "period_end": end.isoformat(),
+        },
+    ).get_json()
     members = client.get(f"{ADMIN}/batches/{batch['id']}/members", headers=bearer(w.op1)).get_json()
     assert [m["record_id"] for m in members["items"]] == [ids["bus"]]
 

@@ -28,8 +28,11 @@ def _draft(app, client, w, records: int = 130) -> dict:
     consent(client, token)
     add_records(app, user_id, records)
     start, end = last_month()
-    body = {"programme_id": w.programme_id, "period_start": start.isoformat(),
-            "period_end": end.isoformat()}  # fmt: skip
+    body = {
+        "programme_id": w.programme_id,
+        "period_start": start.isoformat(),
+        "period_end": end.isoformat(),
+    }
     response = w.post(client, f"{ADMIN}/batches", body)
     assert response.status_code == 201, response.get_json()
     return response.get_json()
@@ -47,8 +50,9 @@ def test_draft_submitted_returned_resubmitted_verified_issued(app, client, make_
 
     # Not yet with a verifier: the verifier cannot see it.
     assert _reason(client.get(f"{VERIFIER}/batches/{bid}", headers=bearer(w.verifier))) == (
-        404, "batch_not_found",
-    )  # fmt: skip
+        404,
+        "batch_not_found",
+    )
     submitted = w.post(client, f"{ADMIN}/batches/{bid}/submit", {"verifier_id": w.verifier_id})
     assert submitted.get_json()["status"] == "submitted"
     again = w.post(client, f"{ADMIN}/batches/{bid}/submit", {"verifier_id": w.verifier_id})
@@ -67,8 +71,9 @@ def test_draft_submitted_returned_resubmitted_verified_issued(app, client, make_
     assert "openid" not in evidence.data.decode() and "nickname" not in lines[0]
     no_report = w.post(client, f"{VERIFIER}/batches/{bid}/verify", {"note": ""}, w.verifier)
     assert _reason(no_report) == (409, "report_required")
-    returned = w.post(client, f"{VERIFIER}/batches/{bid}/return", {"note": "缺少两条记录的凭证"},
-                      w.verifier)  # fmt: skip
+    returned = w.post(
+        client, f"{VERIFIER}/batches/{bid}/return", {"note": "缺少两条记录的凭证"}, w.verifier
+    )
     assert returned.get_json()["status"] == "returned"
     assert returned.get_json()["verification_note"] == "缺少两条记录的凭证"
 
@@ -86,9 +91,12 @@ def test_draft_submitted_returned_resubmitted_verified_issued(app, client, make_
         == 200
     )
 
-    upload = client.post(f"{VERIFIER}/batches/{bid}/report",
-                         data={"file": (io.BytesIO(b"%PDF-1.4 report"), "report.pdf")},
-                         headers=bearer(w.verifier), content_type="multipart/form-data")  # fmt: skip
+    upload = client.post(
+        f"{VERIFIER}/batches/{bid}/report",
+        data={"file": (io.BytesIO(b"%PDF-1.4 report"), "report.pdf")},
+        headers=bearer(w.verifier),
+        content_type="multipart/form-data",
+    )
     assert upload.status_code == 200, upload.get_json()
     assert upload.get_json()["report_sha256"] == hashlib.sha256(b"%PDF-1.4 report").hexdigest()
     verified = w.post(
@@ -96,8 +104,9 @@ def test_draft_submitted_returned_resubmitted_verified_issued(app, client, make_
     )
     assert verified.get_json()["status"] == "verified"
     assert _reason(w.post(client, f"{VERIFIER}/batches/{bid}/verify", {}, w.verifier)) == (
-        409, "batch_wrong_state",
-    )  # fmt: skip
+        409,
+        "batch_wrong_state",
+    )
 
     # Four eyes: the operator who assembled and submitted it cannot issue it.
     assert _reason(w.post(client, f"{ADMIN}/batches/{bid}/issue", {}, w.op1)) == (
@@ -120,8 +129,11 @@ def test_a_record_joins_one_batch_ever(app, client, make_operator):
     w = world(app, client, make_operator)
     first = _draft(app, client, w, records=5)
     start, end = last_month()
-    body = {"programme_id": w.programme_id, "period_start": start.isoformat(),
-            "period_end": end.isoformat()}  # fmt: skip
+    body = {
+        "programme_id": w.programme_id,
+        "period_start": start.isoformat(),
+        "period_end": end.isoformat(),
+    }
     assert _reason(w.post(client, f"{ADMIN}/batches", body)) == (422, "batch_empty")
     # Excluded records stay bound to their batch: they never join another one.
     members = client.get(f"{ADMIN}/batches/{first['id']}/members", headers=bearer(w.op1)).get_json()
@@ -136,8 +148,16 @@ def test_a_record_joins_one_batch_ever(app, client, make_operator):
         from app.extensions import db
         from app.registry.models import BatchMember
 
-        db.session.add(BatchMember(batch_id=first["id"], record_id=ids[0], user_id=1, position=99,
-                                   carbon_mg=1, leaf_hash="0" * 64))  # fmt: skip
+        db.session.add(
+            BatchMember(
+                batch_id=first["id"],
+                record_id=ids[0],
+                user_id=1,
+                position=99,
+                carbon_mg=1,
+                leaf_hash="0" * 64,
+            )
+        )
         try:
             db.session.commit()
             raise AssertionError("a record joined a batch twice")
@@ -150,26 +170,63 @@ def test_bad_input_gets_a_reason(app, client, make_operator):
     today = shanghai_day(utcnow())
     start, end = last_month()
     cases = [
-        ({"programme_id": w.programme_id, "period_start": start.isoformat(),
-          "period_end": today.isoformat()}, 422, "invalid_period"),
-        ({"programme_id": w.programme_id, "period_start": end.isoformat(),
-          "period_end": start.isoformat()}, 422, "invalid_period"),
-        ({"programme_id": 999, "period_start": start.isoformat(),
-          "period_end": end.isoformat()}, 404, "programme_not_found"),
-        ({"programme_id": w.programme_id, "period_start": "0001-01-01",
-          "period_end": end.isoformat()}, 422, "validation_error"),
-        ({"programme_id": w.programme_id, "period_start": start.isoformat(),
-          "period_end": end.isoformat(), "extra": 1}, 422, "validation_error"),
-    ]  # fmt: skip
+        (
+            {
+                "programme_id": w.programme_id,
+                "period_start": start.isoformat(),
+                "period_end": today.isoformat(),
+            },
+            422,
+            "invalid_period",
+        ),
+        (
+            {
+                "programme_id": w.programme_id,
+                "period_start": end.isoformat(),
+                "period_end": start.isoformat(),
+            },
+            422,
+            "invalid_period",
+        ),
+        (
+            {"programme_id": 999, "period_start": start.isoformat(), "period_end": end.isoformat()},
+            404,
+            "programme_not_found",
+        ),
+        (
+            {
+                "programme_id": w.programme_id,
+                "period_start": "0001-01-01",
+                "period_end": end.isoformat(),
+            },
+            422,
+            "validation_error",
+        ),
+        (
+            {
+                "programme_id": w.programme_id,
+                "period_start": start.isoformat(),
+                "period_end": end.isoformat(),
+                "extra": 1,
+            },
+            422,
+            "validation_error",
+        ),
+    ]
     for body, status, reason in cases:
         assert _reason(w.post(client, f"{ADMIN}/batches", body)) == (status, reason), body
-    assert _reason(w.post(client, f"{ADMIN}/programmes", {"scenario": "bus_ride",
-                                                          "methodology_version": 1})) == (409, "programme_exists")  # fmt: skip
-    assert _reason(w.post(client, f"{ADMIN}/programmes", {"scenario": "bus_ride",
-                                                          "methodology_version": 9})) == (404, "methodology_version_not_found")  # fmt: skip
-    assert _reason(w.post(client, f"{ADMIN}/holders", {"code": "a b", "name": "n", "kind": "enterprise"})) == (
-        422, "invalid_holder",
-    )  # fmt: skip
+    assert _reason(
+        w.post(client, f"{ADMIN}/programmes", {"scenario": "bus_ride", "methodology_version": 1})
+    ) == (409, "programme_exists")
+    assert _reason(
+        w.post(client, f"{ADMIN}/programmes", {"scenario": "bus_ride", "methodology_version": 9})
+    ) == (404, "methodology_version_not_found")
+    assert _reason(
+        w.post(client, f"{ADMIN}/holders", {"code": "a b", "name": "n", "kind": "enterprise"})
+    ) == (
+        422,
+        "invalid_holder",
+    )
     assert _reason(w.post(client, f"{ADMIN}/batches/1/submit", {"verifier_id": 1})) == (
         404,
         "batch_not_found",
@@ -196,8 +253,11 @@ def test_roles_are_kept_apart(app, client, make_operator, login_resident):
         assert client.get("/api/v1/holder/holdings", headers=bearer(token)).status_code == 403
     # A second verification body never sees the first one's batches.
     other = w.post(client, f"{ADMIN}/verifiers", {"name": "另一家核查机构"}).get_json()
-    w.post(client, f"{ADMIN}/verifiers/{other['id']}/logins",
-           {"username": "other-auditor", "password": "registry-password-1"})  # fmt: skip
+    w.post(
+        client,
+        f"{ADMIN}/verifiers/{other['id']}/logins",
+        {"username": "other-auditor", "password": "registry-password-1"},
+    )
     from tests.registry.support import console_login
 
     outsider = console_login(client, "other-auditor")

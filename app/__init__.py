@@ -161,6 +161,7 @@ def _register_cli(app: Flask) -> None:
     from app.ledger.cli import ledger_cli, points_cli
     from app.mall import seed as _mall_seed  # noqa: F401  (registers its seeder)
     from app.mall.cli import coupons_cli
+    from app.registry import seed as _registry_seed  # noqa: F401  (registers its seeder)
     from app.registry.cli import registry_cli
     from app.seed import seed_command
     from app.users import seed as _users_seed  # noqa: F401  (registers its seeder)

@@ -111,6 +111,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.merchants.admin_api import blp as admin_merchants_blp
     from app.merchants.api import blp as merchants_blp
     from app.registry.admin_api import blp as admin_registry_blp
+    from app.registry.admin_org_api import blp as admin_registry_org_blp
     from app.registry.api import blp as registry_blp
     from app.registry.holder_api import blp as holder_registry_blp
     from app.registry.pages import bp as registry_pages_bp
@@ -146,6 +147,7 @@ def _register_blueprints(app: Flask) -> None:
     )
     api.register_blueprint(merchant_console_blp, url_prefix="/api/v1/merchant")
     api.register_blueprint(admin_registry_blp, url_prefix="/api/v1/admin/registry")
+    api.register_blueprint(admin_registry_org_blp, url_prefix="/api/v1/admin/registry")
     api.register_blueprint(verifier_registry_blp, url_prefix="/api/v1/verifier")
     api.register_blueprint(holder_registry_blp, url_prefix="/api/v1/holder")
     api.register_blueprint(public_registry_blp, url_prefix="/api/v1/public/registry")

@@ -4,38 +4,29 @@ cancellations and the lists of movements (JSON, or CSV with `?format=csv`)."""
 from __future__ import annotations
 
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema
 
 from app.audit.views import audited
 from app.auth import current_principal, operator_required
 from app.csvout import csv_response, to_csv
-from app.idempotency import current_idempotency, idempotent
 from app.pagination import PageArgsSchema, page_schema
 from app.registry import models as _models  # noqa: F401  (registers the tables)
 from app.registry import service
-from app.registry.models import Batch, BatchMember, Cancellation, Holder, Programme, Transfer
+from app.registry.models import Batch, BatchMember, Programme
 from app.registry.schemas import (
     BatchCreateSchema,
     BatchListArgsSchema,
     BatchSchema,
-    CancellationCreateSchema,
-    CancellationSchema,
     ExclusionSchema,
     ExportPageArgsSchema,
-    HolderCreateSchema,
-    HolderSchema,
-    LoginCreatedSchema,
     MemberSchema,
-    OrganisationLoginSchema,
     ProgrammeCreateSchema,
     ProgrammeSchema,
-    RetirementSchema,
+    RevocationSchema,
+    RevokeSchema,
     SubmitSchema,
-    TransferSchema,
-    VerifierCreateSchema,
-    VerifierSchema,
 )
-from app.registry.views import csv_doc, holdings, page_or_csv
+from app.registry.views import csv_doc, page_or_csv
 
 blp = Blueprint("admin_registry", __name__, description="核证减排量登记 Registry (operators)")
 
@@ -181,16 +172,6 @@ def issue_batch(_body: dict, batch_id: int):
     return service.with_verifier_names([service.issue_batch(batch_id, _me())])[0]
 
 
-class RevokeSchema(Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=200))
-
-
-class RevocationSchema(Schema):
-    record_id = fields.Integer()
-    points_taken_back = fields.Integer()
-    batch = fields.Nested(BatchSchema, allow_none=True)
-
-
 @blp.route("/records/<int:record_id>/revoke", methods=["POST"])
 @operator_required
 @audited("registry.record.revoke", "checkin:{record_id}")
@@ -203,174 +184,3 @@ def revoke_record(body: dict, record_id: int):
     far as the resident still has them, and its kilograms leave the registry (excluded from
     an unissued batch; cancelled from the buffer of an issued one, in public)."""
     return service.revoke_record(record_id, _me(), body["reason"])
-
-
-@blp.route("/verifiers", methods=["POST"])
-@operator_required
-@audited("registry.verifier.create", "verifier:{id}")
-@blp.arguments(VerifierCreateSchema)
-@blp.response(201, VerifierSchema)
-@blp.alt_response(409, description="verifier_exists")
-def create_verifier(body: dict):
-    """Register a third-party verification body (核查机构)."""
-    return service.create_verifier(body["name"], body["accreditation"], _me())
-
-
-@blp.route("/verifiers", methods=["GET"])
-@operator_required
-@blp.arguments(PageArgsSchema, location="query")
-@blp.response(200, page_schema(VerifierSchema))
-def list_verifiers(args: dict):
-    """Verification bodies, newest first."""
-    items, next_cursor = service.list_verifiers(args["limit"], args["cursor"])
-    return {"items": items, "next_cursor": next_cursor}
-
-
-@blp.route("/verifiers/<int:verifier_id>/logins", methods=["POST"])
-@operator_required
-@audited("registry.verifier.login", "verifier:{verifier_id}")
-@blp.arguments(OrganisationLoginSchema)
-@blp.response(201, LoginCreatedSchema)
-@blp.alt_response(404, description="verifier_not_found")
-@blp.alt_response(409, description="username_taken")
-def create_verifier_login(body: dict, verifier_id: int):
-    """A console login (role `verifier`) for someone of a verification body."""
-    user_id = service.create_member_login(
-        body["username"], body["password"], verifier_id=verifier_id
-    )
-    return {"user_id": user_id, "username": body["username"]}
-
-
-@blp.route("/holders", methods=["POST"])
-@operator_required
-@audited("registry.holder.create", "holder:{id}")
-@blp.arguments(HolderCreateSchema)
-@blp.response(201, HolderSchema)
-@blp.alt_response(409, description="holder_exists")
-@blp.alt_response(422, description="invalid_holder")
-def create_holder(body: dict):
-    """An organisation account that can hold, buy and retire units."""
-    return service.create_holder(body["code"], body["name"], body["kind"], _me())
-
-
-@blp.route("/holders", methods=["GET"])
-@operator_required
-@blp.arguments(ExportPageArgsSchema, location="query")
-@blp.response(200, page_schema(HolderSchema))
-@blp.doc(**csv_doc(HolderSchema))
-def list_holders(args: dict):
-    """Holders, newest first (the platform's own account included)."""
-    service.platform_holder()
-    return page_or_csv(
-        service.select_all(Holder), Holder.id, HolderSchema, args, "registry-holders.csv"
-    )
-
-
-@blp.route("/holders/<int:holder_id>/logins", methods=["POST"])
-@operator_required
-@audited("registry.holder.login", "holder:{holder_id}")
-@blp.arguments(OrganisationLoginSchema)
-@blp.response(201, LoginCreatedSchema)
-@blp.alt_response(404, description="holder_not_found")
-@blp.alt_response(409, description="username_taken")
-def create_holder_login(body: dict, holder_id: int):
-    """A console login (role `holder`) for someone of a holder organisation."""
-    user_id = service.create_member_login(body["username"], body["password"], holder_id=holder_id)
-    return {"user_id": user_id, "username": body["username"]}
-
-
-class HoldingSchema(Schema):
-    batch_id = fields.Integer()
-    serial = fields.String()
-    programme = fields.String()
-    period_start = fields.Date()
-    period_end = fields.Date()
-    quantity = fields.Integer()
-    holder_id = fields.Integer(allow_none=True)
-
-
-class HoldingListSchema(Schema):
-    items = fields.List(fields.Nested(HoldingSchema))
-
-
-@blp.route("/holders/<int:holder_id>/holdings", methods=["GET"])
-@operator_required
-@blp.response(200, HoldingListSchema)
-@blp.alt_response(404, description="holder_not_found")
-def holder_holdings(holder_id: int):
-    """What a holder holds, per batch (kgCO2e)."""
-    service.get_holder(holder_id)
-    return {"items": holdings(holder_id)}
-
-
-@blp.route("/buffer", methods=["GET"])
-@operator_required
-@blp.response(200, HoldingListSchema)
-def buffer():
-    """The buffer account's units per batch (what covers records found fraudulent)."""
-    return {"items": holdings(kind="buffer")}
-
-
-@blp.route("/cancellations", methods=["POST"])
-@operator_required
-@idempotent
-@audited("registry.cancel", "batch:{batch_id}")
-@blp.arguments(CancellationCreateSchema)
-@blp.response(201, CancellationSchema)
-@blp.alt_response(404, description="batch_not_found")
-@blp.alt_response(409, description="batch_not_issued, insufficient_units")
-def cancel_units(body: dict):
-    """Cancel units with a reason: from a holder's (`holder_id`) or from the buffer."""
-    key, request_hash = current_idempotency()
-    req = service.Request(_me(), key, request_hash)
-    return service.cancel_units(
-        req,
-        batch_id=body["batch_id"],
-        quantity=body["quantity"],
-        reason=body["reason"],
-        holder_id=body["holder_id"],
-    )
-
-
-@blp.route("/cancellations", methods=["GET"])
-@operator_required
-@blp.arguments(ExportPageArgsSchema, location="query")
-@blp.response(200, page_schema(CancellationSchema))
-@blp.doc(**csv_doc(CancellationSchema))
-def list_cancellations(args: dict):
-    """Cancellations, newest first."""
-    return page_or_csv(
-        service.select_all(Cancellation),
-        Cancellation.id,
-        CancellationSchema,
-        args,
-        "registry-cancellations.csv",
-    )
-
-
-@blp.route("/transfers", methods=["GET"])
-@operator_required
-@blp.arguments(ExportPageArgsSchema, location="query")
-@blp.response(200, page_schema(TransferSchema))
-@blp.doc(**csv_doc(TransferSchema))
-def list_transfers(args: dict):
-    """Transfers between holders, newest first, with prices."""
-    return page_or_csv(
-        service.select_all(Transfer), Transfer.id, TransferSchema, args, "registry-transfers.csv"
-    )
-
-
-@blp.route("/retirements", methods=["GET"])
-@operator_required
-@blp.arguments(ExportPageArgsSchema, location="query")
-@blp.response(200, page_schema(RetirementSchema))
-@blp.doc(**csv_doc(RetirementSchema))
-def list_retirements(args: dict):
-    """Retirements, newest first."""
-    return page_or_csv(
-        service.retirements_stmt(),
-        service.Retirement.id,
-        RetirementSchema,
-        args,
-        "registry-retirements.csv",
-    )

@@ -1,4 +1,5 @@
-"""Monitoring batches (核算): assemble, exclude, submit, verify or return, issue.
+"""Monitoring batches (核算): the states, assembling and excluding (verification is in
+app/registry/verification.py, issuance in issuance.py).
 
 draft -> submitted -> verified | returned (-> draft work -> submitted again) -> issued.
 Assembling freezes the members: every approved record of the programme's scenario and
@@ -11,7 +12,6 @@ is under 1 kg on, and puts the buffer share in the buffer account.
 
 from __future__ import annotations
 
-import math
 from datetime import date
 
 from sqlalchemy import func, not_, or_, select, update
@@ -19,25 +19,19 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from app.carbon import service as carbon
-from app.db import utcnow
 from app.errors import Conflict, NotFound, Unprocessable
 from app.extensions import db
-from app.registry import books, merkle, organisations, programmes
+from app.registry import merkle, organisations, programmes
 from app.registry.consent import consenting_users_clause
 from app.registry.models import (
-    ACCOUNT_BUFFER,
-    ACCOUNT_HELD,
-    ACCOUNT_ISSUANCE,
     BATCH_DRAFT,
-    BATCH_ISSUED,
     BATCH_RETURNED,
     BATCH_SUBMITTED,
     BATCH_VERIFIED,
-    MG_PER_UNIT,
     Batch,
     BatchMember,
 )
-from app.registry.settings import pseudonym, setting, shanghai_today
+from app.registry.settings import pseudonym, shanghai_today
 
 _members = BatchMember.__table__
 CHUNK = 1000
@@ -59,10 +53,6 @@ class RecordAlreadyBatched(Conflict):
     reason, message = "record_already_batched", "部分记录已被其他批次纳入，请重新组批"
 
 
-class SameOperator(Conflict):
-    reason, message = "same_operator", "签发需要另一位运营人员复核（四眼原则）"
-
-
 def get_batch(batch_id: int) -> Batch:
     """One batch. Raises BatchNotFound."""
     batch = db.session.get(Batch, batch_id)
@@ -71,7 +61,7 @@ def get_batch(batch_id: int) -> Batch:
     return batch
 
 
-def _locked(batch_id: int, allowed: tuple[str, ...], new_status: str, **values) -> Batch:
+def move_status(batch_id: int, allowed: tuple[str, ...], new_status: str, **values) -> Batch:
     """Move a batch from one of `allowed` to `new_status` (one conditional UPDATE, so of two
     concurrent decisions exactly one wins). Raises BatchNotFound, BatchWrongState."""
     moved = db.session.execute(
@@ -213,7 +203,7 @@ def exclude_records(batch_id: int, record_ids: list[int], reason: str) -> Batch:
 
     Raises BatchNotFound, BatchNotDraft, Unprocessable (`record_not_in_batch`, `batch_empty`).
     """
-    batch = _locked(batch_id, (BATCH_DRAFT, BATCH_RETURNED), BATCH_DRAFT)
+    batch = move_status(batch_id, (BATCH_DRAFT, BATCH_RETURNED), BATCH_DRAFT)
     return _exclude(batch, record_ids, reason)
 
 
@@ -221,14 +211,14 @@ def exclude_for_fraud(batch: Batch, record_id: int, reason: str) -> Batch:
     """A record of a batch not yet issued was found fraudulent: it is excluded, and a
     batch already with its verifier goes back (`returned`) to be checked again."""
     if batch.status in (BATCH_SUBMITTED, BATCH_VERIFIED):
-        batch = _locked(
+        batch = move_status(
             batch.id,
             (BATCH_SUBMITTED, BATCH_VERIFIED),
             BATCH_RETURNED,
             verification_note=f"记录 #{record_id} 被认定无效，已剔除，请重新核查",
         )
     else:
-        batch = _locked(batch.id, (BATCH_DRAFT, BATCH_RETURNED), batch.status)
+        batch = move_status(batch.id, (BATCH_DRAFT, BATCH_RETURNED), batch.status)
     return _exclude(batch, [record_id], reason, allow_empty=True)
 
 
@@ -261,139 +251,6 @@ def _exclude(batch: Batch, record_ids: list[int], reason: str, allow_empty: bool
     batch.merkle_root = merkle.root([m.leaf_hash for m in members])
     db.session.flush()
     return batch
-
-
-def submit_batch(batch_id: int, verifier_id: int, submitted_by: int) -> Batch:
-    """Send a draft (or returned and reworked) batch to a verifier.
-
-    Raises BatchNotFound, BatchNotDraft (409), VerifierNotFound (404)."""
-    organisations.get_verifier(verifier_id)
-    return _locked(
-        batch_id,
-        (BATCH_DRAFT, BATCH_RETURNED),
-        BATCH_SUBMITTED,
-        verifier_id=verifier_id,
-        submitted_by=submitted_by,
-        submitted_at=utcnow(),
-    )
-
-
-def _assigned(batch_id: int, verifier_user_id: int) -> Batch:
-    batch = get_batch(batch_id)
-    if batch.verifier_id != organisations.verifier_of(verifier_user_id):
-        raise BatchNotFound()  # another body's batch looks like no batch
-    return batch
-
-
-def attach_report(
-    batch_id: int, verifier_user_id: int, *, sha256: str, url: str = "", path: str = ""
-) -> Batch:
-    """Record the verification report (an uploaded file or a link, with its SHA-256).
-
-    Raises BatchNotFound (also another verifier's), BatchWrongState (not submitted)."""
-    batch = _assigned(batch_id, verifier_user_id)
-    if batch.status != BATCH_SUBMITTED:
-        raise BatchWrongState()
-    batch.report_sha256, batch.report_url, batch.report_path = sha256, url, path
-    db.session.flush()
-    return batch
-
-
-def decide_batch(batch_id: int, verifier_user_id: int, *, verified: bool, note: str) -> Batch:
-    """The verifier's decision: verified, or returned with a note.
-
-    Raises BatchNotFound, BatchWrongState, Conflict (`report_required` to verify)."""
-    batch = _assigned(batch_id, verifier_user_id)
-    if verified and not batch.report_sha256:
-        raise Conflict("请先上传或登记核查报告", reason="report_required")
-    return _locked(
-        batch.id,
-        (BATCH_SUBMITTED,),
-        BATCH_VERIFIED if verified else BATCH_RETURNED,
-        verified_by=verifier_user_id,
-        verified_at=utcnow(),
-        verification_note=note[:2000],
-    )
-
-
-def issue_batch(batch_id: int, operator_id: int) -> Batch:
-    """Issue a verified batch's units (签发) to the platform holder, buffer share apart.
-
-    Raises BatchNotFound, BatchWrongState, SameOperator (409: the operator who assembled
-    or submitted it cannot issue it), Conflict (`issue_conflict`: retry).
-    """
-    batch = get_batch(batch_id)
-    if operator_id in (batch.created_by, batch.submitted_by):
-        raise SameOperator()
-    previous = _carry_source(batch)
-    carry_in = previous.carry_out_mg if previous is not None else 0
-    units, carry_out = divmod(batch.total_mg + carry_in, MG_PER_UNIT)
-    buffer_units = math.ceil(units * setting("REGISTRY_BUFFER_PERCENT") / 100)
-    try:
-        with db.session.begin_nested():
-            batch = _locked(
-                batch.id,
-                (BATCH_VERIFIED,),
-                BATCH_ISSUED,
-                issued_by=operator_id,
-                issued_at=utcnow(),
-                carried_from_id=previous.id if previous is not None else None,
-                carry_in_mg=carry_in,
-                units=units,
-                carry_out_mg=carry_out,
-                buffer_units=buffer_units,
-                serial=programmes.batch_serial(batch),
-            )
-            if units:
-                _post_issuance(batch, operator_id)
-    except IntegrityError:
-        raise Conflict("同一方法学的另一个批次正在签发，请重试", reason="issue_conflict") from None
-    return batch
-
-
-def _carry_source(batch: Batch) -> Batch | None:
-    """The programme's latest issued batch whose remainder has not been carried on."""
-    carried = select(Batch.carried_from_id).where(Batch.carried_from_id.is_not(None))
-    return db.session.scalar(
-        select(Batch)
-        .where(
-            Batch.programme_id == batch.programme_id,
-            Batch.status == BATCH_ISSUED,
-            Batch.id.not_in(carried),
-        )
-        .order_by(Batch.issued_at.desc(), Batch.id.desc())
-        .limit(1)
-    )
-
-
-def _post_issuance(batch: Batch, operator_id: int) -> None:
-    platform = organisations.platform_holder()
-    issuance = books.account_for(batch.id, ACCOUNT_ISSUANCE)
-    legs = []
-    held = batch.units - batch.buffer_units
-    if held:
-        legs.append(
-            books.Leg(
-                issuance, books.account_for(batch.id, ACCOUNT_HELD, platform.id), held, first=1
-            )
-        )
-    if batch.buffer_units:
-        legs.append(
-            books.Leg(
-                issuance,
-                books.account_for(batch.id, ACCOUNT_BUFFER),
-                batch.buffer_units,
-                first=held + 1,
-            )
-        )
-    books.post_movement(
-        kind="issue",
-        batch_id=batch.id,
-        reference=f"batch:{batch.id}:issue",
-        memo=f"签发 {batch.serial}",
-        legs=legs,
-        created_by=operator_id,
-    )
 
 
 def list_batches_stmt(status: str | None = None, verifier_id: int | None = None):

@@ -10,11 +10,11 @@ from app.auth import current_principal, holder_required
 from app.idempotency import current_idempotency, idempotent
 from app.pagination import page_schema
 from app.registry import service
-from app.registry.admin_api import HoldingListSchema
 from app.registry.models import Holder, Transfer
 from app.registry.schemas import (
     ExportPageArgsSchema,
     HolderSchema,
+    HoldingListSchema,
     RetirementCreateSchema,
     RetirementSchema,
     TransferCreateSchema,

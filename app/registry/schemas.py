@@ -260,3 +260,27 @@ class RegistryConsentSchema(Schema):
 
 class RegistryConsentSetSchema(Schema):
     granted = fields.Boolean(required=True)
+
+
+class RevokeSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class RevocationSchema(Schema):
+    record_id = fields.Integer()
+    points_taken_back = fields.Integer()
+    batch = fields.Nested(BatchSchema, allow_none=True)
+
+
+class HoldingSchema(Schema):
+    batch_id = fields.Integer()
+    serial = fields.String()
+    programme = fields.String()
+    period_start = fields.Date()
+    period_end = fields.Date()
+    quantity = fields.Integer()
+    holder_id = fields.Integer(allow_none=True)
+
+
+class HoldingListSchema(Schema):
+    items = fields.List(fields.Nested(HoldingSchema))

@@ -2,7 +2,7 @@
 
 From residents' approved records to serialised units and back to a public certificate:
 programmes (app/registry/programmes.py), monitoring batches and their verification and
-issuance (batches.py), holders and verifiers (organisations.py), the unit books
+issuance (batches.py, verification.py, issuance.py), holders and verifiers (organisations.py), the unit books
 (books.py), transfers, retirements, cancellations (movements.py), what is disclosed
 (disclosure.py) and the residents' aggregation consent (consent.py).
 """
@@ -21,14 +21,10 @@ from app.extensions import db
 from app.registry.batches import (  # noqa: F401
     BatchNotFound,
     assemble_batch,
-    attach_report,
     counted_members,
-    decide_batch,
     exclude_records,
     get_batch,
-    issue_batch,
     list_batches_stmt,
-    submit_batch,
 )
 from app.registry.consent import export_consent, get_consent, set_consent, withdraw_consent  # noqa: F401
 from app.registry.disclosure import (  # noqa: F401
@@ -42,6 +38,7 @@ from app.registry.disclosure import (  # noqa: F401
     summary,
     with_verifier_names,
 )
+from app.registry.issuance import issue_batch  # noqa: F401
 from app.registry.models import BATCH_DRAFT, Batch, BatchMember, Retirement
 from app.registry.movements import (  # noqa: F401
     Request,
@@ -63,6 +60,7 @@ from app.registry.organisations import (  # noqa: F401
 )
 from app.registry.programmes import create_programme, get_programme, list_programmes  # noqa: F401
 from app.registry.settings import pseudonym, setting
+from app.registry.verification import attach_report, decide_batch, submit_batch  # noqa: F401
 
 EVIDENCE_COLUMNS = (
     "position",

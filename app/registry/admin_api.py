@@ -10,10 +10,18 @@ from app.audit.views import audited
 from app.auth import current_principal, operator_required
 from app.csvout import csv_response, to_csv
 from app.idempotency import current_idempotency, idempotent
-from app.pagination import PageArgsSchema, page_schema
+from app.pagination import page_schema
 from app.registry import models as _models  # noqa: F401  (registers the tables)
 from app.registry import service
-from app.registry.models import Batch, BatchMember, Cancellation, Holder, Programme, Transfer
+from app.registry.models import (
+    Batch,
+    BatchMember,
+    Cancellation,
+    Holder,
+    Programme,
+    Transfer,
+    Verifier,
+)
 from app.registry.schemas import (
     BatchCreateSchema,
     BatchListArgsSchema,
@@ -22,6 +30,7 @@ from app.registry.schemas import (
     CancellationSchema,
     ExclusionSchema,
     ExportPageArgsSchema,
+    FormatArgsSchema,
     HolderCreateSchema,
     HolderSchema,
     LoginCreatedSchema,
@@ -35,7 +44,7 @@ from app.registry.schemas import (
     VerifierCreateSchema,
     VerifierSchema,
 )
-from app.registry.views import holdings, page_or_csv
+from app.registry.views import csv_listing, holdings, list_or_csv, page_or_csv
 
 blp = Blueprint("admin_registry", __name__, description="核证减排量登记 Registry (operators)")
 
@@ -59,6 +68,7 @@ def create_programme(body: dict):
 @blp.route("/programmes", methods=["GET"])
 @operator_required
 @blp.arguments(ExportPageArgsSchema, location="query")
+@csv_listing
 @blp.response(200, page_schema(ProgrammeSchema))
 def list_programmes(args: dict):
     """Programmes, newest first."""
@@ -91,6 +101,7 @@ def assemble_batch(body: dict):
 @blp.route("/batches", methods=["GET"])
 @operator_required
 @blp.arguments(BatchListArgsSchema, location="query")
+@csv_listing
 @blp.response(200, page_schema(BatchSchema))
 def list_batches(args: dict):
     """Batches, newest first (`?status=`); `?format=csv` for all of them."""
@@ -115,19 +126,22 @@ def get_batch(batch_id: int):
 
 @blp.route("/batches/<int:batch_id>/members", methods=["GET"])
 @operator_required
-@blp.arguments(PageArgsSchema, location="query")
+@blp.arguments(ExportPageArgsSchema, location="query")
+@csv_listing
 @blp.response(200, page_schema(MemberSchema))
 @blp.alt_response(404, description="batch_not_found")
 def list_members(args: dict, batch_id: int):
     """A batch's members (counted and excluded), highest record id first."""
     service.get_batch(batch_id)
     stmt = service.select_all(BatchMember).where(BatchMember.batch_id == batch_id)
-    return page_or_csv(stmt, BatchMember.id, MemberSchema, args, "members.csv")
+    return page_or_csv(stmt, BatchMember.id, MemberSchema, args, f"batch-{batch_id}-members.csv")
 
 
 @blp.route("/batches/<int:batch_id>/evidence", methods=["GET"])
 @operator_required
-@blp.response(200, description="CSV: the evidence package the verifier sees")
+@blp.response(
+    200, content_type="text/csv", description="CSV: the evidence package the verifier sees"
+)
 @blp.alt_response(404, description="batch_not_found")
 def evidence(batch_id: int):
     """The batch's evidence package (pseudonymised members, methodology, sums) as CSV."""
@@ -192,12 +206,14 @@ def create_verifier(body: dict):
 
 @blp.route("/verifiers", methods=["GET"])
 @operator_required
-@blp.arguments(PageArgsSchema, location="query")
+@blp.arguments(ExportPageArgsSchema, location="query")
+@csv_listing
 @blp.response(200, page_schema(VerifierSchema))
 def list_verifiers(args: dict):
     """Verification bodies, newest first."""
-    items, next_cursor = service.list_verifiers(args["limit"], args["cursor"])
-    return {"items": items, "next_cursor": next_cursor}
+    return page_or_csv(
+        service.select_all(Verifier), Verifier.id, VerifierSchema, args, "registry-verifiers.csv"
+    )
 
 
 @blp.route("/verifiers/<int:verifier_id>/logins", methods=["POST"])
@@ -230,6 +246,7 @@ def create_holder(body: dict):
 @blp.route("/holders", methods=["GET"])
 @operator_required
 @blp.arguments(ExportPageArgsSchema, location="query")
+@csv_listing
 @blp.response(200, page_schema(HolderSchema))
 def list_holders(args: dict):
     """Holders, newest first (the platform's own account included)."""
@@ -268,20 +285,26 @@ class HoldingListSchema(Schema):
 
 @blp.route("/holders/<int:holder_id>/holdings", methods=["GET"])
 @operator_required
+@blp.arguments(FormatArgsSchema, location="query")
+@csv_listing
 @blp.response(200, HoldingListSchema)
 @blp.alt_response(404, description="holder_not_found")
-def holder_holdings(holder_id: int):
+def holder_holdings(args: dict, holder_id: int):
     """What a holder holds, per batch (kgCO2e)."""
     service.get_holder(holder_id)
-    return {"items": holdings(holder_id)}
+    return list_or_csv(
+        holdings(holder_id), HoldingSchema, args, f"registry-holder-{holder_id}-holdings.csv"
+    )
 
 
 @blp.route("/buffer", methods=["GET"])
 @operator_required
+@blp.arguments(FormatArgsSchema, location="query")
+@csv_listing
 @blp.response(200, HoldingListSchema)
-def buffer():
+def buffer(args: dict):
     """The buffer account's units per batch (what covers records found fraudulent)."""
-    return {"items": holdings(kind="buffer")}
+    return list_or_csv(holdings(kind="buffer"), HoldingSchema, args, "registry-buffer.csv")
 
 
 @blp.route("/cancellations", methods=["POST"])
@@ -308,6 +331,7 @@ def cancel_units(body: dict):
 @blp.route("/cancellations", methods=["GET"])
 @operator_required
 @blp.arguments(ExportPageArgsSchema, location="query")
+@csv_listing
 @blp.response(200, page_schema(CancellationSchema))
 def list_cancellations(args: dict):
     """Cancellations, newest first."""
@@ -323,6 +347,7 @@ def list_cancellations(args: dict):
 @blp.route("/transfers", methods=["GET"])
 @operator_required
 @blp.arguments(ExportPageArgsSchema, location="query")
+@csv_listing
 @blp.response(200, page_schema(TransferSchema))
 def list_transfers(args: dict):
     """Transfers between holders, newest first, with prices."""
@@ -334,6 +359,7 @@ def list_transfers(args: dict):
 @blp.route("/retirements", methods=["GET"])
 @operator_required
 @blp.arguments(ExportPageArgsSchema, location="query")
+@csv_listing
 @blp.response(200, page_schema(RetirementSchema))
 def list_retirements(args: dict):
     """Retirements, newest first."""

@@ -10,17 +10,18 @@ from app.auth import current_principal, holder_required
 from app.idempotency import current_idempotency, idempotent
 from app.pagination import page_schema
 from app.registry import service
-from app.registry.admin_api import HoldingListSchema
+from app.registry.admin_api import HoldingListSchema, HoldingSchema
 from app.registry.models import Holder, Transfer
 from app.registry.schemas import (
     ExportPageArgsSchema,
+    FormatArgsSchema,
     HolderSchema,
     RetirementCreateSchema,
     RetirementSchema,
     TransferCreateSchema,
     TransferSchema,
 )
-from app.registry.views import holdings, page_or_csv
+from app.registry.views import csv_listing, holdings, list_or_csv, page_or_csv
 
 blp = Blueprint("holder_registry", __name__, description="持有机构 Holders")
 
@@ -49,15 +50,18 @@ def me():
 
 @blp.route("/holdings", methods=["GET"])
 @holder_required
+@blp.arguments(FormatArgsSchema, location="query")
+@csv_listing
 @blp.response(200, HoldingListSchema)
-def my_holdings():
+def my_holdings(args: dict):
     """My units per batch (kgCO2e)."""
-    return {"items": holdings(_holder())}
+    return list_or_csv(holdings(_holder()), HoldingSchema, args, "holdings.csv")
 
 
 @blp.route("/holders", methods=["GET"])
 @holder_required
 @blp.arguments(ExportPageArgsSchema, location="query")
+@csv_listing
 @blp.response(200, page_schema(HolderSchema))
 def directory(args: dict):
     """The other holders (to choose a buyer)."""
@@ -95,6 +99,7 @@ def transfer(body: dict):
 @blp.route("/transfers", methods=["GET"])
 @holder_required
 @blp.arguments(ExportPageArgsSchema, location="query")
+@csv_listing
 @blp.response(200, page_schema(TransferSchema))
 def my_transfers(args: dict):
     """Transfers from or to me, newest first."""
@@ -133,6 +138,7 @@ def retire(body: dict):
 @blp.route("/retirements", methods=["GET"])
 @holder_required
 @blp.arguments(ExportPageArgsSchema, location="query")
+@csv_listing
 @blp.response(200, page_schema(RetirementSchema))
 def my_retirements(args: dict):
     """My retirements, newest first."""

@@ -33,13 +33,14 @@ from app.registry.batches import (  # noqa: F401
 from app.registry.consent import export_consent, get_consent, set_consent, withdraw_consent  # noqa: F401
 from app.registry.disclosure import (  # noqa: F401
     batch_fate,
+    block_views,
+    blocks_stmt,
     certificate,
     list_batches,
-    list_blocks,
-    list_retirements,
     my_reductions,
     search_serial,
     summary,
+    with_holder_names,
     with_verifier_names,
 )
 from app.registry.models import BatchMember, Retirement
@@ -56,8 +57,6 @@ from app.registry.organisations import (  # noqa: F401
     create_verifier,
     get_holder,
     holder_of,
-    list_holders,
-    list_verifiers,
     platform_holder,
     verifier_of,
 )

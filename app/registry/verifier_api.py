@@ -18,7 +18,7 @@ from app.registry.schemas import (
     ReportLinkSchema,
     ReturnSchema,
 )
-from app.registry.views import page_or_csv
+from app.registry.views import csv_listing, page_or_csv
 
 blp = Blueprint("verifier_registry", __name__, description="核查 Verification (verifiers)")
 
@@ -37,6 +37,7 @@ def _own(batch_id: int) -> Batch:
 @blp.route("/batches", methods=["GET"])
 @verifier_required
 @blp.arguments(BatchListArgsSchema, location="query")
+@csv_listing
 @blp.response(200, page_schema(BatchSchema))
 @blp.alt_response(403, description="not_registry_member")
 def inbox(args: dict):
@@ -58,7 +59,11 @@ def get_batch(batch_id: int):
 
 @blp.route("/batches/<int:batch_id>/evidence", methods=["GET"])
 @verifier_required
-@blp.response(200, description="CSV: pseudonymised members, methodology, evidence, sums")
+@blp.response(
+    200,
+    content_type="text/csv",
+    description="CSV: pseudonymised members, methodology, evidence, sums",
+)
 @blp.alt_response(404, description="batch_not_found")
 def evidence(batch_id: int):
     """The evidence package of one of my batches, as CSV."""

@@ -1,10 +1,16 @@
 """Verifier endpoints (核查机构): the inbox of batches assigned to my body, the evidence
-package, the report (a file with its SHA-256, or a link), and the decision."""
+package, the report (a file with its SHA-256, or a link), and the decision.
+
+The report and the decision are audited like the operators' registry writes: the
+operators' audit log then shows, next to who assembled, submitted and issued a batch,
+who attached its report and who verified or returned it.
+"""
 
 from __future__ import annotations
 
 from flask_smorest import Blueprint
 
+from app.audit.views import audited
 from app.auth import current_principal, verifier_required
 from app.csvout import csv_response, to_csv
 from app.pagination import page_schema
@@ -74,6 +80,7 @@ def evidence(batch_id: int):
 
 @blp.route("/batches/<int:batch_id>/report", methods=["POST"])
 @verifier_required
+@audited("registry.batch.report", "batch:{batch_id}")
 @blp.arguments(ReportFileSchema, location="files")
 @blp.response(200, BatchSchema)
 @blp.alt_response(404, description="batch_not_found")
@@ -88,6 +95,7 @@ def upload_report(files: dict, batch_id: int):
 
 @blp.route("/batches/<int:batch_id>/report-link", methods=["POST"])
 @verifier_required
+@audited("registry.batch.report", "batch:{batch_id}")
 @blp.arguments(ReportLinkSchema)
 @blp.response(200, BatchSchema)
 @blp.alt_response(404, description="batch_not_found")
@@ -100,6 +108,7 @@ def link_report(body: dict, batch_id: int):
 
 @blp.route("/batches/<int:batch_id>/verify", methods=["POST"])
 @verifier_required
+@audited("registry.batch.verify", "batch:{batch_id}")
 @blp.arguments(DecisionSchema)
 @blp.response(200, BatchSchema)
 @blp.alt_response(404, description="batch_not_found")
@@ -112,6 +121,7 @@ def verify_batch(body: dict, batch_id: int):
 
 @blp.route("/batches/<int:batch_id>/return", methods=["POST"])
 @verifier_required
+@audited("registry.batch.return", "batch:{batch_id}")
 @blp.arguments(ReturnSchema)
 @blp.response(200, BatchSchema)
 @blp.alt_response(404, description="batch_not_found")

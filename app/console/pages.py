@@ -32,8 +32,13 @@ CSP = (
 class Page:
     slug: str
     title: str
-    audience: str  # "operator" or "merchant"
+    audience: str  # "operator", "merchant", "verifier" or "holder" (console.js AUDIENCES)
+    scripts: tuple[str, ...] = ()  # shared scripts the page needs besides console.js
+    group: str = ""  # a sub-heading in the nav, printed where the group starts
 
+
+REGISTRY = ("registry.js",)  # the registry pages' labels and helpers
+_REG = "核证减排量"
 
 OPERATOR_PAGES = (
     Page("dashboard", "数据看板", "operator"),
@@ -46,6 +51,13 @@ OPERATOR_PAGES = (
     Page("adjustments", "积分调整", "operator"),
     Page("audit", "审计日志", "operator"),
     Page("exports", "导出与任务", "operator"),
+    # The registry (核证减排量登记): programmes, batches, organisations, movements.
+    Page("programmes", "减排项目", "operator", REGISTRY, _REG),
+    Page("batches", "核算批次", "operator", REGISTRY, _REG),
+    Page("holders", "持有机构", "operator", REGISTRY, _REG),
+    Page("verifiers", "核查机构", "operator", REGISTRY, _REG),
+    Page("movements", "转让与注销", "operator", REGISTRY, _REG),
+    Page("buffer", "缓冲账户", "operator", REGISTRY, _REG),
 )
 MERCHANT_PAGES = (
     Page("m-offers", "我的商品", "merchant"),
@@ -54,7 +66,21 @@ MERCHANT_PAGES = (
     Page("m-settlement", "月度结算", "merchant"),
     Page("m-staff", "店员", "merchant"),
 )
-PAGES = {page.slug: page for page in OPERATOR_PAGES + MERCHANT_PAGES}
+VERIFIER_PAGES = (Page("v-inbox", "待核查批次", "verifier", REGISTRY),)
+HOLDER_PAGES = (
+    Page("h-holdings", "我的持有", "holder", REGISTRY),
+    Page("h-transfer", "转让减排量", "holder", REGISTRY),
+    Page("h-retire", "注销减排量", "holder", REGISTRY),
+    Page("h-records", "转让与注销记录", "holder", REGISTRY),
+)
+# The sidebar: (audience, heading, pages); a tab shows the groups of its caller's roles.
+NAV = (
+    ("operator", "运营", OPERATOR_PAGES),
+    ("merchant", "商户", MERCHANT_PAGES),
+    ("verifier", "核查机构", VERIFIER_PAGES),
+    ("holder", "持有机构", HOLDER_PAGES),
+)
+PAGES = {page.slug: page for _, _, pages in NAV for page in pages}
 
 
 @bp.after_request
@@ -92,4 +118,4 @@ def print_site(site_id: int):
 
 
 def _nav() -> dict:
-    return {"operator_pages": OPERATOR_PAGES, "merchant_pages": MERCHANT_PAGES}
+    return {"nav": NAV}

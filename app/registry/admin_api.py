@@ -1,5 +1,6 @@
-"""Operator endpoints of the registry: programmes, batches, verifiers, holders, buffer,
-cancellations and the lists of movements (JSON, or CSV with `?format=csv`)."""
+"""Operator endpoints of the registry: programmes, batches (assemble, exclude, submit,
+issue) and revoking a record found fraudulent (organisations and units:
+admin_org_api.py)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,14 @@ from marshmallow import Schema
 from app.audit.views import audited
 from app.auth import current_principal, operator_required
 from app.csvout import csv_response, to_csv
-from app.pagination import PageArgsSchema, page_schema
+from app.pagination import page_schema
 from app.registry import models as _models  # noqa: F401  (registers the tables)
 from app.registry import service
-from app.registry.models import Batch, BatchMember, Programme
+from app.registry.models import (
+    Batch,
+    BatchMember,
+    Programme,
+)
 from app.registry.schemas import (
     BatchCreateSchema,
     BatchListArgsSchema,
@@ -26,7 +31,7 @@ from app.registry.schemas import (
     RevokeSchema,
     SubmitSchema,
 )
-from app.registry.views import csv_doc, page_or_csv
+from app.registry.views import csv_listing, page_or_csv
 
 blp = Blueprint("admin_registry", __name__, description="核证减排量登记 Registry (operators)")
 
@@ -50,8 +55,8 @@ def create_programme(body: dict):
 @blp.route("/programmes", methods=["GET"])
 @operator_required
 @blp.arguments(ExportPageArgsSchema, location="query")
+@csv_listing
 @blp.response(200, page_schema(ProgrammeSchema))
-@blp.doc(**csv_doc(ProgrammeSchema))
 def list_programmes(args: dict):
     """Programmes, newest first."""
     return page_or_csv(
@@ -83,8 +88,8 @@ def assemble_batch(body: dict):
 @blp.route("/batches", methods=["GET"])
 @operator_required
 @blp.arguments(BatchListArgsSchema, location="query")
+@csv_listing
 @blp.response(200, page_schema(BatchSchema))
-@blp.doc(**csv_doc(BatchSchema))
 def list_batches(args: dict):
     """Batches, newest first (`?status=`); `?format=csv` for all of them."""
     return page_or_csv(
@@ -108,19 +113,22 @@ def get_batch(batch_id: int):
 
 @blp.route("/batches/<int:batch_id>/members", methods=["GET"])
 @operator_required
-@blp.arguments(PageArgsSchema, location="query")
+@blp.arguments(ExportPageArgsSchema, location="query")
+@csv_listing
 @blp.response(200, page_schema(MemberSchema))
 @blp.alt_response(404, description="batch_not_found")
 def list_members(args: dict, batch_id: int):
     """A batch's members (counted and excluded), highest record id first."""
     service.get_batch(batch_id)
     stmt = service.select_all(BatchMember).where(BatchMember.batch_id == batch_id)
-    return page_or_csv(stmt, BatchMember.id, MemberSchema, args, "members.csv")
+    return page_or_csv(stmt, BatchMember.id, MemberSchema, args, f"batch-{batch_id}-members.csv")
 
 
 @blp.route("/batches/<int:batch_id>/evidence", methods=["GET"])
 @operator_required
-@blp.response(200, description="CSV: the evidence package the verifier sees")
+@blp.response(
+    200, content_type="text/csv", description="CSV: the evidence package the verifier sees"
+)
 @blp.alt_response(404, description="batch_not_found")
 def evidence(batch_id: int):
     """The batch's evidence package (pseudonymised members, methodology, sums) as CSV."""

@@ -9,17 +9,24 @@ from flask_smorest import Blueprint
 from app.audit.views import audited
 from app.auth import current_principal, operator_required
 from app.idempotency import current_idempotency, idempotent
-from app.pagination import PageArgsSchema, page_schema
+from app.pagination import page_schema
 from app.registry import models as _models  # noqa: F401  (registers the tables)
 from app.registry import service
-from app.registry.models import Cancellation, Holder, Transfer
+from app.registry.models import (
+    Cancellation,
+    Holder,
+    Transfer,
+    Verifier,
+)
 from app.registry.schemas import (
     CancellationCreateSchema,
     CancellationSchema,
     ExportPageArgsSchema,
+    FormatArgsSchema,
     HolderCreateSchema,
     HolderSchema,
     HoldingListSchema,
+    HoldingSchema,
     LoginCreatedSchema,
     OrganisationLoginSchema,
     RetirementSchema,
@@ -27,7 +34,7 @@ from app.registry.schemas import (
     VerifierCreateSchema,
     VerifierSchema,
 )
-from app.registry.views import csv_doc, holdings, page_or_csv
+from app.registry.views import csv_listing, holdings, list_or_csv, page_or_csv
 
 blp = Blueprint(
     "admin_registry_organisations",
@@ -53,12 +60,14 @@ def create_verifier(body: dict):
 
 @blp.route("/verifiers", methods=["GET"])
 @operator_required
-@blp.arguments(PageArgsSchema, location="query")
+@blp.arguments(ExportPageArgsSchema, location="query")
+@csv_listing
 @blp.response(200, page_schema(VerifierSchema))
 def list_verifiers(args: dict):
     """Verification bodies, newest first."""
-    items, next_cursor = service.list_verifiers(args["limit"], args["cursor"])
-    return {"items": items, "next_cursor": next_cursor}
+    return page_or_csv(
+        service.select_all(Verifier), Verifier.id, VerifierSchema, args, "registry-verifiers.csv"
+    )
 
 
 @blp.route("/verifiers/<int:verifier_id>/logins", methods=["POST"])
@@ -91,8 +100,8 @@ def create_holder(body: dict):
 @blp.route("/holders", methods=["GET"])
 @operator_required
 @blp.arguments(ExportPageArgsSchema, location="query")
+@csv_listing
 @blp.response(200, page_schema(HolderSchema))
-@blp.doc(**csv_doc(HolderSchema))
 def list_holders(args: dict):
     """Holders, newest first (the platform's own account included)."""
     service.platform_holder()
@@ -116,20 +125,26 @@ def create_holder_login(body: dict, holder_id: int):
 
 @blp.route("/holders/<int:holder_id>/holdings", methods=["GET"])
 @operator_required
+@blp.arguments(FormatArgsSchema, location="query")
+@csv_listing
 @blp.response(200, HoldingListSchema)
 @blp.alt_response(404, description="holder_not_found")
-def holder_holdings(holder_id: int):
+def holder_holdings(args: dict, holder_id: int):
     """What a holder holds, per batch (kgCO2e)."""
     service.get_holder(holder_id)
-    return {"items": holdings(holder_id)}
+    return list_or_csv(
+        holdings(holder_id), HoldingSchema, args, f"registry-holder-{holder_id}-holdings.csv"
+    )
 
 
 @blp.route("/buffer", methods=["GET"])
 @operator_required
+@blp.arguments(FormatArgsSchema, location="query")
+@csv_listing
 @blp.response(200, HoldingListSchema)
-def buffer():
+def buffer(args: dict):
     """The buffer account's units per batch (what covers records found fraudulent)."""
-    return {"items": holdings(kind="buffer")}
+    return list_or_csv(holdings(kind="buffer"), HoldingSchema, args, "registry-buffer.csv")
 
 
 @blp.route("/cancellations", methods=["POST"])
@@ -156,8 +171,8 @@ def cancel_units(body: dict):
 @blp.route("/cancellations", methods=["GET"])
 @operator_required
 @blp.arguments(ExportPageArgsSchema, location="query")
+@csv_listing
 @blp.response(200, page_schema(CancellationSchema))
-@blp.doc(**csv_doc(CancellationSchema))
 def list_cancellations(args: dict):
     """Cancellations, newest first."""
     return page_or_csv(
@@ -172,8 +187,8 @@ def list_cancellations(args: dict):
 @blp.route("/transfers", methods=["GET"])
 @operator_required
 @blp.arguments(ExportPageArgsSchema, location="query")
+@csv_listing
 @blp.response(200, page_schema(TransferSchema))
-@blp.doc(**csv_doc(TransferSchema))
 def list_transfers(args: dict):
     """Transfers between holders, newest first, with prices."""
     return page_or_csv(
@@ -184,8 +199,8 @@ def list_transfers(args: dict):
 @blp.route("/retirements", methods=["GET"])
 @operator_required
 @blp.arguments(ExportPageArgsSchema, location="query")
+@csv_listing
 @blp.response(200, page_schema(RetirementSchema))
-@blp.doc(**csv_doc(RetirementSchema))
 def list_retirements(args: dict):
     """Retirements, newest first."""
     return page_or_csv(

@@ -95,7 +95,8 @@ def summary() -> dict:
     }
 
 
-def _block_views(blocks: list[Block]) -> list[dict]:
+def block_views(blocks: list[Block]) -> list[dict]:
+    """Blocks as the public sees them: serial range, status, holder name, certificate."""
     batches = (
         {
             b.id: b
@@ -143,15 +144,14 @@ def _block_views(blocks: list[Block]) -> list[dict]:
     ]
 
 
-def list_blocks(status: str | None, batch_id: int | None, limit: int, cursor: str | None):
-    """Active blocks, newest first, by status and batch. Raises InvalidCursor."""
+def blocks_stmt(status: str | None = None, batch_id: int | None = None):
+    """A select of the active blocks, by status and batch."""
     stmt = select(Block).where(Block.active.is_(True))
     if status:
         stmt = stmt.where(Block.status == status)
     if batch_id:
         stmt = stmt.where(Block.batch_id == batch_id)
-    rows, next_cursor = paginate_desc(stmt, Block.id, limit, cursor)
-    return _block_views(rows), next_cursor
+    return stmt
 
 
 def search_serial(text: str) -> list[dict]:
@@ -174,7 +174,7 @@ def search_serial(text: str) -> list[dict]:
         .order_by(Block.first)
         .limit(100)
     ).all()
-    return _block_views(list(blocks))
+    return block_views(list(blocks))
 
 
 def certificate(certificate_id: str) -> dict:
@@ -199,6 +199,11 @@ def certificate(certificate_id: str) -> dict:
 
 def list_retirements(stmt, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
     rows, next_cursor = paginate_desc(stmt, Retirement.id, limit, cursor)
+    return with_holder_names(rows), next_cursor
+
+
+def with_holder_names(rows: list[Retirement]) -> list[Retirement]:
+    """Attach `holder_name` to retirements for display (one query)."""
     holders = (
         dict(
             db.session.execute(
@@ -210,7 +215,7 @@ def list_retirements(stmt, limit: int, cursor: str | None) -> tuple[list[dict], 
     )
     for row in rows:
         row.holder_name = holders.get(row.holder_id)
-    return rows, next_cursor
+    return rows
 
 
 def batch_fate(batch_id: int) -> dict:

@@ -34,7 +34,7 @@ def block_rows() -> list[dict]:
             select(Block).where(Block.active.is_(True)).order_by(Block.batch_id, Block.first)
         )
     )
-    return disclosure._block_views(blocks)
+    return disclosure.block_views(blocks)
 
 
 def as_json() -> dict:

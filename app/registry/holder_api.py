@@ -13,14 +13,16 @@ from app.registry import service
 from app.registry.models import Holder, Transfer
 from app.registry.schemas import (
     ExportPageArgsSchema,
+    FormatArgsSchema,
     HolderSchema,
     HoldingListSchema,
+    HoldingSchema,
     RetirementCreateSchema,
     RetirementSchema,
     TransferCreateSchema,
     TransferSchema,
 )
-from app.registry.views import csv_doc, holdings, page_or_csv
+from app.registry.views import csv_listing, holdings, list_or_csv, page_or_csv
 
 blp = Blueprint("holder_registry", __name__, description="持有机构 Holders")
 
@@ -49,17 +51,19 @@ def me():
 
 @blp.route("/holdings", methods=["GET"])
 @holder_required
+@blp.arguments(FormatArgsSchema, location="query")
+@csv_listing
 @blp.response(200, HoldingListSchema)
-def my_holdings():
+def my_holdings(args: dict):
     """My units per batch (kgCO2e)."""
-    return {"items": holdings(_holder())}
+    return list_or_csv(holdings(_holder()), HoldingSchema, args, "holdings.csv")
 
 
 @blp.route("/holders", methods=["GET"])
 @holder_required
 @blp.arguments(ExportPageArgsSchema, location="query")
+@csv_listing
 @blp.response(200, page_schema(HolderSchema))
-@blp.doc(**csv_doc(HolderSchema))
 def directory(args: dict):
     """The other holders (to choose a buyer)."""
     return page_or_csv(
@@ -96,8 +100,8 @@ def transfer(body: dict):
 @blp.route("/transfers", methods=["GET"])
 @holder_required
 @blp.arguments(ExportPageArgsSchema, location="query")
+@csv_listing
 @blp.response(200, page_schema(TransferSchema))
-@blp.doc(**csv_doc(TransferSchema))
 def my_transfers(args: dict):
     """Transfers from or to me, newest first."""
     me = _holder()
@@ -135,8 +139,8 @@ def retire(body: dict):
 @blp.route("/retirements", methods=["GET"])
 @holder_required
 @blp.arguments(ExportPageArgsSchema, location="query")
+@csv_listing
 @blp.response(200, page_schema(RetirementSchema))
-@blp.doc(**csv_doc(RetirementSchema))
 def my_retirements(args: dict):
     """My retirements, newest first."""
     return page_or_csv(

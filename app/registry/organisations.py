@@ -12,7 +12,6 @@ from app.checkins import service as checkins
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.extensions import db
-from app.pagination import paginate_desc
 from app.registry.models import HOLDER_KINDS, HOLDER_PLATFORM, Holder, OrganisationMember, Verifier
 from app.registry.settings import setting
 from app.users import service as users
@@ -83,11 +82,6 @@ def get_holder(holder_id: int) -> Holder:
     return holder
 
 
-def list_holders(limit: int, cursor: str | None) -> tuple[list[Holder], str | None]:
-    """Holders, newest first. Raises InvalidCursor."""
-    return paginate_desc(select(Holder), Holder.id, limit, cursor)
-
-
 def create_verifier(name: str, accreditation: str, created_by: int | None) -> Verifier:
     """A third-party verification body. Raises Conflict (`verifier_exists`)."""
     if db.session.scalar(select(Verifier.id).where(Verifier.name == name.strip())):
@@ -106,11 +100,6 @@ def get_verifier(verifier_id: int) -> Verifier:
     if verifier is None:
         raise VerifierNotFound()
     return verifier
-
-
-def list_verifiers(limit: int, cursor: str | None) -> tuple[list[Verifier], str | None]:
-    """Verification bodies, newest first. Raises InvalidCursor."""
-    return paginate_desc(select(Verifier), Verifier.id, limit, cursor)
 
 
 def create_member_login(

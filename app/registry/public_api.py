@@ -8,17 +8,18 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from app.csvout import csv_response, to_csv
-from app.pagination import PageArgsSchema, page_schema
+from app.pagination import page_schema
 from app.registry import dump, service
-from app.registry.models import BATCH_DRAFT, Batch, Programme
+from app.registry.models import BATCH_DRAFT, Batch, Block, Programme, Retirement
 from app.registry.schemas import (
     BatchSchema,
     BlockArgsSchema,
     BlockSchema,
+    ExportPageArgsSchema,
     ProgrammeSchema,
     RetirementSchema,
 )
-from app.registry.views import page_or_csv
+from app.registry.views import csv_listing, page_or_csv
 
 blp = Blueprint("public_registry", __name__, description="公开信息 Registry disclosure (public)")
 
@@ -72,20 +73,26 @@ def summary():
 
 
 @blp.route("/programmes", methods=["GET"])
-@blp.arguments(PageArgsSchema, location="query")
+@blp.arguments(ExportPageArgsSchema, location="query")
+@csv_listing
 @blp.response(200, page_schema(ProgrammeSchema))
 def programmes(args: dict):
     """Registered programmes (scenario + methodology version, cited source)."""
-    return page_or_csv(service.select_all(Programme), Programme.id, ProgrammeSchema, args, "")
+    return page_or_csv(
+        service.select_all(Programme), Programme.id, ProgrammeSchema, args, "programmes.csv"
+    )
 
 
 @blp.route("/batches", methods=["GET"])
-@blp.arguments(PageArgsSchema, location="query")
+@blp.arguments(ExportPageArgsSchema, location="query")
+@csv_listing
 @blp.response(200, page_schema(BatchSchema))
 def batches(args: dict):
     """Batches past draft: period, tCO2e, verifier, Merkle root, status, serial."""
     stmt = service.select_all(Batch).where(Batch.status != BATCH_DRAFT)
-    return page_or_csv(stmt, Batch.id, BatchSchema, args, "", service.with_verifier_names)
+    return page_or_csv(
+        stmt, Batch.id, BatchSchema, args, "batches.csv", service.with_verifier_names
+    )
 
 
 @blp.route("/batches/<int:batch_id>", methods=["GET"])
@@ -112,13 +119,12 @@ def report(batch_id: int):
 
 @blp.route("/blocks", methods=["GET"])
 @blp.arguments(BlockArgsSchema, location="query")
+@csv_listing
 @blp.response(200, page_schema(BlockSchema))
 def blocks(args: dict):
     """Serial blocks as they are now, by status (held, buffer, retired, cancelled)."""
-    items, next_cursor = service.list_blocks(
-        args["status"], args["batch_id"], args["limit"], args["cursor"]
-    )
-    return {"items": items, "next_cursor": next_cursor}
+    stmt = service.blocks_stmt(args["status"], args["batch_id"])
+    return page_or_csv(stmt, Block.id, BlockSchema, args, "blocks.csv", service.block_views)
 
 
 @blp.route("/serials", methods=["GET"])
@@ -130,14 +136,19 @@ def search(args: dict):
 
 
 @blp.route("/retirements", methods=["GET"])
-@blp.arguments(PageArgsSchema, location="query")
+@blp.arguments(ExportPageArgsSchema, location="query")
+@csv_listing
 @blp.response(200, page_schema(PublicRetirementSchema))
 def retirements(args: dict):
     """Retirements, newest first, with beneficiary, purpose and certificate id."""
-    items, next_cursor = service.list_retirements(
-        service.retirements_stmt(), args["limit"], args["cursor"]
+    return page_or_csv(
+        service.retirements_stmt(),
+        Retirement.id,
+        PublicRetirementSchema,
+        args,
+        "retirements.csv",
+        service.with_holder_names,
     )
-    return {"items": items, "next_cursor": next_cursor}
 
 
 @blp.route("/certificates/<string:certificate_id>", methods=["GET"])

@@ -18,12 +18,16 @@ def tonnes(mg: int) -> float:
     return round(mg / 1_000_000_000, 3)
 
 
-class ExportPageArgsSchema(PageArgsSchema):
+class FormatArgsSchema(Schema):
     format = fields.String(
         load_default="json",
         validate=validate.OneOf(("json", "csv")),
         metadata={"description": "`csv` for the whole list as CSV"},
     )
+
+
+class ExportPageArgsSchema(PageArgsSchema, FormatArgsSchema):
+    pass
 
 
 class ProgrammeCreateSchema(Schema):
@@ -244,7 +248,7 @@ class BlockSchema(Schema):
     certificate_id = fields.String(allow_none=True)
 
 
-class BlockArgsSchema(PageArgsSchema):
+class BlockArgsSchema(ExportPageArgsSchema):
     status = fields.String(load_default=None, validate=validate.OneOf(BLOCK_STATUSES))
     batch_id = Id(load_default=None)
 

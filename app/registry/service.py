@@ -1,10 +1,11 @@
 """The registry's service API (核证减排量): other domains and the views call this module.
 
 From residents' approved records to serialised units and back to a public certificate:
-programmes (app/registry/programmes.py), monitoring batches and their verification and
-issuance (batches.py, verification.py, issuance.py), holders and verifiers (organisations.py), the unit books
-(books.py), transfers, retirements, cancellations (movements.py), what is disclosed
-(disclosure.py) and the residents' aggregation consent (consent.py).
+programmes (app/registry/programmes.py), monitoring batches (batches.py), their
+verification (verification.py) and issuance (issuance.py), holders and verifiers
+(organisations.py), the unit books (books.py), transfers, retirements, cancellations
+(movements.py), what is disclosed (disclosure.py) and the residents' aggregation consent
+(consent.py).
 """
 
 from __future__ import annotations
@@ -29,13 +30,15 @@ from app.registry.batches import (  # noqa: F401
 from app.registry.consent import export_consent, get_consent, set_consent, withdraw_consent  # noqa: F401
 from app.registry.disclosure import (  # noqa: F401
     batch_fate,
+    block_views,
+    blocks_stmt,
     certificate,
     list_batches,
-    list_blocks,
     list_retirements,
     my_reductions,
     search_serial,
     summary,
+    with_holder_names,
     with_verifier_names,
 )
 from app.registry.issuance import issue_batch  # noqa: F401
@@ -53,8 +56,6 @@ from app.registry.organisations import (  # noqa: F401
     create_verifier,
     get_holder,
     holder_of,
-    list_holders,
-    list_verifiers,
     platform_holder,
     verifier_of,
 )

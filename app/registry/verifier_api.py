@@ -1,10 +1,16 @@
 """Verifier endpoints (核查机构): the inbox of batches assigned to my body, the evidence
-package, the report (a file with its SHA-256, or a link), and the decision."""
+package, the report (a file with its SHA-256, or a link), and the decision.
+
+The report and the decision are audited like the operators' registry writes: the
+operators' audit log then shows, next to who assembled, submitted and issued a batch,
+who attached its report and who verified or returned it.
+"""
 
 from __future__ import annotations
 
 from flask_smorest import Blueprint
 
+from app.audit.views import audited
 from app.auth import current_principal, verifier_required
 from app.csvout import csv_response, to_csv
 from app.pagination import page_schema
@@ -18,7 +24,7 @@ from app.registry.schemas import (
     ReportLinkSchema,
     ReturnSchema,
 )
-from app.registry.views import csv_doc, page_or_csv
+from app.registry.views import csv_listing, page_or_csv
 
 blp = Blueprint("verifier_registry", __name__, description="核查 Verification (verifiers)")
 
@@ -37,8 +43,8 @@ def _own(batch_id: int) -> Batch:
 @blp.route("/batches", methods=["GET"])
 @verifier_required
 @blp.arguments(BatchListArgsSchema, location="query")
+@csv_listing
 @blp.response(200, page_schema(BatchSchema))
-@blp.doc(**csv_doc(BatchSchema))
 @blp.alt_response(403, description="not_registry_member")
 def inbox(args: dict):
     """Batches assigned to my verification body (`?status=submitted` for the inbox)."""
@@ -59,7 +65,11 @@ def get_batch(batch_id: int):
 
 @blp.route("/batches/<int:batch_id>/evidence", methods=["GET"])
 @verifier_required
-@blp.response(200, description="CSV: pseudonymised members, methodology, evidence, sums")
+@blp.response(
+    200,
+    content_type="text/csv",
+    description="CSV: pseudonymised members, methodology, evidence, sums",
+)
 @blp.alt_response(404, description="batch_not_found")
 def evidence(batch_id: int):
     """The evidence package of one of my batches, as CSV."""
@@ -70,6 +80,7 @@ def evidence(batch_id: int):
 
 @blp.route("/batches/<int:batch_id>/report", methods=["POST"])
 @verifier_required
+@audited("registry.batch.report", "batch:{batch_id}")
 @blp.arguments(ReportFileSchema, location="files")
 @blp.response(200, BatchSchema)
 @blp.alt_response(404, description="batch_not_found")
@@ -84,6 +95,7 @@ def upload_report(files: dict, batch_id: int):
 
 @blp.route("/batches/<int:batch_id>/report-link", methods=["POST"])
 @verifier_required
+@audited("registry.batch.report", "batch:{batch_id}")
 @blp.arguments(ReportLinkSchema)
 @blp.response(200, BatchSchema)
 @blp.alt_response(404, description="batch_not_found")
@@ -96,6 +108,7 @@ def link_report(body: dict, batch_id: int):
 
 @blp.route("/batches/<int:batch_id>/verify", methods=["POST"])
 @verifier_required
+@audited("registry.batch.verify", "batch:{batch_id}")
 @blp.arguments(DecisionSchema)
 @blp.response(200, BatchSchema)
 @blp.alt_response(404, description="batch_not_found")
@@ -108,6 +121,7 @@ def verify_batch(body: dict, batch_id: int):
 
 @blp.route("/batches/<int:batch_id>/return", methods=["POST"])
 @verifier_required
+@audited("registry.batch.return", "batch:{batch_id}")
 @blp.arguments(ReturnSchema)
 @blp.response(200, BatchSchema)
 @blp.alt_response(404, description="batch_not_found")

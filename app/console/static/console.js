@@ -10,8 +10,25 @@
   const API = "/api/v1";
   const TOKEN_KEY = "tph.console.token";
   const USER_KEY = "tph.console.user";
-  const OPERATOR = ["operator"];
-  const MERCHANT = ["merchant_owner", "merchant_clerk"];
+  // Who may open a page of each audience (the body's data-audience), and where each
+  // kind of account lands after login. The API decides what anyone may do; this only
+  // picks the pages and the nav a tab shows.
+  const AUDIENCES = {
+    operator: { roles: ["operator"], home: "/console/", label: () => "运营" },
+    merchant: { roles: ["merchant_owner", "merchant_clerk"], home: "/console/m-offers",
+      label: (roles) => (roles.has("merchant_owner") ? "店主" : "店员") },
+    verifier: { roles: ["verifier"], home: "/console/v-inbox", label: () => "核查机构" },
+    holder: { roles: ["holder"], home: "/console/h-holdings", label: () => "持有机构" },
+  };
+  /** The audiences a user belongs to, in AUDIENCES order (the first one is their home). */
+  function audiencesOf(user) {
+    const roles = new Set((user && user.roles) || []);
+    return Object.keys(AUDIENCES).filter((a) => AUDIENCES[a].roles.some((r) => roles.has(r)));
+  }
+  function homeFor(user) {
+    const [first] = audiencesOf(user);
+    return first ? AUDIENCES[first].home : null;
+  }
 
   class ApiError extends Error {
     constructor(status, body) {
@@ -52,17 +69,19 @@
       (b) => b.toString(16).padStart(2, "0")).join("");
   }
 
-  /** Call the JSON API. Resolves with the parsed body (or a Response for raw: true). */
+  /** Call the JSON API. Resolves with the parsed body (or a Response for raw: true).
+   * A FormData body goes as multipart (file uploads), anything else as JSON. */
   async function api(method, path, body, opts = {}) {
     const headers = { Accept: opts.accept || "application/json" };
+    const multipart = body instanceof FormData;
     if (session.token) headers.Authorization = `Bearer ${session.token}`;
-    if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (body !== undefined && !multipart) headers["Content-Type"] = "application/json";
     if (opts.idempotent) headers["Idempotency-Key"] = opts.idempotencyKey || idempotencyKey();
     let response;
     try {
       response = await fetch(API + path, {
         method, headers, credentials: "omit", cache: "no-store",
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body: body === undefined || multipart ? body : JSON.stringify(body),
       });
     } catch (err) {
       throw new ApiError(0, { message: "网络异常，请检查连接后重试", reason: "network" });
@@ -255,12 +274,10 @@
     let me;
     try { me = await whoAmI(); } catch (err) { if (err.status !== 401) fail(err); return; }
     const roles = new Set(me.roles);
-    const isOperator = OPERATOR.some((r) => roles.has(r));
-    const isMerchant = MERCHANT.some((r) => roles.has(r));
-    $$("nav[data-audience=operator]").forEach((n) => n.classList.toggle("hidden", !isOperator));
-    $$("nav[data-audience=merchant]").forEach((n) => n.classList.toggle("hidden", !isMerchant));
+    const mine = audiencesOf(me);
+    $$("nav[data-audience]").forEach((n) => n.classList.toggle("hidden", !mine.includes(n.dataset.audience)));
     const who = $("#whoami");
-    if (who) who.textContent = `${me.nickname}（${isOperator ? "运营" : roles.has("merchant_owner") ? "店主" : "店员"}）`;
+    if (who && mine.length) who.textContent = `${me.nickname}（${AUDIENCES[mine[0]].label(roles)}）`;
     const logout = $("#logout");
     if (logout) {
       logout.addEventListener("click", async () => {
@@ -268,9 +285,9 @@
         toLogin();
       });
     }
-    const allowed = audience === "operator" ? isOperator : isMerchant;
-    if (!allowed) {
-      if (audience === "operator" && isMerchant) { location.href = "/console/m-offers"; return; }
+    if (!mine.includes(audience)) {
+      // The operators' home is where a login without `next` lands: send others to theirs.
+      if (audience === "operator" && mine.length) { location.href = homeFor(me); return; }
       $("#denied")?.classList.remove("hidden");
       return;
     }
@@ -281,11 +298,6 @@
   window.Console = {
     api, get, post, patch, blobUrl, download, el, $, $$, toast, fail, fmt, badge, table, pager, statusFilter,
     pollJob, jobProgress, formData, intOrNull, start, session, ApiError, idempotencyKey,
-    homeFor(user) {
-      const roles = new Set((user && user.roles) || []);
-      if (roles.has("operator")) return "/console/";
-      if (roles.has("merchant_owner") || roles.has("merchant_clerk")) return "/console/m-offers";
-      return null;
-    },
+    homeFor, audiencesOf,
   };
 })();

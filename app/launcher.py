@@ -88,10 +88,13 @@ def _start_all(args: argparse.Namespace, children: list[subprocess.Popen]) -> su
         f"  API            {base}/api/v1/\n"
         f"  Swagger UI     {base}/api/v1/docs\n"
         f"  web console    {base}/console/\n"
+        f"  registry       {base}/registry/   (public: batches, retirements, certificates)\n"
         f"  OpenAPI        {base}/api/v1/openapi.json\n"
         f"  health         {base}/healthz   {base}/readyz\n"
         f"  WeChat sandbox {env['WECHAT_API_BASE_URL']}\n"
-        "Demo operator: admin / admin-demo-pw. Ctrl-C stops everything.\n",
+        "Demo logins: admin / admin-demo-pw (operator), admin2 / admin2-demo-pw (second\n"
+        "operator), verifier / verifier-demo-pw, greenco / greenco-demo-pw (a holder).\n"
+        "Ctrl-C stops everything.\n",
         flush=True,
     )
     return gunicorn

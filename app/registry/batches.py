@@ -14,15 +14,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func, not_, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
-from app.carbon import service as carbon
 from app.errors import Conflict, NotFound, Unprocessable
 from app.extensions import db
-from app.registry import merkle, organisations, programmes
-from app.registry.consent import consenting_users_clause
+from app.registry import merkle, programmes, sources
 from app.registry.models import (
     BATCH_DRAFT,
     BATCH_RETURNED,
@@ -31,7 +29,7 @@ from app.registry.models import (
     Batch,
     BatchMember,
 )
-from app.registry.settings import pseudonym, shanghai_today
+from app.registry.settings import shanghai_today
 
 _members = BatchMember.__table__
 CHUNK = 1000
@@ -80,42 +78,6 @@ def move_status(batch_id: int, allowed: tuple[str, ...], new_status: str, **valu
     return batch
 
 
-def _eligible_records(programme, period_start: date, period_end: date) -> list:
-    record = carbon.CarbonRecord
-    conditions = [
-        record.status == carbon.RECORD_APPROVED,
-        record.methodology_version_id == programme.methodology_version_id,
-        record.day >= period_start,
-        record.day <= period_end,
-        record.carbon_mg > 0,
-        consenting_users_clause(record.user_id),
-        not_(select(_members.c.id).where(_members.c.record_id == record.id).exists()),
-    ]
-    claimed = organisations.partners_claiming_reductions()
-    if claimed:
-        prefixes = [record.evidence_ref.startswith(f"partner:{code}:") for code in claimed]
-        conditions.append(not_(or_(*prefixes)))
-    return db.session.execute(
-        select(record.id, record.user_id, record.carbon_mg, record.day, record.evidence_type)
-        .where(*conditions)
-        .order_by(record.id)
-    ).all()
-
-
-def _leaf(row, programme) -> str:
-    return merkle.leaf_hash(
-        merkle.leaf_data(
-            record_id=row.id,
-            scenario=programme.scenario.code,
-            methodology_version=programme.methodology.version,
-            carbon_mg=row.carbon_mg,
-            day=row.day,
-            evidence_kind=row.evidence_type,
-            resident=pseudonym(row.user_id),
-        )
-    )
-
-
 def assemble_batch(
     programme_id: int, period_start: date, period_end: date, created_by: int
 ) -> Batch:
@@ -127,14 +89,14 @@ def assemble_batch(
     programme = programmes.get_programme(programme_id)
     if period_end < period_start or period_end >= shanghai_today():
         raise Unprocessable("监测期必须已经结束，且开始日期不晚于结束日期", reason="invalid_period")
-    rows = _eligible_records(programme, period_start, period_end)
+    rows = sources.candidates_for(programme, period_start, period_end)
     if not rows:
         raise Unprocessable("该监测期内没有可纳入的减排记录", reason="batch_empty")
     seq = (
         db.session.scalar(select(func.max(Batch.seq)).where(Batch.programme_id == programme.id))
         or 0
     ) + 1
-    leaves = [_leaf(row, programme) for row in rows]
+    leaves = [merkle.leaf_hash(row.leaf_data) for row in rows]
     try:
         with db.session.begin_nested():
             batch = Batch(
@@ -158,7 +120,7 @@ def assemble_batch(
     return batch
 
 
-def _insert_members(batch_id: int, rows: list, leaves: list[str]) -> int:
+def _insert_members(batch_id: int, rows: list[sources.Candidate], leaves: list[str]) -> int:
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     inserted = 0
@@ -166,7 +128,9 @@ def _insert_members(batch_id: int, rows: list, leaves: list[str]) -> int:
         values = [
             {
                 "batch_id": batch_id,
-                "record_id": row.id,
+                "record_id": row.record_id,
+                "source_ref": row.source_ref,
+                "leaf_data": row.leaf_data,
                 "user_id": row.user_id,
                 "position": start + i,
                 "carbon_mg": row.carbon_mg,
@@ -179,7 +143,7 @@ def _insert_members(batch_id: int, rows: list, leaves: list[str]) -> int:
         result = db.session.execute(
             insert(_members)
             .values(values)
-            .on_conflict_do_nothing(index_elements=["record_id"])
+            .on_conflict_do_nothing()  # record_id or source_ref taken by another batch
             .returning(_members.c.id)
         )
         inserted += len(result.all())
@@ -192,7 +156,7 @@ def counted_members(batch_id: int) -> list[BatchMember]:
         db.session.scalars(
             select(BatchMember)
             .where(BatchMember.batch_id == batch_id, BatchMember.excluded.is_(False))
-            .order_by(BatchMember.record_id)
+            .order_by(BatchMember.id)  # insertion order: the candidates' leaf order
         )
     )
 

@@ -5,6 +5,7 @@ plus the programme's carried remainder, the remainder carried on, the buffer sha
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -30,8 +31,19 @@ class SameOperator(Conflict):
     reason, message = "same_operator", "签发需要另一位运营人员复核（四眼原则）"
 
 
+IssueHook = Callable[[Batch, int], None]
+_AFTER_ISSUE: dict[str, IssueHook] = {}
+
+
+def register_after_issue(kind: str, hook: IssueHook) -> None:
+    """Let a domain act, in the issuing transaction, on its programmes' newly issued
+    batches (carbon sinks retire their adopters' share)."""
+    _AFTER_ISSUE[kind] = hook
+
+
 def issue_batch(batch_id: int, operator_id: int) -> Batch:
-    """Issue a verified batch's units (签发) to the platform holder, buffer share apart.
+    """Issue a verified batch's units (签发) to the programme's holder (the platform's by
+    default), buffer share apart; then the programme kind's after-issue hook runs.
 
     Raises BatchNotFound, BatchWrongState, SameOperator (409: the operator who assembled
     or submitted it cannot issue it), Conflict (`issue_conflict`: retry).
@@ -60,6 +72,8 @@ def issue_batch(batch_id: int, operator_id: int) -> Batch:
             )
             if units:
                 _post_issuance(batch, operator_id)
+            if (hook := _AFTER_ISSUE.get(batch.programme.kind)) is not None:
+                hook(batch, operator_id)
     except IntegrityError:
         raise Conflict("同一方法学的另一个批次正在签发，请重试", reason="issue_conflict") from None
     return batch
@@ -81,14 +95,14 @@ def _carry_source(batch: Batch) -> Batch | None:
 
 
 def _post_issuance(batch: Batch, operator_id: int) -> None:
-    platform = organisations.platform_holder()
+    holder_id = batch.programme.issue_to_holder_id or organisations.platform_holder().id
     issuance = books.account_for(batch.id, ACCOUNT_ISSUANCE)
     legs = []
     held = batch.units - batch.buffer_units
     if held:
         legs.append(
             books.Leg(
-                issuance, books.account_for(batch.id, ACCOUNT_HELD, platform.id), held, first=1
+                issuance, books.account_for(batch.id, ACCOUNT_HELD, holder_id), held, first=1
             )
         )
     if batch.buffer_units:

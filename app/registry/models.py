@@ -51,22 +51,32 @@ HOLDER_KINDS = (HOLDER_PLATFORM, "enterprise", "event_organiser", "other")
 PURPOSES = ("compliance", "voluntary", "event", "personal")
 
 
+PROGRAMME_REDUCTION = "reduction"  # residents' carbon records of one methodology version
+
+
 class Programme(TimestampMixin, db.Model):
-    """One scenario under one methodology version (备案): the class of units it issues."""
+    """The class of units a batch issues (备案): a reduction programme is one scenario under
+    one methodology version; another domain's programme (e.g. a carbon-sink project under
+    its methodology, `kind` "sink") is named by its `source_ref` and supplies its members
+    through `register_member_source` (app/registry/batches.py)."""
 
     __tablename__ = "registry_programmes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(16), unique=True)
-    scenario_id: Mapped[int] = mapped_column(ForeignKey("carbon_scenarios.id"))
-    methodology_version_id: Mapped[int] = mapped_column(
+    kind: Mapped[str] = mapped_column(String(16), default=PROGRAMME_REDUCTION)
+    scenario_id: Mapped[int | None] = mapped_column(ForeignKey("carbon_scenarios.id"))
+    methodology_version_id: Mapped[int | None] = mapped_column(
         ForeignKey("carbon_methodology_versions.id"), unique=True
     )
+    source_ref: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Where issued units go; None: the platform's own holder.
+    issue_to_holder_id: Mapped[int | None] = mapped_column(ForeignKey("registry_holders.id"))
     name: Mapped[str] = mapped_column(String(100))
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
-    scenario: Mapped[Scenario] = relationship(lazy="joined")
-    methodology: Mapped[MethodologyVersion] = relationship(lazy="joined")
+    scenario: Mapped[Scenario | None] = relationship(lazy="joined")
+    methodology: Mapped[MethodologyVersion | None] = relationship(lazy="joined")
 
 
 class Verifier(TimestampMixin, db.Model):
@@ -150,15 +160,22 @@ class Batch(TimestampMixin, db.Model):
 
 
 class BatchMember(db.Model):
-    """A carbon record frozen into a batch. `record_id` is unique: one batch, ever."""
+    """A carbon record (or another domain's source, e.g. a tree's verified year, named by
+    `source_ref` with its `leaf_data`) frozen into a batch. `record_id` and `source_ref`
+    are unique: one batch, ever."""
 
     __tablename__ = "registry_batch_members"
-    __table_args__ = (Index("ix_registry_batch_members_batch_id_position", "batch_id", "position"),)
+    __table_args__ = (
+        Index("ix_registry_batch_members_batch_id_position", "batch_id", "position"),
+        CheckConstraint("record_id IS NOT NULL OR source_ref IS NOT NULL", name="has_source"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("registry_batches.id"))
-    record_id: Mapped[int] = mapped_column(ForeignKey("carbon_records.id"), unique=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    record_id: Mapped[int | None] = mapped_column(ForeignKey("carbon_records.id"), unique=True)
+    source_ref: Mapped[str | None] = mapped_column(String(64), unique=True)
+    leaf_data: Mapped[str] = mapped_column(Text, default="")  # for `source_ref` members
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     position: Mapped[int] = mapped_column()  # the leaf's index in the Merkle tree
     carbon_mg: Mapped[int] = mapped_column(BigInteger)
     leaf_hash: Mapped[str] = mapped_column(String(64))

@@ -85,9 +85,22 @@ def evidence_package(batch_id: int) -> list[dict]:
     and evidence reference, then a totals row. Raises BatchNotFound."""
     batch = get_batch(batch_id)
     members = counted_members(batch.id)
-    records = {r.id: r for r in carbon.records_by_ids([m.record_id for m in members])}
+    ids = [m.record_id for m in members if m.record_id is not None]
+    records = {r.id: r for r in carbon.records_by_ids(ids)}
     rows = []
     for member in members:
+        if member.record_id is None:  # another domain's member: its leaf says what it is
+            rows.append(
+                {
+                    "position": member.position,
+                    "evidence_ref": member.source_ref,
+                    "carbon_g": member.carbon_mg / 1000,
+                    "evidence_kind": "source",
+                    "scenario": member.leaf_data,
+                    "leaf_hash": member.leaf_hash,
+                }
+            )
+            continue
         record = records[member.record_id]
         rows.append(
             {

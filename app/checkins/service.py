@@ -13,7 +13,7 @@ from decimal import Decimal
 from app.carbon import service as carbon
 from app.carbon.models import CarbonRecord
 from app.carbon.rules import RuleError, shanghai_day, to_milli
-from app.checkins import caps, ratelimit, risk, sites, uploads
+from app.checkins import caps, duplicates, ratelimit, risk, sites, uploads
 from app.checkins.models import Upload
 
 # Re-exported for views and other domains.
@@ -82,7 +82,7 @@ def record_checkin(
     )
     now = utcnow()
     day = shanghai_day(now)
-    upload = site = None
+    upload = site = fingerprint = None
     if kind == "qr":
         site = sites.resolve_site_token(evidence["token"], scenario.id)
         caps.reserve(user_id, day, caps.site_subject(site.id), 1, site.per_user_daily_limit,
@@ -90,7 +90,7 @@ def record_checkin(
         evidence_ref = f"site:{site.id}"
     else:
         upload = uploads.own_upload(user_id, evidence["upload_id"])
-        uploads.check_not_duplicate(upload)
+        fingerprint = duplicates.check_not_duplicate(upload)  # locks first: before the caps
         evidence_ref = f"upload:{upload.public_id}"
     caps.reserve(
         user_id, day, caps.scenario_subject(scenario.id), quantity_milli, scenario.daily_cap_milli
@@ -114,7 +114,7 @@ def record_checkin(
         risk_reasons=",".join(assessed.reasons),
     )
     if upload is not None:
-        uploads.claim_photo(upload, record.id)
+        duplicates.claim_photo(upload, record.id, fingerprint)
         return record  # photos always wait for a person
     if assessed.needs_review:
         return record

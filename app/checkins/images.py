@@ -1,10 +1,11 @@
 """Photo checks with Pillow: type, size, pixels; fingerprints; metadata-free storage.
 
 A photo is accepted only if Pillow decodes it as JPEG, PNG or WebP within the byte and
-pixel limits. Two fingerprints are taken: the SHA-256 of the uploaded bytes (the exact
-same file) and a 64-bit difference hash of the pixels (the same picture re-saved,
-resized or recompressed). What is stored is a re-encoding without EXIF, so no GPS
-position or device data is ever kept.
+pixel limits. Fingerprints are taken: the SHA-256 of the uploaded bytes (the exact
+same file), a 64-bit difference hash of the pixels (decision 0204: the same picture
+re-saved, resized or recompressed) and the window and probe signatures of
+app/checkins/fingerprints.py (cropped, framed, mirrored, rotated copies). What is stored
+is a re-encoding without EXIF, so no GPS position or device data is ever kept.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from app.checkins import fingerprints
 from app.errors import Unprocessable
 from app.files import private_dir, write_private
 
@@ -39,6 +41,7 @@ class CheckedImage:
     height: int
     sha256: str
     phash: str  # 16 hex digits
+    fingerprint: str  # fingerprints.Fingerprint, as JSON
     clean_bytes: bytes
 
 
@@ -87,7 +90,8 @@ def check_image(data: bytes, *, max_bytes: int, max_pixels: int, min_side: int) 
             with Image.open(io.BytesIO(data)) as image:
                 image.load()
                 upright = ImageOps.exif_transpose(image)
-                fingerprint = f"{dhash(upright):016x}"
+                legacy = f"{dhash(upright):016x}"
+                signatures = fingerprints.fingerprint(upright).dumps()
                 clean = _reencode(upright, fmt)
     except InvalidImage:
         raise
@@ -101,7 +105,8 @@ def check_image(data: bytes, *, max_bytes: int, max_pixels: int, min_side: int) 
         width=width,
         height=height,
         sha256=hashlib.sha256(data).hexdigest(),
-        phash=fingerprint,
+        phash=legacy,
+        fingerprint=signatures,
         clean_bytes=clean,
     )
 

@@ -67,13 +67,16 @@ class Upload(TimestampMixin, db.Model):
     height: Mapped[int] = mapped_column()
     # Relative to the upload directory; None once the file is erased (account deletion).
     path: Mapped[str | None] = mapped_column(String(200))
+    # app/checkins/fingerprints.py, as JSON; None for uploads older than revision 0702.
+    fingerprint: Mapped[str | None] = mapped_column(Text)
 
 
 class PhotoEvidence(TimestampMixin, db.Model):
     """A photo used by a check-in. The unique sha256 means a picture pays at most once.
 
-    The 64-bit perceptual hash is also stored as four 16-bit bands: two hashes within
-    Hamming distance 3 share at least one band, so near-duplicates are found by index.
+    `phash` is the 64-bit dHash of decision 0204, stored as four 16-bit bands (two hashes
+    within Hamming distance 3 share a band); it is still checked, so evidence from before
+    the window hashes (`PhotoHash`) keeps counting.
     """
 
     __tablename__ = "checkin_photo_evidence"
@@ -87,6 +90,33 @@ class PhotoEvidence(TimestampMixin, db.Model):
     band3: Mapped[int] = mapped_column(index=True)
     upload_id: Mapped[int] = mapped_column(ForeignKey("checkin_uploads.id"), unique=True)
     record_id: Mapped[int] = mapped_column(ForeignKey("carbon_records.id"))
+
+
+class PhotoHash(db.Model):
+    """One window of a used photo (app/checkins/fingerprints.py `WINDOWS`): its 128-bit
+    signature, and its pHash cut into three indexed bands for the near-duplicate look-up."""
+
+    __tablename__ = "checkin_photo_hashes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    evidence_id: Mapped[int] = mapped_column(ForeignKey("checkin_photo_evidence.id"), index=True)
+    window: Mapped[int] = mapped_column()
+    phash: Mapped[str] = mapped_column(String(16))
+    dhash: Mapped[str] = mapped_column(String(16))
+    band0: Mapped[int] = mapped_column(index=True)
+    band1: Mapped[int] = mapped_column(index=True)
+    band2: Mapped[int] = mapped_column(index=True)
+
+
+class PhotoClaimLock(db.Model):
+    """A row per look-up key bucket, locked (upserted) by every photo check-in for each of
+    its keys in ascending order before it checks and claims: two photos that could match
+    share a key, so they queue on its row (app/checkins/duplicates.py)."""
+
+    __tablename__ = "checkin_photo_locks"
+
+    key: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    claims: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class DayCounter(db.Model):

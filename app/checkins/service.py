@@ -13,7 +13,7 @@ from decimal import Decimal
 from app.carbon import service as carbon
 from app.carbon.models import CarbonRecord
 from app.carbon.rules import shanghai_day
-from app.checkins import caps, ratelimit, receipts, risk, sites, uploads, werun
+from app.checkins import caps, duplicates, ratelimit, receipts, risk, sites, uploads, werun
 from app.checkins import quantity as quantities
 from app.checkins.errors import EvidenceNotAccepted, ScenarioInactive
 from app.checkins.models import Upload
@@ -60,7 +60,7 @@ def record_checkin(
     typed_milli = quantities.parse_typed(quantity)
     now = utcnow()
     day = shanghai_day(now)
-    upload = site = None
+    upload = site = fingerprint = None
     if kind == "qr":
         site, receipt = sites.resolve_scan(evidence["token"], scenario.id)
         amount = quantities.for_scan(scenario, site, receipt, typed_milli)
@@ -72,7 +72,7 @@ def record_checkin(
     else:
         amount = quantities.for_photo(scenario, typed_milli)
         upload = uploads.own_upload(user_id, evidence["upload_id"])
-        uploads.check_not_duplicate(upload)
+        fingerprint = duplicates.check_not_duplicate(upload)  # locks first: before the caps
         evidence_ref = f"upload:{upload.public_id}"
     caps.reserve(
         user_id, day, caps.scenario_subject(scenario.id), amount.milli, scenario.daily_cap_milli
@@ -99,7 +99,7 @@ def record_checkin(
         risk_reasons=",".join(assessed.reasons),
     )
     if upload is not None:
-        uploads.claim_photo(upload, record.id)
+        duplicates.claim_photo(upload, record.id, fingerprint)
         return record  # photos always wait for a person
     if assessed.needs_review:
         return record

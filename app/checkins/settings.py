@@ -21,8 +21,10 @@ DEFAULTS: dict[str, Any] = {
     "UPLOAD_MAX_BYTES": 5 * 1024 * 1024,
     "UPLOAD_MAX_PIXELS": 40_000_000,
     "UPLOAD_MIN_SIDE": 64,
-    # Perceptual-hash distance (of 64 bits) at or below which two photos are one picture.
+    # dHash distance (of 64 bits) at or below which two photos are one picture (0204).
     "PHOTO_DUPLICATE_DISTANCE": 3,
+    # Window-signature distance (pHash + dHash, of 128 bits) for the same (docs/decisions/0702).
+    "PHOTO_MATCH_DISTANCE": 20,
     # WeRun: how old a watermark may be, and how many days back a sync may credit.
     "WERUN_MAX_AGE_SECONDS": 300,
     "WERUN_SYNC_DAYS": 2,

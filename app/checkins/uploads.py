@@ -1,33 +1,22 @@
-"""Photo uploads and duplicate detection.
-
-A photo can back one check-in, ever: the SHA-256 of the file is unique among used
-photos (so even two concurrent check-ins with one file give one success), and a photo
-whose perceptual hash is within `PHOTO_DUPLICATE_DISTANCE` bits of a used one (the same
-picture re-saved, scaled or recompressed) is refused too. Both give 409
-`duplicate_evidence`.
-"""
+"""Photo uploads: checked, fingerprinted and stored without metadata; operator access,
+export and erasure. Whether a photo was used before is app/checkins/duplicates.py."""
 
 from __future__ import annotations
 
 import secrets
 from pathlib import Path
 
-from sqlalchemy import or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select, update
 
 from app.checkins import images
 from app.checkins.models import PhotoEvidence, Upload
 from app.checkins.settings import setting, upload_dir
-from app.errors import Conflict, NotFound
+from app.errors import NotFound
 from app.extensions import db
 
 
 class UploadNotFound(NotFound):
     reason, message = "upload_not_found", "上传的图片不存在"
-
-
-class DuplicateEvidence(Conflict):
-    reason, message = "duplicate_evidence", "这张照片已经用于打卡，不能重复使用"
 
 
 def save_upload(user_id: int, data: bytes) -> Upload:
@@ -45,6 +34,7 @@ def save_upload(user_id: int, data: bytes) -> Upload:
         user_id=user_id,
         sha256=checked.sha256,
         phash=checked.phash,
+        fingerprint=checked.fingerprint,
         content_type=checked.content_type,
         size_bytes=len(data),
         width=checked.width,
@@ -62,45 +52,6 @@ def own_upload(user_id: int, public_id: str) -> Upload:
     if upload is None or upload.user_id != user_id or upload.path is None:
         raise UploadNotFound()
     return upload
-
-
-def check_not_duplicate(upload: Upload) -> None:
-    """Refuse a photo already used as evidence. Raises DuplicateEvidence (409)."""
-    used = db.session.scalar(
-        select(PhotoEvidence.id).where(
-            or_(PhotoEvidence.sha256 == upload.sha256, PhotoEvidence.upload_id == upload.id)
-        )
-    )
-    if used is not None:
-        raise DuplicateEvidence()
-    b0, b1, b2, b3 = images.bands(upload.phash)
-    candidates = db.session.scalars(
-        select(PhotoEvidence.phash).where(
-            or_(
-                PhotoEvidence.band0 == b0,
-                PhotoEvidence.band1 == b1,
-                PhotoEvidence.band2 == b2,
-                PhotoEvidence.band3 == b3,
-            )
-        )
-    )
-    limit = setting("PHOTO_DUPLICATE_DISTANCE")
-    if any(images.hamming(upload.phash, other) <= limit for other in candidates):
-        raise DuplicateEvidence("这张照片与已用过的照片相同或高度相似")
-
-
-def claim_photo(upload: Upload, record_id: int) -> None:
-    """Bind the photo to a record; the unique SHA-256 settles races. Raises DuplicateEvidence."""
-    b0, b1, b2, b3 = images.bands(upload.phash)
-    evidence = PhotoEvidence(
-        sha256=upload.sha256, phash=upload.phash, band0=b0, band1=b1, band2=b2, band3=b3,
-        upload_id=upload.id, record_id=record_id,
-    )  # fmt: skip
-    try:
-        with db.session.begin_nested():
-            db.session.add(evidence)
-    except IntegrityError:
-        raise DuplicateEvidence() from None
 
 
 def evidence_upload(record_id: int) -> Upload | None:

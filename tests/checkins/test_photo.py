@@ -1,11 +1,14 @@
-"""Photo evidence: upload checks, duplicates (exact and re-saved), review queue, metadata."""
+"""Photo evidence: upload checks, duplicates (exact, re-saved, edited), review queue, metadata."""
 
 from __future__ import annotations
 
 import io
+import random
 
-from PIL import Image
+from PIL import Image, ImageOps
 
+from app.extensions import db
+from tests.checkins.scenes import EDITS, edited, encode, scene
 from tests.checkins.support import account, photo, upload
 from tests.helpers import bearer
 
@@ -153,3 +156,53 @@ def test_different_photos_are_not_duplicates(client, resident):
     token, _user, _openid = resident
     for n in (60, 61):
         assert _photo_checkin(client, token, _uploaded(client, token, photo(n))).status_code == 201
+
+
+def test_every_edit_of_a_used_photo_is_duplicate_evidence(client, resident, login_resident):
+    """Cropped, framed, mirrored, rotated copies too, for any resident (decision 0702)."""
+    token = resident[0]
+    original = scene(7)
+    used = _photo_checkin(client, token, _uploaded(client, token, encode(original)))
+    assert used.status_code == 201
+    rng = random.Random(7)
+    outcomes = {}
+    for edit in EDITS:
+        friend = login_resident()[0]  # a fresh resident each time: no cap gets in the way
+        response = _photo_checkin(
+            client, friend, _uploaded(client, friend, edited(original, edit, rng))
+        )
+        outcomes[edit] = (response.status_code, response.get_json().get("reason"))
+    assert outcomes == dict.fromkeys(EDITS, (409, "duplicate_evidence"))
+    other = _photo_checkin(client, token, _uploaded(client, token, encode(scene(8))))
+    assert other.status_code == 201
+
+
+def test_uploads_and_evidence_from_before_window_hashes_still_count(app, client, resident,
+                                                                    login_resident):  # fmt: skip
+    """An upload without a stored fingerprint is fingerprinted from its file; evidence
+    without window rows (used before revision 0702) is still found by its 0204 dHash."""
+    from sqlalchemy import delete, update
+
+    from app.checkins.models import PhotoHash, Upload
+
+    token = resident[0]
+    original = scene(9)
+    upload_id = _uploaded(client, token, encode(original))
+    with app.app_context():
+        db.session.execute(update(Upload).where(Upload.public_id == upload_id)
+                           .values(fingerprint=None))  # fmt: skip
+        db.session.commit()
+    assert _photo_checkin(client, token, upload_id).status_code == 201
+    friend = login_resident()[0]
+    mirror_id = _uploaded(client, friend, encode(ImageOps.mirror(original)))
+    mirrored = _photo_checkin(client, friend, mirror_id)
+    with app.app_context():
+        assert db.session.query(PhotoHash).count() > 0  # the windows came from the file
+        db.session.execute(delete(PhotoHash))
+        db.session.commit()
+    friend = login_resident()[0]
+    resaved = _photo_checkin(
+        client, friend, _uploaded(client, friend, encode(original, quality=70))
+    )
+    assert (mirrored.status_code, resaved.status_code) == (409, 409)
+    assert resaved.get_json()["reason"] == "duplicate_evidence"

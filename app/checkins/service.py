@@ -17,6 +17,7 @@ from app.checkins import caps, duplicates, ratelimit, receipts, risk, sites, upl
 from app.checkins import quantity as quantities
 from app.checkins.errors import EvidenceNotAccepted, ScenarioInactive
 from app.checkins.models import Upload
+from app.checkins.notices import notify_checkin_rejected
 from app.checkins.partners import partners_claiming_reductions  # noqa: F401  (registry)
 
 # Re-exported for views and other domains.
@@ -30,7 +31,6 @@ from app.checkins.sites import (  # noqa: F401
     update_site,
 )
 from app.checkins.uploads import upload_file  # noqa: F401
-from app.console.notify import notify_checkin_rejected
 from app.db import utcnow
 from app.pagination import paginate_desc
 from app.users import service as users

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
+from app import jobs
 from app.auth import current_principal, operator_required
-from app.console import accounts, jobs
+from app.console import accounts
 from app.console.job_kinds import export_file
 from app.console.schemas import (
     EmptyBodySchema,

@@ -1,4 +1,4 @@
-"""The console's long operations, run by the RQ worker (see app/console/jobs.py).
+"""The console's long operations, run by the RQ worker (see app/jobs.py).
 
 Each kind calls the owning domain's service for one item at a time and commits after
 each item (or batch), so a failure on one check-in never undoes the others and a crash
@@ -12,11 +12,11 @@ import logging
 
 from app.audit.service import record_audit
 from app.checkins import service as checkins
-from app.console.jobs import KEEP_SECONDS, Progress, register_job, rq_connection
 from app.csvout import BOM, csv_lines
 from app.db import utcnow
 from app.errors import AppError
 from app.extensions import db
+from app.jobs import KEEP_SECONDS, Progress, register_job, rq_connection
 from app.ledger import service as ledger
 from app.stats import exports
 

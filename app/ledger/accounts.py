@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.ledger.errors import AccountNotFound
-from app.ledger.models import KIND_MERCHANT, KIND_RESIDENT, KIND_SYSTEM, LedgerAccount
+from app.ledger.models import KIND_HOLDER, KIND_MERCHANT, KIND_RESIDENT, KIND_SYSTEM, LedgerAccount
 
 # System account name -> may it go below zero?
 SYSTEM_ACCOUNTS = {
@@ -20,6 +20,7 @@ SYSTEM_ACCOUNTS = {
 }
 ISSUANCE, ADJUSTMENTS, REDEMPTIONS, EXPIRED = "issuance", "adjustments", "redemptions", "expired"
 _MERCHANT_NAME = re.compile(r"^merchant:(\d{1,18})$")
+_HOLDER_NAME = re.compile(r"^holder:(\d{1,18})$")
 
 
 def _get_or_create(
@@ -67,8 +68,10 @@ def find_resident_account_id(user_id: int) -> int | None:
 
 
 def named_account(name: str) -> LedgerAccount:
-    """A system account by name (`issuance`, `redemptions`, `expired`, `adjustments`) or a
-    merchant settlement account (`merchant:<id>`), created on first use.
+    """A system account by name (`issuance`, `redemptions`, `expired`, `adjustments`), a
+    merchant settlement account (`merchant:<id>`) or a registry holder's account of
+    points received (`holder:<id>`: a tree owner paid for adoptions, a pool paid for
+    personal offsets), created on first use.
 
     Raises ValueError for any other name (a caller bug).
     """
@@ -76,6 +79,8 @@ def named_account(name: str) -> LedgerAccount:
         account = _get_or_create(KIND_SYSTEM, name, allow_negative=SYSTEM_ACCOUNTS[name])
     elif match := _MERCHANT_NAME.match(name):
         account = _get_or_create(KIND_MERCHANT, match.group(1))
+    elif match := _HOLDER_NAME.match(name):
+        account = _get_or_create(KIND_HOLDER, match.group(1))
     else:
         raise ValueError(f"unknown ledger account {name!r}")
     if account is None:  # pragma: no cover - only a broken schema gets here

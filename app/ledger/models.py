@@ -33,6 +33,7 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 KIND_SYSTEM = "system"
 KIND_RESIDENT = "resident"
 KIND_MERCHANT = "merchant"
+KIND_HOLDER = "holder"  # a registry holder: points paid to it (tree adoptions, offsets)
 
 GENESIS_HASH = "0" * 64
 

@@ -101,9 +101,7 @@ def _post_issuance(batch: Batch, operator_id: int) -> None:
     held = batch.units - batch.buffer_units
     if held:
         legs.append(
-            books.Leg(
-                issuance, books.account_for(batch.id, ACCOUNT_HELD, holder_id), held, first=1
-            )
+            books.Leg(issuance, books.account_for(batch.id, ACCOUNT_HELD, holder_id), held, first=1)
         )
     if batch.buffer_units:
         legs.append(

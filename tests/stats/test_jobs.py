@@ -10,9 +10,9 @@ from datetime import timedelta
 import pytest
 from rq import SimpleWorker
 
-from app.console.jobs import job_queue
 from app.db import utcnow
 from app.extensions import db
+from app.jobs import job_queue
 from tests.checkins.support import photo, seed, upload
 from tests.helpers import bearer
 from tests.mall.factories import balance_of, new_user

@@ -1,4 +1,7 @@
-"""Background jobs for the console (bulk review, CSV exports, the points expiry run) on RQ.
+"""Background jobs on RQ: the queue, progress, the worker's app, and the registry of job
+kinds (the console's bulk review, CSV exports and expiry run register theirs in
+app/console/job_kinds.py; app/notices.py queues WeChat notices here too). Infrastructure
+below the domains: it imports none of them.
 
 The web process only enqueues; an `rq worker` process (started by the launcher; several in
 production) runs `run_job`, which commits after every item and writes its progress
@@ -101,16 +104,16 @@ def register_job(name: str, label: str) -> Callable:
 
 
 def enqueue_job(kind: str, params: dict, owner_id: int, total: int | None = None) -> Job:
-    """Queue a job for the worker. Raises JobQueueUnavailable (503) when Redis is down."""
-    from app.console import job_kinds  # noqa: F401  (registers the kinds)
-
+    """Queue a job for the worker. Raises JobQueueUnavailable (503) when Redis is down.
+    Kinds are registered at import by the modules that define them (create_app imports
+    them all, in the web process and in the worker alike)."""
     if kind not in _KINDS:
         raise ValueError(f"unknown job kind {kind!r}")
     meta = {"kind": kind, "label": _KINDS[kind].label, "owner": owner_id,
             "done": 0, "total": total}  # fmt: skip
     try:
         return job_queue().enqueue(
-            "app.console.jobs.run_job",
+            "app.jobs.run_job",
             kind,
             params,
             owner_id,
@@ -165,7 +168,7 @@ def job_view(job: Job) -> dict[str, Any]:
 _worker_app: Flask | None = None
 
 
-def _app_context():
+def app_context():
     """The worker's own app (made once per worker process); in-process callers (tests,
     the CLI) already have one."""
     global _worker_app
@@ -180,10 +183,9 @@ def _app_context():
 
 def run_job(kind: str, params: dict, owner_id: int) -> dict:
     """Entry point the RQ worker calls. A job kind's function commits its own batches."""
-    from app.console import job_kinds  # noqa: F401  (registers the kinds)
     from app.extensions import db
 
-    with _app_context():
+    with app_context():
         try:
             return _KINDS[kind].run(params, owner_id, Progress(0))
         except Exception as exc:

@@ -101,6 +101,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.console.merchant_api import blp as merchant_console_blp
     from app.console.pages import bp as console_pages_bp
     from app.docs_assets import blp as docs_assets_blp
+    from app.events.api import blp as events_blp
+    from app.events.holder_api import blp as holder_events_blp
     from app.extensions import api
     from app.health import blp as health_blp
     from app.ledger.admin_api import blp as admin_points_blp
@@ -117,6 +119,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.registry.pages import bp as registry_pages_bp
     from app.registry.public_api import blp as public_registry_blp
     from app.registry.verifier_api import blp as verifier_registry_blp
+    from app.sinks.admin_api import blp as admin_sinks_blp
+    from app.sinks.api import blp as sinks_blp
     from app.stats.api import blp as admin_stats_blp
     from app.users.admin_api import blp as admin_users_blp
     from app.users.api import blp as auth_blp
@@ -152,6 +156,10 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(holder_registry_blp, url_prefix="/api/v1/holder")
     api.register_blueprint(public_registry_blp, url_prefix="/api/v1/public/registry")
     api.register_blueprint(registry_blp, url_prefix="/api/v1")
+    api.register_blueprint(holder_events_blp, url_prefix="/api/v1/holder/events")
+    api.register_blueprint(events_blp, url_prefix="/api/v1")
+    api.register_blueprint(admin_sinks_blp, url_prefix="/api/v1/admin/sinks")
+    api.register_blueprint(sinks_blp, url_prefix="/api/v1")
     app.register_blueprint(console_pages_bp)
     app.register_blueprint(registry_pages_bp)
 
@@ -160,12 +168,14 @@ def _register_cli(app: Flask) -> None:
     from app.carbon import seed as _carbon_seed  # noqa: F401  (registers its seeder)
     from app.carbon.cli import carbon_cli
     from app.checkins import seed as _checkins_seed  # noqa: F401  (registers its seeder)
+    from app.events import factors as _event_factors  # noqa: F401  (registers its seeder)
     from app.ledger.cli import ledger_cli, points_cli
     from app.mall import seed as _mall_seed  # noqa: F401  (registers its seeder)
     from app.mall.cli import coupons_cli
     from app.registry import seed as _registry_seed  # noqa: F401  (registers its seeder)
     from app.registry.cli import registry_cli
     from app.seed import seed_command
+    from app.sinks import methodologies as _sink_methods  # noqa: F401  (registers its seeder)
     from app.users import seed as _users_seed  # noqa: F401  (registers its seeder)
     from app.users.cli import operator_cli, users_cli
 

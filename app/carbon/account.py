@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from sqlalchemy import func, select
 
@@ -14,6 +15,15 @@ from app.ledger import service as ledger
 from app.pagination import paginate_desc
 
 ACCOUNT_TTL_SECONDS = 600
+# Other domains' parts of the account (carbon sinks: `sink_total_g`), each a function of
+# the user id returning JSON-ready fields; registered at import like personal data.
+_SECTIONS: list[Callable[[int], dict]] = []
+
+
+def register_account_section(section: Callable[[int], dict]) -> None:
+    """Let a domain add fields to the resident's carbon account view; a change to them
+    must bump the user's cache generation (`cache.bump_after_commit`)."""
+    _SECTIONS.append(section)
 
 
 def get_account(user_id: int) -> dict:
@@ -52,7 +62,7 @@ def _load_account(user_id: int) -> dict:
         )
     )
     total_mg = sum(int(row[3]) for row in rows)
-    return {
+    view = {
         "points_balance": ledger.get_points_balance(user_id),
         "carbon_total_g": mg_to_g(total_mg),
         "checkins_count": sum(int(row[2]) for row in rows),
@@ -68,6 +78,9 @@ def _load_account(user_id: int) -> dict:
             for code, name, count, carbon, points in rows
         ],
     }
+    for section in _SECTIONS:
+        view.update(section(user_id))
+    return view
 
 
 def list_records(

@@ -104,6 +104,13 @@ class AccountSchema(Schema):
     checkins_count = fields.Integer(metadata={"description": "approved records"})
     pending_count = fields.Integer(metadata={"description": "records awaiting review"})
     by_scenario = fields.List(fields.Nested(ScenarioTotalSchema))
+    sink_total_g = fields.Float(
+        load_default=0,
+        metadata={
+            "description": "verified sequestration of trees I adopted (碳汇), apart "
+            "from reductions: no points, never counted twice"
+        },
+    )
 
 
 class LeaderboardArgsSchema(Schema):

@@ -19,6 +19,7 @@ from sqlalchemy import func, select, update
 from app import cache
 from app.campaigns import service as campaigns
 from app.carbon import leaderboard
+from app.carbon.account import register_account_section  # noqa: F401
 from app.carbon.consents import (  # noqa: F401
     consent_withdrawn,
     has_consent,

@@ -11,7 +11,7 @@ from app.auth import current_principal, operator_required
 from app.idempotency import current_idempotency, idempotent
 from app.pagination import page_schema
 from app.registry import models as _models  # noqa: F401  (registers the tables)
-from app.registry import service
+from app.registry import personal, service
 from app.registry.models import (
     Cancellation,
     Holder,
@@ -29,6 +29,10 @@ from app.registry.schemas import (
     HoldingSchema,
     LoginCreatedSchema,
     OrganisationLoginSchema,
+    PoolCreateSchema,
+    PoolListSchema,
+    PoolPatchSchema,
+    PoolSchema,
     RetirementSchema,
     TransferSchema,
     VerifierCreateSchema,
@@ -210,3 +214,37 @@ def list_retirements(args: dict):
         args,
         "registry-retirements.csv",
     )
+
+
+@blp.route("/offset-pools", methods=["POST"])
+@operator_required
+@audited("registry.pool.create", "pool:{id}")
+@blp.arguments(PoolCreateSchema)
+@blp.response(201, PoolSchema)
+@blp.alt_response(404, description="holder_not_found")
+@blp.alt_response(422, description="invalid_pool")
+def create_pool(body: dict):
+    """Offer a holder's units to residents for personal offsets, at points per kg."""
+    pool = personal.create_pool(
+        body["name"], body["kind"], body["points_per_kg"], body["holder_id"], _me()
+    )
+    return {"pool": pool, "available_kg": None}
+
+
+@blp.route("/offset-pools", methods=["GET"])
+@operator_required
+@blp.response(200, PoolListSchema)
+def list_pools():
+    """Every pool (open or closed) with what it can still offer."""
+    return {"items": personal.pools(active_only=False)}
+
+
+@blp.route("/offset-pools/<int:pool_id>", methods=["PATCH"])
+@operator_required
+@audited("registry.pool.update", "pool:{pool_id}")
+@blp.arguments(PoolPatchSchema)
+@blp.response(200, PoolSchema)
+@blp.alt_response(404, description="offset_pool_not_found")
+def update_pool(body: dict, pool_id: int):
+    """Open or close a pool to residents."""
+    return {"pool": personal.set_pool_active(pool_id, body["active"]), "available_kg": None}

@@ -8,8 +8,18 @@ from marshmallow import Schema, fields
 
 from app.auth import current_principal, resident_required
 from app.carbon import privacy
-from app.registry import service
-from app.registry.schemas import BatchSchema, RegistryConsentSchema, RegistryConsentSetSchema
+from app.idempotency import current_idempotency, idempotent
+from app.pagination import PageArgsSchema, page_schema
+from app.registry import personal, service
+from app.registry.schemas import (
+    BatchSchema,
+    PersonalOffsetCreateSchema,
+    PersonalOffsetSchema,
+    PoolListSchema,
+    RegistryConsentSchema,
+    RegistryConsentSetSchema,
+)
+from app.users import service as users
 
 blp = Blueprint("registry", __name__, description="我的减排量 My reductions (residents)")
 
@@ -85,3 +95,53 @@ def get_consent():
 def set_consent(body: dict):
     """Agree or withdraw (for future batches; my points are not affected)."""
     return service.set_consent(current_principal().user_id, body["granted"])
+
+
+@blp.route("/offset-pools", methods=["GET"])
+@resident_required
+@blp.response(200, PoolListSchema)
+def offset_pools():
+    """What I can offset with points (一元碳汇): sink or reduction units, points per kg."""
+    return {"items": personal.pools()}
+
+
+def _with_certificates(offsets: list) -> list:
+    for item in offsets:
+        item.certificate_id = service.certificate_of_retirement(item.retirement_id)
+    return offsets
+
+
+@blp.route("/me/offsets", methods=["POST"])
+@resident_required
+@idempotent
+@blp.arguments(PersonalOffsetCreateSchema)
+@blp.response(201, PersonalOffsetSchema)
+@blp.alt_response(404, description="offset_pool_not_found")
+@blp.alt_response(409, description="insufficient_points, insufficient_units")
+@blp.alt_response(422, description="invalid_quantity")
+def create_offset(body: dict):
+    """Spend points to retire kilograms in my name; the answer names my certificate
+    (我的碳中和证书, public at /registry/certificates/<id>)."""
+    key, request_hash = current_idempotency()
+    user_id = current_principal().user_id
+    done = personal.offset(
+        user_id,
+        body["pool_id"],
+        body["kg"],
+        beneficiary=users.get_user(user_id).nickname,
+        idempotency_key=key,
+        request_hash=request_hash,
+    )
+    return _with_certificates([done])[0]
+
+
+@blp.route("/me/offsets", methods=["GET"])
+@resident_required
+@blp.arguments(PageArgsSchema, location="query")
+@blp.response(200, page_schema(PersonalOffsetSchema))
+def my_offsets(args: dict):
+    """My personal offsets, newest first, with their certificates."""
+    items, next_cursor = personal.my_offsets(
+        current_principal().user_id, args["limit"], args["cursor"]
+    )
+    return {"items": _with_certificates(items), "next_cursor": next_cursor}

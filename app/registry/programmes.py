@@ -85,3 +85,26 @@ def parse_serial(text: str) -> tuple[str, int, int] | None:
     if first < 1 or last < first:
         return None
     return "-".join(parts[:7]), first, last
+
+
+def create_source_programme(
+    kind: str, source_ref: str, name: str, issue_to_holder_id: int, created_by: int | None
+) -> Programme:
+    """A programme of another domain (e.g. a carbon-sink project under its methodology):
+    its members come from that domain's registered source and its units are issued to
+    `issue_to_holder_id`. The same `source_ref` twice returns the existing one."""
+    existing = db.session.scalar(select(Programme).where(Programme.source_ref == source_ref))
+    if existing is not None:
+        return existing
+    count = db.session.scalar(select(func.count(Programme.id))) or 0
+    programme = Programme(
+        code=f"P{count + 1:03d}",
+        kind=kind,
+        source_ref=source_ref,
+        name=name[:100],
+        issue_to_holder_id=issue_to_holder_id,
+        created_by=created_by,
+    )
+    db.session.add(programme)
+    db.session.flush()
+    return programme

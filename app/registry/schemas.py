@@ -38,11 +38,24 @@ class ProgrammeCreateSchema(Schema):
 class ProgrammeSchema(Schema):
     id = fields.Integer()
     code = fields.String()
+    kind = fields.String(metadata={"enum": ["reduction", "sink"]})
     name = fields.String()
-    scenario = fields.String(attribute="scenario.code")
-    methodology_version = fields.Integer(attribute="methodology.version")
-    factor_g_per_unit = fields.Function(lambda p: p.methodology.factor_ug_per_unit / 1_000_000)
-    source = fields.String(attribute="methodology.source")
+    scenario = fields.Function(
+        lambda p: p.scenario.code if p.scenario else None,
+        metadata={"type": "string", "nullable": True},
+    )
+    methodology_version = fields.Function(
+        lambda p: p.methodology.version if p.methodology else None,
+        metadata={"type": "integer", "nullable": True},
+    )
+    factor_g_per_unit = fields.Function(
+        lambda p: p.methodology.factor_ug_per_unit / 1_000_000 if p.methodology else None,
+        metadata={"type": "number", "nullable": True},
+    )
+    source = fields.Function(
+        lambda p: p.methodology.source if p.methodology else "", metadata={"type": "string"}
+    )
+    source_ref = fields.String(allow_none=True)
     created_at = fields.DateTime()
 
 
@@ -288,3 +301,44 @@ class HoldingSchema(Schema):
 
 class HoldingListSchema(Schema):
     items = fields.List(fields.Nested(HoldingSchema))
+
+
+class PoolCreateSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    kind = fields.String(required=True, validate=validate.OneOf(("sink", "reduction", "any")))
+    points_per_kg = fields.Integer(required=True, validate=validate.Range(1, 1_000_000))
+    holder_id = Id(required=True, strict=True)
+
+
+class PoolPatchSchema(Schema):
+    active = fields.Boolean(required=True)
+
+
+class PoolSchema(Schema):
+    id = fields.Integer(attribute="pool.id")
+    name = fields.String(attribute="pool.name")
+    kind = fields.String(attribute="pool.kind")
+    points_per_kg = fields.Integer(attribute="pool.points_per_kg")
+    holder_id = fields.Integer(attribute="pool.holder_id")
+    active = fields.Boolean(attribute="pool.active")
+    available_kg = fields.Integer()
+
+
+class PoolListSchema(Schema):
+    items = fields.List(fields.Nested(PoolSchema))
+
+
+class PersonalOffsetCreateSchema(Schema):
+    pool_id = Id(required=True, strict=True)
+    kg = fields.Integer(required=True, validate=validate.Range(1, 1000))
+
+
+class PersonalOffsetSchema(Schema):
+    id = fields.Integer()
+    pool_id = fields.Integer()
+    kg = fields.Integer()
+    points = fields.Integer()
+    certificate_id = fields.Function(
+        lambda o: getattr(o, "certificate_id", None), metadata={"type": "string"}
+    )
+    created_at = fields.DateTime()

@@ -41,7 +41,7 @@ from app.registry.disclosure import (  # noqa: F401
     with_holder_names,
     with_verifier_names,
 )
-from app.registry.issuance import issue_batch  # noqa: F401
+from app.registry.issuance import issue_batch, register_after_issue  # noqa: F401
 from app.registry.models import BATCH_DRAFT, Batch, BatchMember, Retirement
 from app.registry.movements import (  # noqa: F401
     Request,
@@ -55,13 +55,21 @@ from app.registry.organisations import (  # noqa: F401
     create_member_login,
     create_verifier,
     get_holder,
+    get_verifier,
     holder_of,
     platform_holder,
     verifier_of,
 )
-from app.registry.programmes import create_programme, get_programme, list_programmes  # noqa: F401
+from app.registry.programmes import (  # noqa: F401
+    create_programme,
+    create_source_programme,
+    get_programme,
+    list_programmes,
+)
 from app.registry.settings import pseudonym, setting
+from app.registry.sources import Candidate, register_member_source  # noqa: F401
 from app.registry.verification import attach_report, decide_batch, submit_batch  # noqa: F401
+from app.registry.verify import register_check  # noqa: F401
 
 EVIDENCE_COLUMNS = (
     "position",
@@ -217,3 +225,50 @@ def public_home(serial: str | None, limit: int = 20) -> dict:
         "retirements": retirements,
         "search": None if serial is None else search_serial(serial),
     }
+
+
+def holding_of(batch_id: int, holder_id: int) -> int:
+    """Units of a batch a holder holds now."""
+    from app.registry.models import ACCOUNT_HELD, UnitAccount
+
+    return (
+        db.session.scalar(
+            select(UnitAccount.balance).where(
+                UnitAccount.batch_id == batch_id,
+                UnitAccount.kind == ACCOUNT_HELD,
+                UnitAccount.owner == str(holder_id),
+            )
+        )
+        or 0
+    )
+
+
+def batched_refs(refs: list[str]) -> set[str]:
+    """Which of these source refs are already members of a batch (one batch, ever)."""
+    found: set[str] = set()
+    for start in range(0, len(refs), 1000):
+        chunk = refs[start : start + 1000]
+        found.update(
+            db.session.scalars(
+                select(BatchMember.source_ref).where(BatchMember.source_ref.in_(chunk))
+            )
+        )
+    return found
+
+
+def source_members(prefix: str) -> list[tuple[str, str]]:
+    """(source ref, leaf data) of every member whose ref starts with `prefix` (checks)."""
+    return list(
+        db.session.execute(
+            select(BatchMember.source_ref, BatchMember.leaf_data).where(
+                BatchMember.source_ref.startswith(prefix)
+            )
+        ).all()
+    )
+
+
+def certificate_of_retirement(retirement_id: int) -> str | None:
+    """The public certificate id of a retirement."""
+    return db.session.scalar(
+        select(Retirement.certificate_id).where(Retirement.id == retirement_id)
+    )

@@ -61,11 +61,20 @@ def verify_registry() -> VerifyReport:
 def _check_members_unique(report: VerifyReport) -> None:
     rows = db.session.execute(
         select(BatchMember.record_id, func.count())
+        .where(BatchMember.record_id.is_not(None))
         .group_by(BatchMember.record_id)
         .having(func.count() > 1)
     )
     for record_id, count in rows:
         report.add("record", f"#{record_id}", f"in {count} batches")
+    refs = db.session.execute(
+        select(BatchMember.source_ref, func.count())
+        .where(BatchMember.source_ref.is_not(None))
+        .group_by(BatchMember.source_ref)
+        .having(func.count() > 1)
+    )
+    for ref, count in refs:
+        report.add("member", ref, f"in {count} batches")
 
 
 def _check_batch(report: VerifyReport, batch: Batch) -> None:

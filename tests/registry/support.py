@@ -130,47 +130,56 @@ def new_holder(client, w: World, code: str, name: str, kind: str = "enterprise")
     return holder.get_json()["id"], console_login(client, username)
 
 
-def issued_batch(app, client, w: World, residents: int = 1, records_each: int = 130) -> dict:
-    """Residents who consented with `records_each` bus rides (80 g) last month, assembled,
-    verified and issued by the second operator; returns the batch."""
+def issued_batch(
+    app,
+    client,
+    w: World,
+    residents: int = 1,
+    records_each: int = 130,
+    scenario: str = "bus_ride",
+    programme_id: int | None = None,
+) -> dict:
+    """Residents who consented with `records_each` one-unit records of `scenario` (bus
+    rides, 80 g, by default) last month, assembled in the programme (the world's bus_ride
+    one by default), verified and issued by the second operator; returns the batch."""
     for _ in range(residents):
         user_id, token = new_user(app)
         consent(client, token)
-        add_records(app, user_id, records_each)
-    start, end = last_month()
-    batch = w.post(
-        client,
-        f"{ADMIN}/batches",
-        {
-            "programme_id": w.programme_id,
-            "period_start": start.isoformat(),
-            "period_end": end.isoformat(),
-        },
-    )
+        add_records(app, user_id, records_each, scenario=scenario)
+    return verify_and_issue(client, w, programme_id or w.programme_id, *last_month())
+
+
+def verify_and_issue(client, w: World, programme_id: int, start, end) -> dict:
+    """Assemble a programme's period, then submit, verify and issue it as the world's
+    operators and verifier do."""
+    period = {
+        "programme_id": programme_id,
+        "period_start": start.isoformat(),
+        "period_end": end.isoformat(),
+    }
+    batch = w.post(client, f"{ADMIN}/batches", period)
     assert batch.status_code == 201, batch.get_json()
     batch_id = batch.get_json()["id"]
-    assert (
-        w.post(
-            client, f"{ADMIN}/batches/{batch_id}/submit", {"verifier_id": w.verifier_id}
-        ).status_code
-        == 200
-    )
+    submitted = w.post(client, f"{ADMIN}/batches/{batch_id}/submit", {"verifier_id": w.verifier_id})
+    assert submitted.status_code == 200, submitted.get_json()
     link = {"url": "https://example.org/report.pdf", "sha256": "ab" * 32}
-    assert (
-        w.post(
-            client, f"/api/v1/verifier/batches/{batch_id}/report-link", link, w.verifier
-        ).status_code
-        == 200
+    reported = w.post(client, f"/api/v1/verifier/batches/{batch_id}/report-link", link, w.verifier)
+    assert reported.status_code == 200, reported.get_json()
+    verified = w.post(
+        client, f"/api/v1/verifier/batches/{batch_id}/verify", {"note": "ok"}, w.verifier
     )
-    assert (
-        w.post(
-            client, f"/api/v1/verifier/batches/{batch_id}/verify", {"note": "ok"}, w.verifier
-        ).status_code
-        == 200
-    )
+    assert verified.status_code == 200, verified.get_json()
     issued = w.post(client, f"{ADMIN}/batches/{batch_id}/issue", {}, w.op2)
     assert issued.status_code == 200, issued.get_json()
     return issued.get_json()
+
+
+def programme_for(client, w: World, scenario: str) -> int:
+    response = w.post(
+        client, f"{ADMIN}/programmes", {"scenario": scenario, "methodology_version": 1}
+    )
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["id"]
 
 
 def registry_verify(app) -> None:

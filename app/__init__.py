@@ -169,6 +169,7 @@ def _register_cli(app: Flask) -> None:
     from app.carbon.cli import carbon_cli
     from app.checkins import seed as _checkins_seed  # noqa: F401  (registers its seeder)
     from app.events import factors as _event_factors  # noqa: F401  (registers its seeder)
+    from app.events import seed as _events_seed  # noqa: F401  (registers its seeder)
     from app.ledger.cli import ledger_cli, points_cli
     from app.mall import seed as _mall_seed  # noqa: F401  (registers its seeder)
     from app.mall.cli import coupons_cli
@@ -176,6 +177,7 @@ def _register_cli(app: Flask) -> None:
     from app.registry.cli import registry_cli
     from app.seed import seed_command
     from app.sinks import methodologies as _sink_methods  # noqa: F401  (registers its seeder)
+    from app.sinks import seed as _sinks_seed  # noqa: F401  (registers its seeder)
     from app.users import seed as _users_seed  # noqa: F401  (registers its seeder)
     from app.users.cli import operator_cli, users_cli
 

@@ -70,6 +70,7 @@ from app.registry.settings import pseudonym, setting
 from app.registry.sources import Candidate, register_member_source  # noqa: F401
 from app.registry.verification import attach_report, decide_batch, submit_batch  # noqa: F401
 from app.registry.verify import register_check  # noqa: F401
+from app.registry.views import holdings  # noqa: F401
 
 EVIDENCE_COLUMNS = (
     "position",

@@ -16,11 +16,11 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from app.checkins.models import DayCounter
 from app.errors import Conflict
 from app.extensions import db
+from app.sql import conflict_insert
 from app.users import service as users
 
 _counters = DayCounter.__table__
@@ -50,10 +50,8 @@ def try_reserve(user_id: int, day: date, subject: str, amount: int, limit: int) 
     """
     if amount > limit:
         return False
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = (
-        insert(_counters)
+        conflict_insert(_counters)
         .values(user_id=users.person_key(user_id), day=day, subject=subject, used=amount)
         .on_conflict_do_update(
             index_elements=[_counters.c.user_id, _counters.c.day, _counters.c.subject],

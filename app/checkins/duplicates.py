@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from PIL import Image
 from sqlalchemy import or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from app.checkins import fingerprints, images
@@ -30,6 +29,7 @@ from app.checkins.models import PhotoClaimLock, PhotoEvidence, PhotoHash, Upload
 from app.checkins.settings import setting, upload_dir
 from app.errors import Conflict
 from app.extensions import db
+from app.sql import conflict_insert
 
 BUCKET_BITS = 18  # per band: at most 3 * 2**18 + 4 * 2**16 lock rows, ever
 _locks = PhotoClaimLock.__table__
@@ -116,9 +116,7 @@ def _lock_keys(keys: list[int]) -> None:
 
     One upsert per key, executed in order (executemany): PostgreSQL waits on a row, or on
     a concurrent insert of it, that another check-in holds until that one ends."""
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(_locks).on_conflict_do_update(
+    stmt = conflict_insert(_locks).on_conflict_do_update(
         index_elements=[_locks.c.key], set_={"claims": _locks.c.claims + 1}
     )
     db.session.execute(stmt, [{"key": key, "claims": 1} for key in keys])

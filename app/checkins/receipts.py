@@ -22,14 +22,13 @@ import re
 import time
 from dataclasses import dataclass
 
-from sqlalchemy.dialects import postgresql, sqlite
-
 from app.checkins.models import StationReceipt
 from app.checkins.qr import InvalidQr
 from app.checkins.settings import derived_key, setting
 from app.db import utcnow
 from app.errors import Conflict
 from app.extensions import db
+from app.sql import conflict_insert
 
 PREFIX = "TPW1"
 RECEIPT_FORMAT = (
@@ -108,10 +107,8 @@ def parse_receipt(token: str, now: float | None = None) -> Receipt:
 def claim_receipt(receipt: Receipt, user_id: int) -> None:
     """Mark a receipt used by this resident (one statement; a used receipt inserts
     nothing). Raises ReceiptAlreadyUsed (409)."""
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = (
-        insert(_receipts)
+        conflict_insert(_receipts)
         .values(
             site_id=receipt.site_id,
             receipt_id=receipt.receipt_id,

@@ -26,7 +26,6 @@ from datetime import date, datetime, timedelta
 from statistics import median_low
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from app.campaigns import service as campaigns
 from app.carbon import service as carbon
@@ -35,6 +34,7 @@ from app.checkins.models import WerunDay
 from app.checkins.risk import Risk, score_of
 from app.checkins.settings import setting
 from app.extensions import db
+from app.sql import conflict_insert
 
 SERIES_DAYS = 7  # the days a fingerprint covers (the day itself still grows: not in it)
 SERIES_MIN_WALKED_DAYS = 5  # of which this many >= WALKED_DAY_STEPS: idle phones all match
@@ -55,8 +55,7 @@ def store_baseline(user_id: int, by_day: dict[date, int], before: date, now: dat
     ]  # fmt: skip
     if not rows:
         return
-    dialect = db.session.get_bind().dialect.name
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_days)
+    insert = conflict_insert(_days)
     db.session.execute(
         insert.values(rows).on_conflict_do_update(
             index_elements=[_days.c.user_id, _days.c.day],

@@ -17,7 +17,6 @@ from datetime import date, timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from app.carbon.rules import RuleError, to_milli
 from app.db import utcnow
@@ -36,6 +35,7 @@ from app.extensions import db
 from app.keys import derive_key
 from app.registry import service as registry
 from app.registry.settings import shanghai_today
+from app.sql import conflict_insert
 
 OVERDUE_AFTER = timedelta(days=365)
 MAX_TRIP_KM = 5000
@@ -199,10 +199,8 @@ def record_attendance(user_id: int, token: str, mode: str, distance_km) -> Event
         raise Unprocessable(f"往返距离须在 0 到 {MAX_TRIP_KM} 公里之间", reason="invalid_distance")
     if event.stage not in (STAGE_PLANNED, STAGE_HELD):
         raise WrongStage("活动核算已完成，不再记录出行")
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     row = db.session.execute(
-        insert(_attendance)
+        conflict_insert(_attendance)
         .values(
             event_id=event.id,
             user_id=user_id,

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from app.db import utcnow
@@ -26,6 +25,7 @@ from app.mall.codes import coupon_validity, new_code, new_short_code
 from app.mall.display import describe_coupons
 from app.mall.errors import LimitReached, OfferNotFound, OfferNotLive, OutOfStock
 from app.mall.models import COUPON_ISSUED, OFFER_LIVE, Coupon, Offer, OfferRedemptionCounter
+from app.sql import conflict_insert
 from app.users import service as users
 
 _counters = OfferRedemptionCounter.__table__
@@ -115,10 +115,8 @@ def _claim_user_slot(offer_id: int, user_id: int, limit: int) -> bool:
 
     The counter is the person's (`users.person_key`), so a re-registered account continues
     the deleted one's count (docs/decisions/0701)."""
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = (
-        insert(_counters)
+        conflict_insert(_counters)
         .values(offer_id=offer_id, user_id=users.person_key(user_id), redeemed=1)
         .on_conflict_do_update(
             index_elements=[_counters.c.offer_id, _counters.c.user_id],

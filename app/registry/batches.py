@@ -15,7 +15,6 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from app.errors import Conflict, NotFound, Unprocessable
@@ -30,6 +29,7 @@ from app.registry.models import (
     BatchMember,
 )
 from app.registry.settings import shanghai_today
+from app.sql import conflict_insert
 
 _members = BatchMember.__table__
 CHUNK = 1000
@@ -121,8 +121,6 @@ def assemble_batch(
 
 
 def _insert_members(batch_id: int, rows: list[sources.Candidate], leaves: list[str]) -> int:
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     inserted = 0
     for start in range(0, len(rows), CHUNK):
         values = [
@@ -141,7 +139,7 @@ def _insert_members(batch_id: int, rows: list[sources.Candidate], leaves: list[s
             for i, row in enumerate(rows[start : start + CHUNK])
         ]
         result = db.session.execute(
-            insert(_members)
+            conflict_insert(_members)
             .values(values)
             .on_conflict_do_nothing()  # record_id or source_ref taken by another batch
             .returning(_members.c.id)

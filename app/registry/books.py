@@ -17,7 +17,6 @@ import json
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from app.db import utcnow
@@ -32,6 +31,7 @@ from app.registry.models import (
     UnitEntry,
     UnitTransaction,
 )
+from app.sql import conflict_insert
 
 CHAIN_FORMAT = "u1"
 _accounts = UnitAccount.__table__
@@ -64,10 +64,8 @@ def account_for(batch_id: int, kind: str, holder_id: int | None = None) -> int:
     )
     if (found := db.session.scalar(lookup)) is not None:
         return found
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     db.session.execute(
-        insert(_accounts)
+        conflict_insert(_accounts)
         .values(
             batch_id=batch_id, kind=kind, owner=owner, holder_id=holder_id, balance=0, version=0
         )

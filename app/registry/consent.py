@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from app.db import utcnow
 from app.extensions import db
 from app.registry.models import AggregationConsent
 from app.registry.settings import setting
+from app.sql import conflict_insert
 
 _consents = AggregationConsent.__table__
 
@@ -52,15 +52,13 @@ def get_consent(user_id: int) -> ConsentState:
 
 def set_consent(user_id: int, granted: bool) -> ConsentState:
     """Grant or withdraw, for the current text version (one upsert: a double tap is fine)."""
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     values = {
         "granted": granted,
         "version": setting("REGISTRY_CONSENT_VERSION"),
         "updated_at": utcnow(),
     }
     db.session.execute(
-        insert(_consents)
+        conflict_insert(_consents)
         .values(user_id=user_id, **values)
         .on_conflict_do_update(index_elements=[_consents.c.user_id], set_=values)
     )

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from app.checkins import service as checkins
 from app.db import utcnow
@@ -14,6 +13,7 @@ from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.extensions import db
 from app.registry.models import HOLDER_KINDS, HOLDER_PLATFORM, Holder, OrganisationMember, Verifier
 from app.registry.settings import setting
+from app.sql import conflict_insert
 from app.users import service as users
 
 PLATFORM_CODE = "PLATFORM"
@@ -58,10 +58,8 @@ def platform_holder() -> Holder:
     lookup = select(Holder).where(Holder.code == PLATFORM_CODE)
     if (found := db.session.scalar(lookup)) is not None:
         return found
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     db.session.execute(
-        insert(_holders)
+        conflict_insert(_holders)
         .values(
             code=PLATFORM_CODE,
             name=setting("REGISTRY_PLATFORM_NAME"),

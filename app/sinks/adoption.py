@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from flask import current_app
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from app.db import utcnow
 from app.errors import Conflict, NotFound, Unprocessable
@@ -30,6 +29,7 @@ from app.sinks.models import (
     Tree,
 )
 from app.sinks.projects import get_tree
+from app.sql import conflict_insert
 from app.users import service as users
 
 _adoptions = Adoption.__table__
@@ -45,10 +45,8 @@ class TreeNotAdoptable(Conflict):
 
 
 def _insert(tree_id: int, year: int, user_id: int, points: int, replaces_id=None) -> int | None:
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     row = db.session.execute(
-        insert(_adoptions)
+        conflict_insert(_adoptions)
         .values(
             tree_id=tree_id,
             year=year,

@@ -20,7 +20,6 @@ import math
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from app import cache
 from app.db import utcnow
@@ -42,6 +41,7 @@ from app.sinks.models import (
     Tree,
 )
 from app.sinks.projects import PROGRAMME_KIND, get_project
+from app.sql import conflict_insert
 
 _measurements = Measurement.__table__
 LEAF_FORMAT = "s1"
@@ -79,13 +79,11 @@ def record_measurements(
     unknown = set(measured) - {r["code"] for r in rows}
     if unknown:
         raise Unprocessable(f"未知或未存活的编号：{sorted(unknown)}", reason="unknown_subject")
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     added = 0
     for row in rows:
         mg = int(measured[row["code"]] * MG_PER_UNIT) if row["code"] in measured else row["mg"]
         result = db.session.execute(
-            insert(_measurements)
+            conflict_insert(_measurements)
             .values(
                 project_id=project.id,
                 year=year,

@@ -11,8 +11,10 @@ from flask import Flask, current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
-from flask_smorest import Api
+from flask_smorest import Api, Blueprint
 from flask_sqlalchemy import SQLAlchemy
+from marshmallow import RAISE
+from webargs.flaskparser import FlaskParser
 
 from app.db import Base
 from app.errors import ErrorSchema
@@ -46,6 +48,21 @@ def limiter_storage_uri(redis_url: str) -> str:
 class _Api(Api):
     # Document the error body we actually send (with `reason`), not flask-smorest's.
     ERROR_SCHEMA = ErrorSchema
+
+
+class _StrictParser(FlaskParser):
+    """Unknown query parameters are refused (422) like unknown body fields: a filter the
+    server does not know must not be silently ignored (`?user_id=` that filtered nothing).
+    Headers and cookies stay lenient (clients and proxies add their own)."""
+
+    DEFAULT_UNKNOWN_BY_LOCATION = {
+        **FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
+        "query": RAISE,
+        "querystring": RAISE,
+    }
+
+
+Blueprint.ARGUMENTS_PARSER = _StrictParser()
 
 
 db = SQLAlchemy(model_class=Base)

@@ -128,7 +128,9 @@ def site_qr(args: dict, site_id: int):
 @blp.response(200, page_schema(ReviewItemSchema))
 def review_queue(args: dict):
     """Check-ins by status (default `pending`: the review queue), newest first."""
-    items, next_cursor = service.review_queue(args["status"], args["limit"], args["cursor"])
+    items, next_cursor = service.review_queue(
+        args["status"], args["limit"], args["cursor"], args["user_id"]
+    )
     return {"items": items, "next_cursor": next_cursor}
 
 

@@ -8,7 +8,7 @@ from app.carbon.models import RECORD_STATUSES
 from app.carbon.rules import RuleError, mg_to_g, milli_to_number, to_milli
 from app.carbon.schemas import RecordSchema
 from app.checkins.quantity import QUANTITY_SOURCES
-from app.fields import AwareDateTime
+from app.fields import AwareDateTime, Id
 from app.pagination import PageArgsSchema
 
 _CODE = validate.Regexp(r"^[a-z0-9_\-]{1,64}$")
@@ -175,6 +175,7 @@ class QrSchema(Schema):
 
 class ReviewArgsSchema(PageArgsSchema):
     status = fields.String(load_default="pending", validate=validate.OneOf(RECORD_STATUSES))
+    user_id = Id(load_default=None, metadata={"description": "one resident's records"})
 
 
 class RiskExplanationSchema(Schema):

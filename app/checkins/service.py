@@ -115,11 +115,15 @@ def save_photo(user_id: int, data: bytes) -> Upload:
     return uploads.save_upload(user_id, data)
 
 
-def review_queue(status: str, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
-    """Records by status for operators, newest first, with their photo. Raises InvalidCursor."""
-    records, next_cursor = paginate_desc(
-        carbon.records_stmt(status=status), CarbonRecord.id, limit, cursor
-    )
+def review_queue(
+    status: str, limit: int, cursor: str | None, user_id: int | None = None
+) -> tuple[list[dict], str | None]:
+    """Records by status (of one resident with `user_id`) for operators, newest first, with
+    their photo. Raises InvalidCursor."""
+    stmt = carbon.records_stmt(status=status)
+    if user_id is not None:
+        stmt = stmt.where(CarbonRecord.user_id == user_id)
+    records, next_cursor = paginate_desc(stmt, CarbonRecord.id, limit, cursor)
     return [review_item(record) for record in records], next_cursor
 
 

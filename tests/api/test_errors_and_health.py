@@ -97,3 +97,13 @@ def test_query_string_ids_are_read_as_numbers(client, make_operator):
         "/api/v1/admin/audit-log?actor_id=0", headers={"Authorization": f"Bearer {token}"}
     )
     assert bad.status_code == 422
+
+
+def test_unknown_query_parameters_are_refused_like_unknown_body_fields(client, make_operator):
+    token, _ = make_operator()
+    response = client.get(
+        "/api/v1/admin/checkins?status=pending&colour=blue",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 422, response.get_json()
+    assert "colour" in response.get_json()["errors"]

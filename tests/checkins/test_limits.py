@@ -87,3 +87,22 @@ def test_unknown_record_is_404(client, op_token):
     assert (response.status_code, response.get_json()["reason"]) == (404, "checkin_not_found")
     bad = client.get("/api/v1/admin/checkins?status=lost", headers=bearer(op_token))
     assert bad.status_code == 422
+
+
+def test_the_review_queue_filters_by_resident(client, op_token, login_resident):
+    from tests.checkins.support import create_site, qr_checkin, site_payload
+
+    alice, alice_user, _ = login_resident()
+    bob, _bob_user, _ = login_resident()
+    site = create_site(client, op_token, scenario="old_clothes", per_user_daily_limit=5)
+    payload = site_payload(client, op_token, site["id"])
+    for token in (alice, bob):
+        assert (
+            qr_checkin(client, token, payload, scenario="old_clothes", quantity=5).status_code
+            == 201
+        )
+    queue = client.get(
+        f"/api/v1/admin/checkins?user_id={alice_user['id']}",
+        headers={"Authorization": f"Bearer {op_token}"},
+    ).get_json()["items"]
+    assert [item["user_id"] for item in queue] == [alice_user["id"]]

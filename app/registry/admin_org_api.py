@@ -228,7 +228,7 @@ def create_pool(body: dict):
     pool = personal.create_pool(
         body["name"], body["kind"], body["points_per_kg"], body["holder_id"], _me()
     )
-    return {"pool": pool, "available_kg": None}
+    return personal.pool_view(pool)
 
 
 @blp.route("/offset-pools", methods=["GET"])
@@ -247,4 +247,4 @@ def list_pools():
 @blp.alt_response(404, description="offset_pool_not_found")
 def update_pool(body: dict, pool_id: int):
     """Open or close a pool to residents."""
-    return {"pool": personal.set_pool_active(pool_id, body["active"]), "available_kg": None}
+    return personal.pool_view(personal.set_pool_active(pool_id, body["active"]))

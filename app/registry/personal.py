@@ -71,10 +71,12 @@ def pools(active_only: bool = True) -> list[dict]:
     stmt = select(OffsetPool).order_by(OffsetPool.id)
     if active_only:
         stmt = stmt.where(OffsetPool.active.is_(True))
-    return [
-        {"pool": p, "available_kg": sum(units for _, units in _batches(p))}
-        for p in db.session.scalars(stmt)
-    ]
+    return [pool_view(p) for p in db.session.scalars(stmt)]
+
+
+def pool_view(pool: OffsetPool) -> dict:
+    """A pool with the kilograms it can still offer."""
+    return {"pool": pool, "available_kg": sum(units for _, units in _batches(pool))}
 
 
 def _batches(pool: OffsetPool) -> list[tuple[int, int]]:

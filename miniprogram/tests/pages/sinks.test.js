@@ -306,9 +306,10 @@ test('my trees: credited, waiting for monitoring, and replaced with the tree tha
 
 test('my trees: a replaced tree with no spare to point to says what may have happened', async () => {
   const env = prepare();
-  myTrees(env, [adoption(8, { status: 'replaced', tree: tree(5, { status: 'dead' }) }), adoption(7)]);
+  // Adopted later in the same project and year, but not a spare: the resident's own choice.
+  myTrees(env, [adoption(10), adoption(8, { status: 'replaced', tree: tree(5, { status: 'dead' }) }), adoption(7)]);
   const page = await openMyTrees();
-  expect(page.data.items[0].notice).toBe('原认领的樟子松已枯死，已为你更换为同项目的另一棵树；没有可更换的树时，认领积分已退还（见积分明细）');
+  expect(page.data.items[1].notice).toBe('原认领的樟子松已枯死，已为你更换为同项目的另一棵树；没有可更换的树时，认领积分已退还（见积分明细）');
 });
 
 test('my trees: none yet offers to adopt one', async () => {

@@ -80,3 +80,12 @@ test('API.md parsing finds multi-reason lines', () => {
     'invalid_qr',
   ]);
 });
+
+test("a call's own wording wins where the general one does not fit (offsets, event codes)", () => {
+  expect(errors.messageFor('invalid_quantity', { status: 422 })).toBe(errors.REASON_MESSAGES.invalid_quantity);
+  expect(errors.messageFor('invalid_quantity', { status: 422, call: 'createOffset' })).toBe('每次可中和 1 到 1000 千克，请输入整数');
+  expect(errors.messageFor('invalid_qr', { status: 400, call: 'createCheckin' })).toBe('二维码无效或已过期，请扫描现场的官方二维码');
+  expect(errors.messageFor('invalid_qr', { status: 400, call: 'recordAttendance' })).toBe('这不是有效的活动签到码，请扫描活动现场的二维码');
+  expect(errors.messageFor('insufficient_points', { call: 'createOffset' })).toBe('积分不足，先去打卡攒积分吧');
+  expect(errors.messageFor('validation_error', { errors: { mode: ['x'], distance_km: ['y'], kg: ['z'] } })).toBe('请检查：出行方式、往返距离、千克数');
+});

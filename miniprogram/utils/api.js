@@ -48,6 +48,18 @@ const ENDPOINTS = {
   setRegistryConsent: { method: 'PUT', path: '/me/registry-consent' },
   reductions: { method: 'GET', path: '/me/reductions' },
 
+  sinkProjects: { method: 'GET', path: '/sinks/projects', auth: false },
+  sinkTrees: { method: 'GET', path: '/sinks/projects/{project_id}/trees', auth: false },
+  adoptTree: { method: 'POST', path: '/sinks/trees/{tree_id}/adopt', idempotent: true },
+  adoptions: { method: 'GET', path: '/me/adoptions' },
+  offsetPools: { method: 'GET', path: '/offset-pools' },
+  createOffset: { method: 'POST', path: '/me/offsets', idempotent: true },
+  offsets: { method: 'GET', path: '/me/offsets' },
+  // No Idempotency-Key on the server side: one attendance per (event, resident) is its
+  // own guard, so a repeat is answered 409 attendance_recorded (never recorded twice).
+  recordAttendance: { method: 'POST', path: '/events/attendance' },
+  publicEvent: { method: 'GET', path: '/public/events/{public_id}', auth: false },
+
   merchantProfile: { method: 'GET', path: '/merchant/profile' },
   merchantOffers: { method: 'GET', path: '/merchant/offers' },
   merchantOffer: { method: 'GET', path: '/merchant/offers/{offer_id}' },
@@ -67,8 +79,8 @@ const NETWORK_RETRIES = 1;
 const NETWORK_RETRY_DELAY_MS = 400;
 
 class ApiError extends Error {
-  constructor({ status = 0, reason, serverMessage = '', errors: fieldErrors = null }) {
-    super(errors.messageFor(reason, { status, serverMessage, errors: fieldErrors }));
+  constructor({ status = 0, reason, serverMessage = '', errors: fieldErrors = null, call = '' }) {
+    super(errors.messageFor(reason, { status, serverMessage, errors: fieldErrors, call }));
     this.name = 'ApiError';
     this.status = status;
     this.reason = reason;
@@ -151,11 +163,11 @@ function parseBody(data) {
   }
 }
 
-function toResult(res) {
+function toResult(res, call) {
   const body = parseBody(res.data);
   const status = res.statusCode;
   if (status >= 200 && status < 300) {
-    if (body === undefined) throw new ApiError({ status, reason: 'bad_response' });
+    if (body === undefined) throw new ApiError({ status, reason: 'bad_response', call });
     return status === 204 ? null : body;
   }
   const error = body && typeof body === 'object' ? body : {};
@@ -164,6 +176,7 @@ function toResult(res) {
     reason: error.reason || (status === 401 ? 'unauthorized' : `http_${status}`),
     serverMessage: error.message || '',
     errors: error.errors || null,
+    call,
   });
 }
 
@@ -229,7 +242,7 @@ async function tokenAfter401(usedToken) {
 
 // ---------------------------------------------------------------- calls
 
-async function exchange(endpoint, request) {
+async function exchange(name, endpoint, request) {
   const attempt = async (token) => {
     const header = { ...request.header };
     if (token) header.Authorization = `Bearer ${token}`;
@@ -243,14 +256,14 @@ async function exchange(endpoint, request) {
       }
     }
   };
-  if (endpoint.auth === false) return toResult(await attempt(null));
+  if (endpoint.auth === false) return toResult(await attempt(null), name);
   const token = await ensureToken();
   let res = await attempt(token);
   const reason = res.statusCode === 401 && (parseBody(res.data) || {}).reason;
   if (res.statusCode === 401 && reason !== 'account_deleted') {
     res = await attempt(await tokenAfter401(token));
   }
-  return toResult(res);
+  return toResult(res, name);
 }
 
 /**
@@ -277,7 +290,7 @@ async function call(name, options = {}) {
   const request = { method: endpoint.method, url, data, header };
   if (endpoint.upload) request.upload = { filePath: options.filePath, name: 'file' };
   try {
-    const result = await exchange(endpoint, request);
+    const result = await exchange(name, endpoint, request);
     if (scope) delete pendingKeys[scope];
     return result;
   } catch (err) {

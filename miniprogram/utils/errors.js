@@ -67,6 +67,26 @@ const REASON_MESSAGES = {
   merchant_not_found: '没有找到该商户',
   forbidden: '当前账号没有此操作的权限',
 
+  // ---- tree adoption (认领树苗) ----
+  sink_project_not_found: '没有找到这个碳汇项目，请刷新后重试',
+  tree_not_found: '没有找到这棵树，请刷新后重试',
+  tree_already_adopted: '这棵树这一年已被认领，换一棵吧',
+  tree_not_adoptable: '这棵树暂不可认领（可能已枯死或项目暂停认领）',
+  invalid_year: '只能认领今年或明年的树',
+  adoption_not_found: '没有找到这条认领记录',
+
+  // ---- personal offsets (一元碳汇) ----
+  offset_pool_not_found: '这个碳中和项目不存在或已下线',
+  insufficient_units: '这个项目可中和的量不足，请减少千克数或稍后再试',
+
+  // ---- zero-carbon events ----
+  event_not_found: '没有找到这场活动，请扫描活动现场的二维码',
+  attendance_recorded: '你已记录过本次活动的出行方式',
+  event_wrong_stage: '这场活动的碳核算已完成，不再记录出行方式',
+  invalid_mode: '请选择出行方式：地铁、公交、骑行或步行',
+  invalid_distance: '往返距离须大于 0 且不超过 5000 公里',
+  certificate_not_found: '没有找到这张证书',
+
   // ---- ledger and operators ----
   same_operator: '发起人不能审批自己的调整',
   already_reversed: '该笔交易已冲正',
@@ -105,6 +125,17 @@ const REASON_MESSAGES = {
   dev_sandbox_unavailable: '本地微信沙箱未启动：请先在后端目录运行 make run',
 };
 
+// A reason whose general wording does not fit one call (invalid_quantity is worded for
+// check-ins; invalid_qr for a site code): the call's own wording wins.
+const CALL_MESSAGES = {
+  createOffset: {
+    invalid_quantity: '每次可中和 1 到 1000 千克，请输入整数',
+  },
+  recordAttendance: {
+    invalid_qr: '这不是有效的活动签到码，请扫描活动现场的二维码',
+  },
+};
+
 const STATUS_MESSAGES = {
   400: REASON_MESSAGES.bad_request,
   401: REASON_MESSAGES.unauthorized,
@@ -141,6 +172,12 @@ const FIELD_LABELS = {
   limit: '每页数量',
   period: '时间范围',
   status: '状态',
+  token: '二维码',
+  mode: '出行方式',
+  distance_km: '往返距离',
+  pool_id: '碳中和项目',
+  kg: '千克数',
+  year: '年份',
 };
 
 const CHINESE = /[\u4e00-\u9fa5]/;
@@ -156,11 +193,11 @@ function fieldList(errors) {
 /**
  * The Chinese message for a failure.
  * @param {string} reason server or client reason slug
- * @param {object} [extra] {status, serverMessage, errors}
+ * @param {object} [extra] {status, serverMessage, errors, call (the ENDPOINTS name)}
  */
 function messageFor(reason, extra) {
   const info = extra || {};
-  let message = REASON_MESSAGES[reason];
+  let message = (CALL_MESSAGES[info.call] || {})[reason] || REASON_MESSAGES[reason];
   if (!message && info.serverMessage && CHINESE.test(info.serverMessage)) {
     message = info.serverMessage;
   }
@@ -194,6 +231,7 @@ function toastText(err) {
 
 module.exports = {
   REASON_MESSAGES,
+  CALL_MESSAGES,
   FIELD_LABELS,
   messageFor,
   isTransient,

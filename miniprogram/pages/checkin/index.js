@@ -2,10 +2,13 @@
  * Check-in: the scenario list (GET /scenarios); scan a site QR (wx.scanCode) or take a
  * photo (wx.chooseMedia + POST /uploads) then POST /checkins; sync WeRun after consent.
  * Also opened from a site's mini-program code (?scene=... or ?scenario=&token=).
+ * A zero-carbon event's QR (TPE1...) is not a check-in: it opens the event page
+ * (pages/event), whichever scan button read it.
  */
 const api = require('../../utils/api');
 const bubbles = require('../../utils/bubbles');
 const checkin = require('../../utils/checkin');
+const events = require('../../utils/events');
 const format = require('../../utils/format');
 const registryConsent = require('../../utils/registryconsent');
 const scenarios = require('../../utils/scenarios');
@@ -117,7 +120,28 @@ Page({
       return;
     }
     if (!token) return; // cancelled
+    if (this.openEvent(token)) return;
     await this.submitScan(scenario, token);
+  },
+
+  /** An event's QR goes to the event page; true when `token` was one. */
+  openEvent(token) {
+    if (!events.isEventToken(token)) return false;
+    wx.navigateTo({ url: `/pages/event/index?event=${encodeURIComponent(token)}` });
+    return true;
+  },
+
+  async onScanEvent() {
+    if (this.data.submitting) return;
+    let token;
+    try {
+      token = await checkin.scan();
+    } catch (err) {
+      ui.showError(err);
+      return;
+    }
+    if (!token) return; // cancelled
+    if (!this.openEvent(token)) ui.alert('这不是活动签到码', '请扫描活动现场张贴的零碳活动二维码；低碳行为打卡请用下方对应场景的「扫码打卡」。');
   },
 
   submitScan(scenario, token) {
@@ -131,6 +155,7 @@ Page({
   async handleDeepLink() {
     const { token, scenario: code } = this.pendingScan;
     this.pendingScan = null;
+    if (this.openEvent(token)) return;
     let scenario = code && this.byCode[code];
     if (!scenario) {
       const choices = this.data.evidenceScenarios.filter((s) => s.canScan).slice(0, 6);

@@ -1,10 +1,13 @@
 /**
- * Me: profile and roles (GET /auth/me), shortcuts, merchant mode entry for staff,
+ * Me: profile and roles (GET /auth/me), my reductions and, apart from them, my 碳汇 (the
+ * verified sequestration of trees I adopted, `sink_total_g` of GET /me/account),
+ * shortcuts (incl. 认领树苗, 我的树, 个人碳中和), merchant mode entry for staff,
  * joining a merchant with an invite code, and a developer panel in develop builds.
  */
 const api = require('../../utils/api');
 const config = require('../../config');
 const devsandbox = require('../../utils/devsandbox');
+const format = require('../../utils/format');
 const session = require('../../utils/session');
 const ui = require('../../utils/ui');
 const werun = require('../../utils/werun');
@@ -15,6 +18,15 @@ const ROLE_LABELS = {
   merchant_clerk: '商户店员',
   operator: '运营',
 };
+
+/** The account figures: reductions and sinks are two separate totals, never added. */
+function totals(account) {
+  if (!account) return null;
+  return {
+    carbonText: format.carbon(account.carbon_total_g),
+    sinkText: format.carbon(account.sink_total_g),
+  };
+}
 
 function profile(user, points) {
   const roles = (user && user.roles) || [];
@@ -32,6 +44,7 @@ Page({
     status: 'loading',
     errorMessage: '',
     profile: null,
+    totals: null,
     dev: null,
   },
 
@@ -51,6 +64,7 @@ Page({
       this.setData({
         status: 'ready',
         profile: profile(user, account ? Number(account.points_balance) || 0 : null),
+        totals: totals(account) || this.data.totals,
       });
     } catch (err) {
       if (!cached) this.setData({ status: 'error', errorMessage: err.message });
@@ -91,7 +105,7 @@ Page({
   showAbout() {
     ui.alert(
       '关于碳普惠',
-      '你的低碳行为按公开的方法学折算为减碳量（克 CO₂e），记入个人碳账户，并按规则发放积分，可在联盟商户兑换优惠。首页的“相当于”换算仅作示意。',
+      '你的低碳行为按公开的方法学折算为减碳量（克 CO₂e），记入个人碳账户，并按规则发放积分，可在联盟商户兑换优惠。认领的树经年度监测核证后的固碳量单独记为碳汇，不与减碳相加，也不另发积分。首页的“相当于”换算仅作示意。',
     );
   },
 

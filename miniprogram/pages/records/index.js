@@ -29,6 +29,9 @@ const LEDGER_CODES = {
   redemption_refund: '取消兑换退回',
   adjustment: '积分调整',
   expiry: '积分过期',
+  tree_adoption: '认领树苗',
+  tree_adoption_refund: '认领树苗退还',
+  personal_offset: '个人碳中和',
 };
 
 function recordItem(record) {

@@ -106,7 +106,7 @@ test('every call of the mini-program exists in the backend OpenAPI document', ()
 
 test('calls that move points, stock or coupons are idempotent POSTs', () => {
   const table = endpoints();
-  const moving = ['createCheckin', 'werunSync', 'redeem', 'cancelCoupon', 'verifyCoupon'];
+  const moving = ['createCheckin', 'werunSync', 'redeem', 'cancelCoupon', 'verifyCoupon', 'adoptTree', 'createOffset'];
   moving.forEach((name) => {
     expect(table[name]).toMatchObject({ method: 'POST', idempotent: true });
   });
@@ -154,9 +154,13 @@ function unknownFields(document, schema, value, where = '') {
   );
 }
 
-function responseSchema(document, method, route) {
+function responseSchema(document, method, route, status = '200') {
   const op = document.paths[BASE_PATH + route][method];
-  return op.responses['200'].content['application/json'].schema;
+  return op.responses[status].content['application/json'].schema;
+}
+
+function requestSchema(document, method, route) {
+  return document.paths[BASE_PATH + route][method].requestBody.content['application/json'].schema;
 }
 
 test('the registry answers the tests use have only fields of the backend schemas', () => {
@@ -190,4 +194,108 @@ test('every retirement purpose and batch status of the backend has Chinese words
   statuses.forEach((status) => {
     expect(reductions.lineOf(require('../helpers/fixtures').reduction(1, status)).text).toMatch(/^这笔减排已纳入批次.*（2026年11月），[^a-z]+$/);
   });
+});
+
+// ---------------------------------------------------------------- sinks, offsets, events
+
+test('the sinks, offsets and events answers the tests use have only fields of the backend schemas', () => {
+  const document = loadSpec();
+  const f = require('../helpers/fixtures');
+  const check = (method, route, value, status) => unknownFields(document, responseSchema(document, method, route, status), value);
+  expect(check('get', '/sinks/projects', { items: [f.sinkProject()], next_cursor: null })).toEqual([]);
+  expect(check('get', '/sinks/projects/{project_id}/trees', { items: [f.tree(1), f.tree(2, { latitude_e6: null, photo_url: 'https://x/y.jpg' })] })).toEqual([]);
+  expect(check('get', '/me/adoptions', { items: [f.adoption(1, {}, true), f.adoption(2, { status: 'replaced' })] })).toEqual([]);
+  expect(check('post', '/sinks/trees/{tree_id}/adopt', f.adoption(1), '201')).toEqual([]);
+  expect(check('get', '/offset-pools', { items: [f.pool(1)] })).toEqual([]);
+  expect(check('get', '/me/offsets', { items: [f.offset(1)], next_cursor: null })).toEqual([]);
+  expect(check('post', '/me/offsets', { id: 31, kg: 3, points: 30, certificate_id: 'RT1' }, '201')).toEqual([]);
+  expect(check('post', '/events/attendance', { id: 3, mode: 'metro', distance_km: 12.5, event: 'x' }, '201')).toEqual([]);
+  expect(check('get', '/public/events/{public_id}', f.publicEvent())).toEqual([]);
+  expect(check('get', '/me/account', { points_balance: 35, carbon_total_g: 1280, checkins_count: 3, pending_count: 0, by_scenario: [], sink_total_g: 18400 })).toEqual([]);
+  // A fixture with a field the backend does not have is caught.
+  expect(check('get', '/me/adoptions', { items: [{ ...f.adoption(1), replaces_id: 2 }] })).toEqual(['.items[0].replaces_id']);
+});
+
+/** Drive a page against the fake backend and return the body of its POST to `route`. */
+async function postedBody(pagePath, route, drive, routes) {
+  const { setup, loggedIn, flush } = require('../helpers/env');
+  const { loadPage } = require('../helpers/page');
+  const env = setup();
+  loggedIn(env);
+  Object.keys(routes).forEach((key) => {
+    const [method, path] = key.split(' ');
+    env.backend.on(method, path, routes[key], { auth: method !== 'GET' || path.indexOf('/me/') === 0 || path === '/offset-pools' });
+  });
+  const page = loadPage(pagePath);
+  await drive(page, flush);
+  const sent = env.backend.state.requests.filter((r) => r.method === 'POST' && r.path.indexOf(route) >= 0);
+  expect(sent).toHaveLength(1);
+  return { body: sent[0].body, headers: sent[0].headers };
+}
+
+test('the bodies the new pages POST fit the backend request schemas', async () => {
+  const document = loadSpec();
+  const f = require('../helpers/fixtures');
+  const required = (schema) => (document.components.schemas[schema.$ref.split('/').pop()].required || []);
+  const ok = (res) => () => ({ status: 201, body: res });
+
+  const adopt = await postedBody('pages/sink-trees/index.js', '/adopt', async (page, flush) => {
+    page.onLoad({ id: '3' });
+    await flush();
+    await page.switchYear({ currentTarget: { dataset: { year: page.data.years[1].year } } });
+    await page.onAdopt({ detail: { id: 1 } });
+  }, {
+    'GET /me/account': () => ({ status: 200, body: { points_balance: 1000 } }),
+    'GET /sinks/projects': () => ({ status: 200, body: { items: [f.sinkProject()], next_cursor: null } }),
+    'GET /sinks/projects/{project_id}/trees': () => ({ status: 200, body: { items: [f.tree(1)] } }),
+    'POST /sinks/trees/{tree_id}/adopt': ok(f.adoption(1)),
+  });
+  const offset = await postedBody('pages/offsets/index.js', '/me/offsets', async (page, flush) => {
+    page.onLoad({});
+    await flush();
+    await page.onSubmit();
+  }, {
+    'GET /me/account': () => ({ status: 200, body: { points_balance: 1000 } }),
+    'GET /offset-pools': () => ({ status: 200, body: { items: [f.pool(1)] } }),
+    'POST /me/offsets': ok({ id: 1, kg: 1, points: 10, certificate_id: 'RT1' }),
+  });
+  const attendance = await postedBody('pages/event/index.js', '/events/attendance', async (page, flush) => {
+    page.onLoad({ event: f.EVENT_TOKEN });
+    await flush();
+    page.chooseMode({ currentTarget: { dataset: { mode: 'bus' } } });
+    page.onDistanceInput({ detail: { value: '7.25' } });
+    await page.onSubmit();
+  }, {
+    'GET /public/events/{public_id}': () => ({ status: 200, body: f.publicEvent() }),
+    'POST /events/attendance': ok({ id: 1, mode: 'bus', distance_km: 7.25, event: 'x' }),
+  });
+
+  [
+    ['/sinks/trees/{tree_id}/adopt', adopt.body],
+    ['/me/offsets', offset.body],
+    ['/events/attendance', attendance.body],
+  ].forEach(([route, body]) => {
+    const schema = requestSchema(document, 'post', route);
+    expect([route, unknownFields(document, schema, body)]).toEqual([route, []]);
+    expect([route, required(schema).filter((name) => !(name in body))]).toEqual([route, []]);
+  });
+  expect(Object.keys(adopt.body)).toEqual(['year']);
+  expect(adopt.headers['Idempotency-Key']).toBeTruthy();
+  expect(offset.headers['Idempotency-Key']).toBeTruthy();
+  const modes = document.components.schemas.Attendance.properties.mode.enum;
+  expect(modes).toContain(attendance.body.mode);
+});
+
+test('every mode, sink kind, pool kind and event stage of the backend has Chinese words', () => {
+  const document = loadSpec();
+  global.wx = createWx();
+  const schemas = document.components.schemas;
+  const events = require('../../utils/events');
+  const sinks = require('../../utils/sinks');
+  const offsets = require('../../utils/offsets');
+  expect(events.MODES.map((m) => m.key).sort()).toEqual(schemas.Attendance.properties.mode.enum.slice().sort());
+  expect(schemas.SinkProject.properties.kind.enum.filter((k) => !sinks.KINDS[k])).toEqual([]);
+  expect(schemas.PoolCreate.properties.kind.enum.filter((k) => !offsets.KINDS[k])).toEqual([]);
+  expect(schemas.Event.properties.stage.enum.map((stage) => events.eventView({ event: { stage } }).stageText).filter((t) => !t)).toEqual([]);
+  expect(schemas.Tree.properties.status.enum.sort()).toEqual(['alive', 'dead']);
 });

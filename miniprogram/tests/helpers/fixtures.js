@@ -1,4 +1,4 @@
-/** Answers shaped like the backend's schemas (app/carbon, app/mall, app/ledger, app/registry). */
+/** Answers shaped like the backend's schemas (app/carbon, app/mall, app/ledger, app/registry, app/sinks, app/events). */
 
 const SCENARIOS = [
   { code: 'clean_plate', name: '光盘打卡', unit: 'meal', g_co2e_per_unit: 144, points_rule: '5 per meal', evidence: ['photo'], daily_cap: 2, fractional: false, methodology_version: 1 },
@@ -98,4 +98,143 @@ function reduction(recordId, status = 'issued', overrides = {}) {
   };
 }
 
-module.exports = { SCENARIOS, OFFER, coupon, nowIso, CONSENT_TEXT, registryConsent, batch, reduction, SERIAL, PSEUDONYM };
+// ---------------------------------------------------------------- carbon sinks (app/sinks)
+
+const METHODOLOGY = {
+  code: 'forest_tree_default',
+  version: 1,
+  name: '造林树木（每株，缺省值）',
+  kind: 'forest',
+  basis: 'tree',
+  kg_per_year: 22,
+  status: 'illustrative',
+  source: 'European Environment Agency (2012)',
+};
+
+/** GET /sinks/projects item (SinkProjectSchema). */
+function sinkProject(overrides = {}) {
+  return {
+    id: 3,
+    code: 'NM-FOREST-1',
+    name: '乌兰察布防护林',
+    kind: 'forest',
+    region: '内蒙古乌兰察布',
+    description: '京津风沙源治理工程的樟子松防护林',
+    owner_holder_id: 8,
+    methodology: METHODOLOGY,
+    adoption_points: 100,
+    programme_id: 4,
+    estimated_kg_per_year: 220,
+    ...overrides,
+  };
+}
+
+/** GET /sinks/projects/{id}/trees item (TreeSchema); `place: false` for no coordinates. */
+function tree(id, overrides = {}) {
+  return {
+    id,
+    code: `T${String(id).padStart(3, '0')}`,
+    species: '樟子松',
+    location: '察右前旗 2 号地块',
+    latitude_e6: 40990000 + id * 100,
+    longitude_e6: 113120000 + id * 100,
+    photo_url: '',
+    planted_year: 2020,
+    status: 'alive',
+    spare: false,
+    adopted: false,
+    ...overrides,
+  };
+}
+
+const CERT_ID = 'RT7K2M9Q4W8E1R';
+
+/** GET /me/adoptions item (AdoptionSchema); `credited` adds the verified year. */
+function adoption(id, overrides = {}, credited = false) {
+  return {
+    id,
+    year: 2025,
+    status: 'active',
+    points: 100,
+    tree: tree(id),
+    project: { id: 3, code: 'NM-FOREST-1', name: '乌兰察布防护林', kind: 'forest', region: '内蒙古乌兰察布' },
+    estimated_kg: 22,
+    credit: credited ? { carbon_kg: 18.4, year: 2025, batch_id: 12, certificate_id: CERT_ID } : null,
+    ...overrides,
+  };
+}
+
+// ---------------------------------------------------------------- personal offsets
+
+/** GET /offset-pools item (PoolSchema). */
+function pool(id, overrides = {}) {
+  return { id, name: '森林碳汇·一元碳汇', kind: 'sink', points_per_kg: 10, holder_id: 8, active: true, available_kg: 209, ...overrides };
+}
+
+/** POST/GET /me/offsets item (PersonalOffsetSchema). */
+function offset(id, overrides = {}) {
+  return { id, pool_id: 1, kg: 3, points: 30, certificate_id: `RTOFFSET${id}`, created_at: '2026-03-08T02:00:00Z', ...overrides };
+}
+
+// ---------------------------------------------------------------- events
+
+const EVENT_ID = 'EV3F9A1C0B7D';
+const EVENT_TOKEN = `TPE1.${EVENT_ID}.1.AbCdEfGhIjKlMnOpQrStUv`;
+
+/** GET /public/events/{public_id} (PublicEventSchema). */
+function publicEvent(overrides = {}) {
+  return {
+    event: {
+      id: 5,
+      public_id: EVENT_ID,
+      name: '2026 绿色发展论坛',
+      kind: 'forum',
+      starts_on: '2026-05-08',
+      ends_on: '2026-05-09',
+      venue: '市会展中心',
+      expected_attendees: 100,
+      plan: '无纸化会议、公共交通接驳',
+      stage: 'planned',
+      total_kg: 0,
+      default_mode_factor: 'travel_car',
+      default_trip_km: 20,
+      accounted_at: null,
+      checked_at: null,
+      offset_at: null,
+      created_at: '2026-04-01T02:00:00Z',
+      ...(overrides.event || {}),
+    },
+    organiser: '论坛组委会',
+    lines: [],
+    by_source: [],
+    total_kg: 0,
+    required_kg: 0,
+    retired_kg: 0,
+    overdue: false,
+    checked: false,
+    verifier: null,
+    retirements: [],
+  };
+}
+
+module.exports = {
+  sinkProject,
+  tree,
+  adoption,
+  CERT_ID,
+  pool,
+  offset,
+  EVENT_ID,
+  EVENT_TOKEN,
+  publicEvent,
+  SCENARIOS,
+  OFFER,
+  coupon,
+  nowIso,
+  CONSENT_TEXT,
+  registryConsent,
+  batch,
+  reduction,
+  SERIAL,
+  PSEUDONYM,
+};

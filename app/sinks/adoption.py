@@ -114,6 +114,19 @@ def my_adoptions(user_id: int) -> list[dict]:
         c.adoption_id: c
         for c in db.session.scalars(select(SinkCredit).where(SinkCredit.user_id == user_id))
     }
+    moved = dict(
+        db.session.execute(
+            select(Adoption.replaces_id, Tree.code)
+            .join(Tree, Tree.id == Adoption.tree_id)
+            .where(Adoption.user_id == user_id, Adoption.replaces_id.is_not(None))
+        ).all()
+    )
+    refund_refs = [
+        f"adoption-refund:{a.id}"
+        for a, _t, _p in rows
+        if a.status == ADOPTION_REPLACED and a.id not in moved
+    ]
+    refunded = {ref for ref in refund_refs if ledger.find_transaction_by_reference(ref)}
     return [
         {
             "adoption": a,
@@ -121,6 +134,8 @@ def my_adoptions(user_id: int) -> list[dict]:
             "project": p,
             "credit": credits.get(a.id),
             "estimated_kg": p.methodology.mg_per_year / 1_000_000,
+            "replaced_by": moved.get(a.id),
+            "refunded": f"adoption-refund:{a.id}" in refunded,
         }
         for a, t, p in rows
     ]

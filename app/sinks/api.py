@@ -31,6 +31,14 @@ def projects(args: dict):
     return {"items": service.with_estimates(items), "next_cursor": next_cursor}
 
 
+@blp.route("/sinks/projects/<int:project_id>", methods=["GET"])
+@blp.response(200, SinkProjectSchema)
+@blp.alt_response(404, description="sink_project_not_found")
+def project(project_id: int):
+    """One sink project with its estimated (预估) yearly uptake."""
+    return service.with_estimates([service.get_project(project_id)])[0]
+
+
 @blp.route("/sinks/projects/<int:project_id>/trees", methods=["GET"])
 @blp.arguments(TreeArgsSchema, location="query")
 @blp.response(200, TreeListSchema)
@@ -66,3 +74,12 @@ def adopt(body: dict, tree_id: int):
 def my_adoptions():
     """My adopted trees, each with its verified sequestration once monitored (certificate)."""
     return {"items": service.adoptions_view(current_principal().user_id)}
+
+
+@blp.route("/me/adoptions/<int:adoption_id>", methods=["GET"])
+@resident_required
+@blp.response(200, AdoptionSchema)
+@blp.alt_response(404, description="adoption_not_found (also someone else's)")
+def my_adoption(adoption_id: int):
+    """One of my adoptions: its certificate once the year is verified."""
+    return service.adoption_view(current_principal().user_id, adoption_id)

@@ -64,14 +64,14 @@ class TreeInSchema(Schema):
     planted_year = fields.Integer(required=True, validate=validate.Range(1900, 2100))
     location = fields.String(load_default="", validate=validate.Length(max=200))
     latitude_e6 = fields.Integer(
-        load_default=None, validate=validate.Range(-90_000_000, 90_000_000)
+        load_default=None,
+        validate=validate.Range(-90_000_000, 90_000_000),
+        metadata={"description": "degrees x 1e6, GCJ-02 (the datum WeChat's map expects)"},
     )
     longitude_e6 = fields.Integer(
         load_default=None, validate=validate.Range(-180_000_000, 180_000_000)
     )
-    photo_url = fields.Url(
-        load_default="", schemes={"https", "http"}, validate=validate.Length(max=500)
-    )
+    photo_url = fields.Url(load_default="", schemes={"https"}, validate=validate.Length(max=500))
     spare = fields.Boolean(
         load_default=False, metadata={"description": "a buffer tree: replaces dead ones"}
     )
@@ -165,6 +165,11 @@ class AdoptionSchema(Schema):
     tree = fields.Nested(TreeSchema)
     project = fields.Nested(AdoptedProjectSchema)
     estimated_kg = fields.Float(metadata={"description": "预估 (ex-ante) for the year"})
+    replaced_by = fields.String(
+        allow_none=True,
+        metadata={"description": "the tree this adoption moved to (its tree was found dead)"},
+    )
+    refunded = fields.Boolean(metadata={"description": "no tree was left: points refunded"})
     credit = fields.Nested(
         CreditSchema,
         allow_none=True,

@@ -125,10 +125,13 @@ def test_a_dead_tree_is_replaced_from_the_buffer_and_the_resident_told(
     assert [t["code"] for t in dead.get_json()["items"]] == ["S000"]
     assert _reason(w.post(client, f"{ADMIN}/trees/{trees['T000']}/dead", {})) == (409, "tree_dead")
     mine = client.get("/api/v1/me/adoptions", headers=bearer(token)).get_json()["items"]
-    assert [(i["tree"]["code"], i["status"]) for i in mine] == [
-        ("S000", "active"),
-        ("T000", "replaced"),
+    assert [(i["tree"]["code"], i["status"], i["replaced_by"]) for i in mine] == [
+        ("S000", "active", None),
+        ("T000", "replaced", "S000"),
     ]
+    one = client.get(f"/api/v1/me/adoptions/{mine[0]['id']}", headers=bearer(token))
+    assert one.status_code == 200 and one.get_json()["tree"]["code"] == "S000"
+    assert client.get(f"/api/v1/sinks/projects/{_project_made['id']}").status_code == 200
     with app.app_context():
         from rq import SimpleWorker
 

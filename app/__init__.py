@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.files import private_dir
+from app.tunables import check_config
 from config import Config, config_from_env
 
 
@@ -25,12 +27,17 @@ def create_app(config: type[Config] | Mapping | None = None) -> Flask:
         app.config.update(config or {})
     else:
         app.config.from_object(config)
-    if not app.config.get("SECRET_KEY"):
-        raise RuntimeError("SECRET_KEY must be set")
-    if app.config.get("PROXY_FIX_X_FOR"):
+    # Every setting typed and checked before anything uses one: a bad value stops the boot
+    # with a message naming it (ConfigError), never a failure on some request later.
+    check_config(app.config, os.environ)
+    if app.config["PROXY_FIX_X_FOR"] or app.config["PROXY_FIX_X_PROTO"]:
         # Behind N proxies: the client address (rate limits) is the N-th from the right of
-        # X-Forwarded-For, as those proxies wrote it.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["PROXY_FIX_X_FOR"]))
+        # X-Forwarded-For, and the scheme (https links) X-Forwarded-Proto, as they wrote them.
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app,
+            x_for=app.config["PROXY_FIX_X_FOR"],
+            x_proto=app.config["PROXY_FIX_X_PROTO"],
+        )
     app.instance_path = app.config["INSTANCE_PATH"]
     private_dir(app.instance_path)  # the SQLite file, uploads, the embedded Redis socket
     logging.basicConfig(

@@ -251,6 +251,10 @@ def app_env(database_url: str, redis_url: str, instance: Path, **extra: str) -> 
         LOG_LEVEL="WARNING",
         SERVED_BY_HEADER="1",  # as measured before it became opt-in (docs/decisions/0705)
         WECHAT_API_BASE_URL="http://127.0.0.1:9/",
+        # Production refuses the sandbox's credentials (app/tunables.py); nothing here
+        # talks to WeChat (the URL above is a closed port).
+        WECHAT_APPID="wxbench0000000000",
+        WECHAT_SECRET="bench-not-a-real-wechat-secret",
         PYTHONPATH=str(ROOT),
     )
     env.update(extra)

@@ -97,7 +97,6 @@ _SERVER = [
     Tunable("WEB_WORKERS", integer(1, 64), None),
     Tunable("WEB_THREADS", integer(1, 64), 4),
     Tunable("METRICS_DIR", optional_path, None),
-    Tunable("METRICS_BIND", text(allow_empty=True), ""),
 ]
 
 # Ranges of the domains' settings where "a whole number, 0 or more" is not enough.

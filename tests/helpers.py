@@ -42,8 +42,8 @@ class Sandbox:
 def process_env(settings: dict, workdir: Path | str, **extra: str) -> dict:
     """The environment for a child process (gunicorn, `flask`, an RQ worker) that must
     run with the test settings: same database, Redis, WeChat sandbox; `extra` on top."""
-    return dict(
-        os.environ,
+    env = dict(os.environ)
+    env.update(
         APP_ENV="testing",
         DATABASE_URL=settings["SQLALCHEMY_DATABASE_URI"],
         REDIS_URL=settings["REDIS_URL"],
@@ -52,8 +52,9 @@ def process_env(settings: dict, workdir: Path | str, **extra: str) -> dict:
         WECHAT_SECRET=settings["WECHAT_SECRET"],
         INSTANCE_PATH=str(workdir),
         LOG_LEVEL="WARNING",
-        **extra,
     )
+    env.update(extra)
+    return env
 
 
 def start_gunicorn(settings: dict, workdir: Path, *, workers: int = 4, **env: str) -> Gunicorn:

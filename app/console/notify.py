@@ -18,6 +18,8 @@ from app.after_commit import after_transaction
 from app.carbon.models import CarbonRecord
 from app.carbon.rules import SHANGHAI
 from app.errors import NotFound
+from app.ops.logs import current_request_id
+from app.ops.telemetry import track_job
 from app.users import service as users
 
 log = logging.getLogger(__name__)
@@ -65,6 +67,8 @@ def _enqueue(notices: list[dict]) -> None:
                 retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
                 result_ttl=KEEP_SECONDS,
                 failure_ttl=24 * KEEP_SECONDS,
+                # The deciding request's id, for the worker's log lines (as jobs.py does).
+                meta={"request_id": current_request_id()},
             )
         except redis.RedisError as exc:  # the decision stands; only the notice is lost
             log.warning("rejection notice to %s not queued: %s", notice["openid"][:6], exc)
@@ -76,7 +80,7 @@ def send_notice(notice: dict) -> dict:
     from app.console.jobs import _app_context
     from app.wechat import wechat
 
-    with _app_context():
+    with _app_context(), track_job("notice"):
         return wechat.send_subscribe_message(
             notice["openid"], notice["template_id"], notice["data"], page=notice["page"]
         )

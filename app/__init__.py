@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.files import private_dir
 from app.ops.logs import configure_logging
+from app.ops.sentry import init_sentry
 from app.tunables import check_config
 from config import Config, config_from_env
 
@@ -41,6 +42,7 @@ def create_app(config: type[Config] | Mapping | None = None) -> Flask:
     app.instance_path = app.config["INSTANCE_PATH"]
     private_dir(app.instance_path)  # the SQLite file, uploads, the embedded Redis socket
     configure_logging(app)
+    init_sentry(app)  # only with SENTRY_DSN: error reports, tagged with the request id
 
     _init_extensions(app)
     _register_blueprints(app)

@@ -34,9 +34,10 @@ max_requests_jitter = 2_000
 control_socket_disable = True
 accesslog = None
 errorlog = "-"
-# Only nginx on this machine may set X-Forwarded-*; the app's ProxyFix (PROXY_FIX_X_FOR /
-# PROXY_FIX_X_PROTO) is what reads them.
-forwarded_allow_ips = "127.0.0.1,::1"
+# X-Forwarded-* are read in one place only, the app's ProxyFix (PROXY_FIX_X_FOR /
+# PROXY_FIX_X_PROTO: how many proxies set them), never by gunicorn itself.
+forwarded_allow_ips = ""
+secure_scheme_headers = {}
 
 _metrics_root = os.environ.get("TPH_METRICS_DIR")
 if _metrics_root:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -42,3 +43,33 @@ def settings_command() -> None:
         value = current_app.config[tunable.key]
         shown = "(hidden)" if tunable.secret and value else repr(value)
         click.echo(f"{PREFIX}{tunable.env_name} = {shown}")
+
+
+@ops_cli.command("backup")
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(target: Path) -> None:
+    """Back up the database to TARGET (a new file) while the app runs: SQLite's online
+    backup, or pg_dump's custom format on PostgreSQL."""
+    from app.extensions import db
+    from app.ops.backup import BackupError, backup_database
+
+    try:
+        written = backup_database(db.engine, target)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"backup written: {written} ({written.stat().st_size} bytes)")
+
+
+@ops_cli.command("restore")
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+def restore_command(source: Path) -> None:
+    """Load the backup SOURCE into the app's database, which must be new and empty; then
+    run `flask ledger verify` and `flask registry verify` on it."""
+    from app.extensions import db
+    from app.ops.backup import BackupError, restore_database
+
+    try:
+        restore_database(db.engine, source)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"restored {source}; now run `flask ledger verify` and `flask registry verify`")

@@ -120,3 +120,27 @@ def test_a_job_carries_the_request_id_into_the_worker_log(app, app_settings, cli
     assert finished[0]["message"].startswith("job export finished in ")
     rq_lines = [line for line in lines if line["logger"].startswith("rq.")]
     assert rq_lines, "RQ's own lines go through the app's JSON handler"
+
+
+def test_the_rejection_notice_job_carries_the_deciding_request_id(
+    app, client, make_operator, login_resident, caplog
+):
+    from app.console.jobs import job_queue
+    from tests.checkins.support import seed
+    from tests.stats.test_jobs import photo_checkins, run_worker
+
+    seed(app)
+    op, _ = make_operator()
+    [(record_id, _, _)] = photo_checkins(client, login_resident, 1)
+    rejected = client.post(f"/api/v1/admin/checkins/{record_id}/reject", json={"note": "不清晰"},
+                           headers={**bearer(op), "X-Request-ID": "reject-9"})  # fmt: skip
+    assert rejected.status_code == 200
+    with app.app_context():
+        [job] = job_queue().get_jobs()
+    assert job.meta["request_id"] == "reject-9"
+
+    caplog.set_level(logging.INFO, logger="app.jobs")
+    run_worker(app)
+
+    [line] = [r for r in caplog.records if r.name == "app.jobs"]
+    assert (line.request_id, line.job_kind, line.outcome) == ("reject-9", "notice", "finished")

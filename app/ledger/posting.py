@@ -29,6 +29,7 @@ from app.extensions import db
 from app.ledger.chain import entry_hash
 from app.ledger.errors import IdempotencyKeyReused, InsufficientPoints, LedgerInvariantBroken
 from app.ledger.models import GENESIS_HASH, LedgerAccount, LedgerEntry, LedgerTransaction
+from app.ops import metrics
 
 _accounts = LedgerAccount.__table__
 
@@ -111,6 +112,9 @@ def post_once(
         if (existing := find_replay(posting)) is not None:
             return existing
         raise
+    # For the dashboards, once the transaction commits (a replay above is not counted); the
+    # books are the entries, checked by `flask ledger verify`, never this counter.
+    metrics.count_after_commit(metrics.LEDGER_POSTINGS, code=posting.code)
     return txn
 
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from app.jobs import enqueue_job
 
+from app.jobs import enqueue_job
 from tests.checkins.support import create_site, qr_checkin, seed, site_payload
 from tests.helpers import bearer
 from tests.mall.factories import live_offer, new_user, open_shop

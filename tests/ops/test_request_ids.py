@@ -9,10 +9,10 @@ import re
 import subprocess
 import sys
 
-from app.jobs import rq_connection
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
+from app.jobs import rq_connection
 from tests.conftest import make_app
 from tests.helpers import ROOT, bearer, process_env, start_gunicorn
 
@@ -126,7 +126,6 @@ def test_the_rejection_notice_job_carries_the_deciding_request_id(
     app, client, make_operator, login_resident, caplog
 ):
     from app.jobs import job_queue
-
     from tests.checkins.support import seed
     from tests.stats.test_jobs import photo_checkins, run_worker
 

@@ -90,7 +90,9 @@ def programmes(args: dict):
 @blp.response(200, page_schema(VerifierSchema))
 def verifiers(args: dict):
     """The verification bodies (name, accreditation): who can check a batch or an event."""
-    return page_or_csv(service.select_all(Verifier), Verifier.id, VerifierSchema, args, "")
+    return page_or_csv(
+        service.select_all(Verifier), Verifier.id, VerifierSchema, args, "registry-verifiers.csv"
+    )
 
 
 @blp.route("/batches", methods=["GET"])

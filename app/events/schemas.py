@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from app.carbon.rules import RuleError, to_milli
+from app.events.events import is_overdue
 from app.events.models import CATEGORIES, EVENT_KINDS, MODES, STAGES
 from app.fields import Date, Id
 from app.pagination import PageArgsSchema
@@ -66,6 +67,7 @@ class EventPatchSchema(_EventFieldsMixin, Schema):
 class EventSchema(Schema):
     id = fields.Integer()
     public_id = fields.String()
+    holder_id = fields.Integer(metadata={"description": "the organiser (a registry holder)"})
     name = fields.String()
     kind = fields.String(metadata={"enum": list(EVENT_KINDS)})
     starts_on = fields.Date()
@@ -80,6 +82,10 @@ class EventSchema(Schema):
     accounted_at = fields.DateTime(allow_none=True)
     checked_at = fields.DateTime(allow_none=True)
     offset_at = fields.DateTime(allow_none=True)
+    overdue = fields.Function(
+        lambda e: is_overdue(e),
+        metadata={"type": "boolean", "description": "not offset a year after its end"},
+    )
     created_at = fields.DateTime()
 
 

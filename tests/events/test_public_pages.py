@@ -109,6 +109,11 @@ def test_a_self_declared_overdue_event_and_a_planned_one(app, client, make_opera
     html = _html(client.get(f"{PAGES}/{planned['public_id']}"))
     assert "筹备中" in html and "核算尚未完成" in html and 'id="overdue-banner"' not in html
 
+    api = client.get("/api/v1/public/events").get_json()["items"]
+    assert {e["public_id"]: e["overdue"] for e in api} == {
+        late["public_id"]: True,
+        planned["public_id"]: False,
+    }
     listed = _html(client.get(f"{PAGES}/", query_string={"utm_source": "wx"}))
     row = _row(listed, "data-event", late["public_id"])
     assert 'data-overdue="1"' in row and "逾期未抵消" in row and "已核算" in row

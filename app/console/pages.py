@@ -38,6 +38,7 @@ class Page:
 
 
 REGISTRY = ("registry.js",)  # the registry pages' labels and helpers
+EVENTS = ("registry.js", "events.js")  # + the events' labels and tables
 _REG = "核证减排量"
 
 OPERATOR_PAGES = (
@@ -66,12 +67,16 @@ MERCHANT_PAGES = (
     Page("m-settlement", "月度结算", "merchant"),
     Page("m-staff", "店员", "merchant"),
 )
-VERIFIER_PAGES = (Page("v-inbox", "待核查批次", "verifier", REGISTRY),)
+VERIFIER_PAGES = (
+    Page("v-inbox", "待核查批次", "verifier", REGISTRY),
+    Page("v-events", "待核查活动", "verifier", EVENTS),
+)
 HOLDER_PAGES = (
     Page("h-holdings", "我的持有", "holder", REGISTRY),
     Page("h-transfer", "转让减排量", "holder", REGISTRY),
     Page("h-retire", "注销减排量", "holder", REGISTRY),
     Page("h-records", "转让与注销记录", "holder", REGISTRY),
+    Page("h-events", "我的活动", "holder", EVENTS),
 )
 # The sidebar: (audience, heading, pages); a tab shows the groups of its caller's roles.
 NAV = (
@@ -115,6 +120,12 @@ def page(slug: str):
 @bp.get("/sites/<int:site_id>/print")
 def print_site(site_id: int):
     return render_template("console/print_site.html", site_id=site_id)
+
+
+@bp.get("/events/<int:event_id>/qr")
+def print_event_qr(event_id: int):
+    """The attendees' QR of an organiser's event, to print (the image needs its token)."""
+    return render_template("console/print_event_qr.html", event_id=event_id)
 
 
 def _nav() -> dict:

@@ -40,6 +40,7 @@ class Page:
 REGISTRY = ("registry.js",)  # the registry pages' labels and helpers
 EVENTS = ("registry.js", "events.js")  # + the events' labels and tables
 _REG = "核证减排量"
+_SINKS = "碳汇与零碳活动"
 
 OPERATOR_PAGES = (
     Page("dashboard", "数据看板", "operator"),
@@ -59,6 +60,10 @@ OPERATOR_PAGES = (
     Page("verifiers", "核查机构", "operator", REGISTRY, _REG),
     Page("movements", "转让与注销", "operator", REGISTRY, _REG),
     Page("buffer", "缓冲账户", "operator", REGISTRY, _REG),
+    # Carbon sinks, personal offsets and zero-carbon events (issue 16).
+    Page("sinks", "碳汇项目", "operator", REGISTRY, _SINKS),
+    Page("offset-pools", "一元碳汇", "operator", REGISTRY, _SINKS),
+    Page("events", "零碳活动", "operator", EVENTS, _SINKS),
 )
 MERCHANT_PAGES = (
     Page("m-offers", "我的商品", "merchant"),

@@ -10,6 +10,8 @@ from app.events.models import CATEGORIES, EVENT_KINDS, MODES, STAGES
 from app.fields import Date, Id
 from app.pagination import PageArgsSchema
 
+_KM_BOUNDS = {"minimum": 0, "maximum": 100_000}
+
 
 def _kg(mg: int) -> float:
     return round(mg / 1_000_000, 3)
@@ -48,9 +50,11 @@ class EventCreateSchema(_EventFieldsMixin, Schema):
         validate=validate.Length(max=64),
         metadata={"description": "how unrecorded attendees travel"},
     )
+    # The bounds are repeated as plain numbers: apispec would publish Decimal bounds as
+    # strings ("100000"), an invalid schema (carbon/schemas.py does the same).
     default_trip_km = fields.Decimal(
         validate=validate.Range(0, 100_000),
-        metadata={"description": "their round trip, km (default 20)"},
+        metadata={"description": "their round trip, km (default 20)", **_KM_BOUNDS},
     )
 
 
@@ -61,7 +65,7 @@ class EventPatchSchema(_EventFieldsMixin, Schema):
     venue = fields.String(validate=validate.Length(max=200))
     expected_attendees = fields.Integer(validate=validate.Range(0, 10_000_000))
     plan = fields.String(validate=validate.Length(max=5000))
-    default_trip_km = fields.Decimal(validate=validate.Range(0, 100_000))
+    default_trip_km = fields.Decimal(validate=validate.Range(0, 100_000), metadata=_KM_BOUNDS)
 
 
 class EventSchema(Schema):

@@ -324,7 +324,7 @@ class PoolSchema(Schema):
     points_per_kg = fields.Integer(attribute="pool.points_per_kg")
     holder_id = fields.Integer(attribute="pool.holder_id")
     active = fields.Boolean(attribute="pool.active")
-    available_kg = fields.Integer()
+    available_kg = fields.Integer(allow_none=True, metadata={"description": "null when created"})
 
 
 class PoolListSchema(Schema):

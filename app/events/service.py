@@ -93,17 +93,14 @@ def public_list(limit: int, cursor: str | None) -> tuple[list[dict], str | None]
     """Events for the public list page, newest first: each with its organiser, the kg
     required and retired, and whether it is overdue. Raises InvalidCursor."""
     events, next_cursor = list_events(None, limit, cursor)
-    refs = [e.public_id for e in events]
-    retired = (
-        dict(
-            db.session.execute(
-                select(registry.Retirement.event_ref, func.sum(registry.Retirement.quantity))
-                .where(registry.Retirement.event_ref.in_(refs))
-                .group_by(registry.Retirement.event_ref)
-            ).all()
-        )
-        if refs
-        else {}
+    if not events:
+        return [], next_cursor
+    retired = dict(
+        db.session.execute(
+            select(registry.Retirement.event_ref, func.sum(registry.Retirement.quantity))
+            .where(registry.Retirement.event_ref.in_([e.public_id for e in events]))
+            .group_by(registry.Retirement.event_ref)
+        ).all()
     )
     names: dict[int, str] = {}
     rows = []

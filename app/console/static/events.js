@@ -91,7 +91,7 @@
       fact("核算完成", fmt.time(e.accounted_at)),
       fact("核算方式", view.checked ? `第三方核查：${view.verifier}（${fmt.time(e.checked_at)}）`
         : view.verifier ? `自我声明（已提交 ${view.verifier} 核查）` : "自我声明"),
-      fact("排放总量", accounted ? `${kg3(view.total_kg)} kg（${(view.total_kg / 1000).toFixed(3)} t）` : `暂计 ${kg3(linesKg(view.lines))} kg`),
+      fact("排放总量", accounted ? `${kg3(view.total_kg)} kg（${(Math.round(view.total_kg) / 1000).toFixed(3)} t）` : `暂计 ${kg3(linesKg(view.lines))} kg`),
       fact("应抵消 / 已抵消", accounted ? `${fmt.int(view.required_kg)} / ${fmt.int(view.retired_kg)} kg` : "-"),
       fact("逾期", view.overdue ? C.badge("rejected", "逾期未抵消") : "否"),
     ];

@@ -88,8 +88,10 @@ def test_an_organiser_accounts_and_offsets_an_event(
 
     page.click("#held")
     expect(detail).to_have_attribute("data-stage", "held")
+    page.select_option("#a-verifier", label="中环联合认证（CNAS）")
     page.click("#account")
     expect(detail).to_have_attribute("data-stage", "accounted")
+    expect(page.locator("#detail-facts")).to_contain_text("自我声明（已提交 中环联合认证 核查）")
     # + 10 unrecorded attendees x 20 km x 0.12 = 24 kg: 1,297.920 kg, 1,298 to retire.
     expect(page.locator('#line-list tr[data-factor="travel_car"]')).to_contain_text("24.000")
     expect(page.locator("#detail-facts")).to_contain_text("1,297.920 kg（1.298 t）")

@@ -140,6 +140,8 @@
 
   C.start(async () => {
     factors = (await C.get("/public/event-factors")).items;
+    const verifiers = (await C.get("/public/registry/verifiers?limit=100")).items;
+    $("#a-verifier").append(...verifiers.map((v) => new Option(v.accreditation ? `${v.name}（${v.accreditation}）` : v.name, v.id)));
     names = new Map(factors.map((f) => [f.code, f.name]));
     R.fillSelect($("#e-mode"), codesOf("travel").map((code) => [code, inForce(code, today()).name]), null, "travel_car");
     R.fillSelect($("#l-category"), Object.entries(E.CATEGORIES));
@@ -167,7 +169,8 @@
     $("#held").addEventListener("click", () => act(C.post(`/holder/events/${current.event.id}/held`, {}), () => "已标记为已举办"));
     $("#account").addEventListener("click", () => {
       if (!confirm("完成核算后核算条目不能再修改，确定？")) return;
-      act(C.post(`/holder/events/${current.event.id}/account`, {}),
+      const verifier = $("#a-verifier").value;
+      act(C.post(`/holder/events/${current.event.id}/account`, verifier ? { verifier_id: Number(verifier) } : {}),
         (v) => `核算完成：${E.kg3(v.total_kg)} kg，应抵消 ${fmt.int(v.required_kg)} kg`);
     });
     const offsetForm = $("#offset-form");

@@ -21,10 +21,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.lockwait import LockSampler, Waiters
 from bench.servers import (
     Gunicorn,
     PostgresServer,
@@ -109,7 +110,9 @@ def _cases(workload) -> list[dict]:
     ]  # fmt: skip
 
 
-def _measure(case: dict, url: str, args, profile_dir: Path | None, masters: list) -> Result:
+def _measure(
+    case: dict, url: str, args, profile_dir: Path | None, masters: list, database_url: str = ""
+) -> Result:
     body = case.get("body")
     common = {"mode": "post" if body else "get", "body_file": body,
               "connections": args.connections}  # fmt: skip
@@ -119,13 +122,23 @@ def _measure(case: dict, url: str, args, profile_dir: Path | None, masters: list
     profiler = None
     if profile_dir is not None:
         profiler = _start_profiler(profile_dir, case["name"], masters, args.duration)
-    result = run_wrk(case["name"], url, case["path"], tokens_file=pool.measure,
-                     duration=args.duration,
-                     run_id=f"m{os.getpid()}{abs(hash(case['name'])) % 10_000}",
-                     **common)  # fmt: skip
+    sampler = LockSampler(database_url) if database_url.startswith("postgresql") else None
+    with sampler or _no_sampler() as waiters:
+        result = run_wrk(case["name"], url, case["path"], tokens_file=pool.measure,
+                         duration=args.duration,
+                         run_id=f"m{os.getpid()}{abs(hash(case['name'])) % 10_000}",
+                         **common)  # fmt: skip
+    result.lock_waiters = str(waiters) if sampler else ""
+    if sampler and waiters.statements:
+        _say(f"  lock waits in {case['name']}: {waiters.top()}")
     if profiler is not None:
         profiler.wait(timeout=args.duration + 60)
     return result
+
+
+@contextmanager
+def _no_sampler():
+    yield Waiters()
 
 
 def _start_profiler(profile_dir: Path, name: str, masters: list, duration: float):
@@ -149,16 +162,18 @@ def _check_consistency(env: dict) -> str:
 
 
 def render_table(results: list[Result], baseline_rps: float) -> str:
+    waits = any(r.lock_waiters for r in results)
+    head = "| endpoint | req/s | p50 ms | p99 ms | 2xx | 409 (business) | errors | vs baseline |"
     lines = [
-        "| endpoint | req/s | p50 ms | p99 ms | 2xx | 409 (business) | errors | vs baseline |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        head + (" lock waiters |" if waits else ""),
+        "|---|---:|---:|---:|---:|---:|---:|---:|" + ("---:|" if waits else ""),
     ]
     for r in results:
         ratio = r.rps / baseline_rps if baseline_rps else 0
         errors = f"{r.errors} ({r.error_detail()})" if r.errors else "0"
         lines.append(
             f"| {r.name} | {r.rps:,.0f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.ok:,} | "
-            f"{r.business:,} | {errors} | {ratio:.0%} |"
+            f"{r.business:,} | {errors} | {ratio:.0%} |" + (f" {r.lock_waiters} |" if waits else "")
         )
     return "\n".join(lines)
 
@@ -204,7 +219,9 @@ def main() -> None:
         for case in _cases(workload):
             if args.only and args.only not in case["name"]:
                 continue
-            results.append(_measure(case, product.url, args, profile_dir, [product.process.pid]))
+            results.append(
+                _measure(case, product.url, args, profile_dir, [product.process.pid], database_url)
+            )
             _say(f"  {case['name']}: {results[-1].rps:,.0f} req/s")
         last = _measure(base_case, baseline.url, args, None, [])
         baseline_rps = (first.rps + last.rps) / 2

@@ -22,6 +22,7 @@ class Result:
     max_ms: float
     statuses: dict[str, int] = field(default_factory=dict)
     socket_errors: dict[str, int] = field(default_factory=dict)
+    lock_waiters: str = ""  # PostgreSQL only: "mean (max N)", bench/lockwait.py
 
     @property
     def rps(self) -> float:

@@ -52,12 +52,12 @@ def create_app(config: type[Config] | Mapping | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from app import idempotency  # noqa: F401  (its table belongs to the metadata)
-    from app.db import configure_sqlite
     from app.errors import register_error_handlers
     from app.extensions import api, db, limiter, limiter_storage_uri, migrate, redis_client
     from app.input_guard import install_input_guard
     from app.ops.telemetry import install_telemetry
     from app.requests import install_request_boundary
+    from app.sqlite_engine import configure_sqlite
     from app.wechat import wechat
 
     # First of all the request hooks: the request id exists for every other hook's errors,

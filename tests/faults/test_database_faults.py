@@ -123,10 +123,13 @@ def test_postgres_stopped_mid_storm(app_settings, tmp_path):
 
 def test_sqlite_writer_queue_is_released_after_a_failed_begin(app_settings, tmp_path):
     """A write that times out on SQLite's lock must not leave the writer queue held (the
-    next write in that worker would otherwise wait for the whole busy timeout)."""
+    next write in that worker would otherwise wait for the whole busy timeout); a request
+    that only reads (a refused login) is not held up by the lock at all."""
     if not app_settings["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         pytest.skip("SQLite only")
     from app import sqlite_queue
+    from app.extensions import db
+    from app.users.service import create_console_user
 
     db_path = tmp_path / "queue.sqlite3"
     application = make_app(app_settings, SQLALCHEMY_DATABASE_URI=f"sqlite:///{db_path}",
@@ -135,20 +138,24 @@ def test_sqlite_writer_queue_is_released_after_a_failed_begin(app_settings, tmp_
         from flask_migrate import upgrade
 
         upgrade(revision="heads")
+        create_console_user("desk", "desk-password-1", role="operator")
+        db.session.commit()
     client = application.test_client()
+    good = {"username": "desk", "password": "desk-password-1"}  # a login writes its token
     locker = sqlite3.connect(db_path, isolation_level=None)
     locker.execute("BEGIN EXCLUSIVE")
     try:
         for _ in range(2):
-            response = client.post("/api/v1/auth/operator-login",
-                                   json={"username": "nobody", "password": "x"})  # fmt: skip
+            response = client.post("/api/v1/auth/operator-login", json=good)
             assert (response.status_code, response.get_json()["reason"]) == (
                 503, "database_unavailable",
             )  # fmt: skip
             assert getattr(sqlite_queue._held, "queue", None) is None
+        refused = client.post("/api/v1/auth/operator-login",
+                              json={"username": "nobody", "password": "x"})  # fmt: skip
+        assert refused.status_code == 401  # read only: answered while the lock is held
     finally:
         locker.execute("ROLLBACK")
         locker.close()
-    response = client.post("/api/v1/auth/operator-login",
-                           json={"username": "nobody", "password": "x"})  # fmt: skip
-    assert response.status_code == 401
+    response = client.post("/api/v1/auth/operator-login", json=good)
+    assert response.status_code == 200

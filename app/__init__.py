@@ -30,6 +30,7 @@ def create_app(config: type[Config] | Mapping | None = None) -> Flask:
         app.config.from_object(config)
     # Every setting typed and checked before anything uses one: a bad value stops the boot
     # with a message naming it (ConfigError), never a failure on some request later.
+    _register_tunables()
     check_config(app.config, os.environ)
     if app.config["PROXY_FIX_X_FOR"] or app.config["PROXY_FIX_X_PROTO"]:
         # Behind N proxies: the client address (rate limits) is the N-th from the right of
@@ -205,3 +206,29 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(carbon_cli)
     app.cli.add_command(registry_cli)
     app.cli.add_command(ops_cli)
+
+
+def _register_tunables() -> None:
+    """Every domain's settings, named once here (the factory is the one module that knows
+    every domain; app/tunables.py below them reads and checks what is registered)."""
+    from app.carbon.api import DEFAULT_CONSENT_VERSION
+    from app.checkins.settings import DEFAULTS as CHECKINS
+    from app.ledger.accounts import DEFAULT_SHARDS
+    from app.ledger.lots import expiry_policy
+    from app.mall.merchant_api import DEFAULT_CODE_FAILURE_LIMIT
+    from app.merchants.api import DEFAULT_JOIN_FAILURE_LIMIT
+    from app.registry.settings import DEFAULTS as REGISTRY
+    from app.tunables import Tunable, domain_tunable, register_tunables
+
+    defaults = {
+        **CHECKINS,
+        **REGISTRY,
+        "COUPON_CODE_FAILURE_LIMIT": DEFAULT_CODE_FAILURE_LIMIT,
+        "STAFF_JOIN_FAILURE_LIMIT": DEFAULT_JOIN_FAILURE_LIMIT,
+        "CONSENT_VERSION": DEFAULT_CONSENT_VERSION,
+        "LEDGER_SYSTEM_SHARDS": DEFAULT_SHARDS,
+    }
+    register_tunables(
+        [Tunable("POINTS_EXPIRY_POLICY", expiry_policy, legacy=True)]
+        + [domain_tunable(key, value) for key, value in defaults.items()]
+    )

@@ -4,10 +4,11 @@ periods, reports) is the Asia/Shanghai calendar day. The one place that names th
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def utcnow() -> datetime:
@@ -27,3 +28,8 @@ def shanghai_today() -> date:
 def day_start_utc(day: date) -> datetime:
     """The instant (Asia/Shanghai midnight) at which a day starts."""
     return datetime(day.year, day.month, day.day, tzinfo=SHANGHAI)
+
+
+def epoch_micros(moment: datetime) -> int:
+    """Exact integer microseconds since the epoch (no float rounding; the hash chains)."""
+    return (moment.astimezone(UTC) - _EPOCH) // timedelta(microseconds=1)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 Parser = Callable[[Any], Any]  # text or a default in, the typed value out; ValueError else
@@ -85,16 +84,6 @@ def rate_limit(value: Any) -> str:
         raise ValueError(
             'must be a rate limit such as "5 per minute" (several joined by ";")'
         ) from None
-    return str(value)
-
-
-def expiry_policy(value: Any) -> str:
-    from app.ledger.lots import expiry_for
-
-    try:
-        expiry_for(datetime.now(UTC), str(value))
-    except ValueError:
-        raise ValueError("must be end_of_following_year, never or days:N (N > 0)") from None
     return str(value)
 
 

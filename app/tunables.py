@@ -24,7 +24,6 @@ from app.tunable_types import (
     Parser,
     choice,
     database_url,
-    expiry_policy,
     flag,
     integer,
     number,
@@ -75,7 +74,6 @@ def _core() -> list[Tunable]:
         Tunable("LOGIN_IP_RATE_LIMIT", rate_limit, **legacy),
         Tunable("PROXY_FIX_X_FOR", integer(0, 5), **legacy),
         Tunable("PROXY_FIX_X_PROTO", integer(0, 5), **legacy),
-        Tunable("POINTS_EXPIRY_POLICY", expiry_policy, **legacy),
         Tunable("IDENTITY_RETENTION_DAYS", integer(0), **legacy),
         Tunable("PUBLIC_BASE_URL", url("http://", "https://", allow_empty=True), **legacy),
         Tunable("MAX_CONTENT_LENGTH", integer(1024), **legacy),
@@ -143,23 +141,23 @@ def _inferred(key: str, default: Any) -> Parser:
     return text()
 
 
-def _domains() -> list[Tunable]:
-    from app.carbon.api import DEFAULT_CONSENT_VERSION
-    from app.checkins.settings import DEFAULTS as CHECKINS
-    from app.ledger.accounts import DEFAULT_SHARDS
-    from app.mall.merchant_api import DEFAULT_CODE_FAILURE_LIMIT
-    from app.merchants.api import DEFAULT_JOIN_FAILURE_LIMIT
-    from app.registry.settings import DEFAULTS as REGISTRY
+_DOMAIN_TUNABLES: dict[str, Tunable] = {}
 
-    defaults = {
-        **CHECKINS,
-        **REGISTRY,
-        "COUPON_CODE_FAILURE_LIMIT": DEFAULT_CODE_FAILURE_LIMIT,
-        "STAFF_JOIN_FAILURE_LIMIT": DEFAULT_JOIN_FAILURE_LIMIT,
-        "CONSENT_VERSION": DEFAULT_CONSENT_VERSION,
-        "LEDGER_SYSTEM_SHARDS": DEFAULT_SHARDS,
-    }
-    return [Tunable(key, _inferred(key, value), value) for key, value in defaults.items()]
+
+def domain_tunable(key: str, default: Any, parse: Parser | None = None, **kw: Any) -> Tunable:
+    """A domain's setting with its default; its parser inferred from the key and default
+    unless given."""
+    return Tunable(key, parse or _inferred(key, default), default, **kw)
+
+
+def register_tunables(tunables: list[Tunable]) -> None:
+    """Add the domains' settings (the app factory names them all, app/__init__.py: this
+    module sits below the domains and imports none of them). Idempotent."""
+    _DOMAIN_TUNABLES.update((tunable.key, tunable) for tunable in tunables)
+
+
+def _domains() -> list[Tunable]:
+    return list(_DOMAIN_TUNABLES.values())
 
 
 def all_tunables() -> list[Tunable]:

@@ -1,6 +1,6 @@
 """Campaign rules: create, pause, list, and apply live campaigns when a check-in pays out.
 
-`apply_campaigns` is called by the check-in approval path (app.carbon.service) right after
+`apply_campaigns` is called by the check-in approval path (app/checkins/approval.py) after
 the base reward. Each award claims budget with one conditional UPDATE, so the budget is
 never exceeded however many approvals run at once, and is paid as its own ledger
 transaction (`campaign_bonus`, reference `campaign:<id>:<record>`) whose memo names the

@@ -10,12 +10,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
 from app.clock import SHANGHAI, day_start_utc, shanghai_day  # noqa: F401  (re-exported)
-
-MILLI = 1000
-UG_PER_G = 1_000_000
+from app.units import (  # noqa: F401  (re-exported for carbon's own modules)
+    MILLI,
+    UG_PER_G,
+    QuantityError,
+    mg_to_g,
+    milli_to_number,
+    to_milli,
+    ug_to_g,
+)
 
 BASIS_NONE = "none"  # "0": the scenario pays no points
 BASIS_QUANTITY = "quantity"  # "5 per meal", "1 per 500 steps", "30 per kg"
@@ -28,8 +34,8 @@ _RULE = re.compile(r"^\s*(\d+)\s+per\s+(?:(\d+(?:\.\d+)?)\s+)?([A-Za-z][\w\-]*)\
 _CAP = re.compile(r"^\s*(\d+(?:\.\d+)?)(?:\s+[A-Za-z][\w\-]*)?\s*$")
 
 
-class RuleError(ValueError):
-    """A points rule, cap or factor that cannot be parsed."""
+# A points rule, cap or factor that cannot be parsed: the same error as any bad amount.
+RuleError = QuantityError
 
 
 @dataclass(frozen=True)
@@ -48,18 +54,6 @@ class PointsRule:
         if self.basis == BASIS_CARBON:
             return self.points * carbon_mg // self.per
         return 0
-
-
-def to_milli(value: Decimal | float | int | str) -> int:
-    """A decimal number with at most 3 decimals as thousandths. Raises RuleError."""
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        raise RuleError(f"not a number: {value!r}") from None
-    scaled = number * MILLI
-    if not number.is_finite() or scaled != scaled.to_integral_value():
-        raise RuleError(f"at most 3 decimals: {value!r}")
-    return int(scaled)
 
 
 def parse_points_rule(text: str) -> PointsRule:
@@ -110,21 +104,6 @@ def carbon_mg_for(quantity_milli: int, factor_ug: int) -> int:
     """Milligrams CO2e avoided by `quantity_milli` at `factor_ug` per unit (rounded down)."""
     # milli-units * ug/unit = 1e-3 * 1e-6 g = 1e-9 g; to mg divide by 1e6.
     return quantity_milli * factor_ug // UG_PER_G
-
-
-def milli_to_number(value: int) -> float | int:
-    """Thousandths back to the number the API shows (an int when whole)."""
-    return value // MILLI if value % MILLI == 0 else float(Decimal(value) / MILLI)
-
-
-def mg_to_g(value: int) -> float:
-    """Milligrams as grams with 3 decimals (the API's `carbon_g`)."""
-    return float((Decimal(value) / MILLI).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP))
-
-
-def ug_to_g(value: int) -> float:
-    """Micrograms per unit as grams per unit (the API's `g_co2e_per_unit`)."""
-    return float(Decimal(value) / UG_PER_G)
 
 
 def week_key(day: date) -> str:

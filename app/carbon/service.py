@@ -17,7 +17,6 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 
 from app import cache
-from app.campaigns import service as campaigns
 from app.carbon import leaderboard
 from app.carbon.account import register_account_section  # noqa: F401
 from app.carbon.consents import (  # noqa: F401
@@ -132,13 +131,12 @@ def approve_record(
     *,
     decided_by: int | None = None,
     reward: Reward | None = None,
-    with_campaigns: bool = True,
 ) -> CarbonRecord:
-    """Approve a pending record and pay its points in one ledger transaction.
+    """Approve a pending record and pay its base points in one ledger transaction.
 
-    `reward` defaults to code `checkin_reward`, reference `checkin:<record_id>`; live
-    campaigns add their bonuses unless `with_campaigns` is False (a held WeRun growth).
-    Raises RecordNotFound, AlreadyDecided (409 `already_decided`).
+    `reward` defaults to code `checkin_reward`, reference `checkin:<record_id>`. Campaign
+    bonuses are the check-in flow's next step (app/checkins/approval.py, then
+    `add_bonus_points`). Raises RecordNotFound, AlreadyDecided (409 `already_decided`).
     """
     record = _locked_transition(record_id, RECORD_APPROVED, decided_by, "")
     points = compute_record_points(record)
@@ -151,16 +149,17 @@ def approve_record(
             reference=reward.reference,
             memo=_memo(record, points),
         )
-    # Live campaigns pay their own `campaign_bonus` transactions (campaign:<id>:<record>).
-    awards = []
-    if with_campaigns:
-        awards = campaigns.apply_campaigns(
-            record.user_id, record.scenario.code, points, str(record.id), record.occurred_at
-        )
-    record.points = points + sum(award.points for award in awards)
+    record.points = points
     db.session.flush()
     leaderboard.queue_increment(record.user_id, record.day, record.carbon_mg)
     return record
+
+
+def add_bonus_points(record: CarbonRecord, points: int) -> None:
+    """Count bonuses paid on top of an approved record (campaigns) in its points."""
+    if points:
+        record.points += points
+        db.session.flush()
 
 
 def reject_record(record_id: int, *, decided_by: int | None, note: str = "") -> CarbonRecord:

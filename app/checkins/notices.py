@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import current_app
 
 from app.carbon.models import CarbonRecord
-from app.carbon.rules import SHANGHAI
+from app.clock import SHANGHAI
 from app.errors import NotFound
 from app.notices import notify_after_commit, thing
 from app.users import service as users

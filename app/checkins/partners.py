@@ -23,12 +23,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.carbon import service as carbon
-from app.carbon.rules import shanghai_day
-from app.checkins import caps, outcomes
+from app.checkins import approval, caps, outcomes
 from app.checkins import quantity as quantities
 from app.checkins.errors import EvidenceNotAccepted, ScenarioInactive
 from app.checkins.models import Partner, PartnerEvent
 from app.checkins.settings import fernet, setting
+from app.clock import shanghai_day
 from app.db import utcnow
 from app.errors import (
     Conflict,
@@ -210,7 +210,7 @@ def _record_partner_event(partner, event_id, openid, scenario, quantity, occurre
     event.record_id = record.id
     db.session.flush()
     reward = carbon.Reward("partner_reward", f"partner:{partner.code}:{event_id}")
-    carbon.approve_record(record.id, reward=reward)
+    approval.approve(record.id, reward=reward)
     return _result(event), True
 
 

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from app.carbon.models import Scenario
-from app.carbon.rules import RuleError, to_milli
 from app.checkins import caps
 from app.checkins.models import Site
 from app.checkins.receipts import Receipt
 from app.errors import Unprocessable
+from app.units import QuantityError, to_milli
 
 SOURCE_SCAN = "scan"
 SOURCE_FIXED = "fixed"
@@ -53,7 +53,7 @@ def parse_typed(quantity: Decimal | None) -> int | None:
         return None
     try:
         milli = to_milli(quantity)
-    except RuleError:
+    except QuantityError:
         raise InvalidQuantity("数量最多保留三位小数") from None
     if milli <= 0:
         raise InvalidQuantity("数量必须大于 0")

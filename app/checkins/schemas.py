@@ -5,11 +5,11 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from app.carbon.models import RECORD_STATUSES
-from app.carbon.rules import RuleError, mg_to_g, milli_to_number, to_milli
 from app.carbon.schemas import RecordSchema
 from app.checkins.quantity import QUANTITY_SOURCES
 from app.fields import AwareDateTime, Id
 from app.pagination import PageArgsSchema
+from app.units import QuantityError, mg_to_g, milli_to_number, to_milli
 
 _CODE = validate.Regexp(r"^[a-z0-9_\-]{1,64}$")
 
@@ -95,7 +95,7 @@ class _SiteQuantityMixin:
         if "quantity_per_scan" in data:
             try:
                 data["quantity_per_scan_milli"] = to_milli(data.pop("quantity_per_scan"))
-            except RuleError:
+            except QuantityError:
                 raise ValidationError("最多保留三位小数", "quantity_per_scan") from None
         return data
 

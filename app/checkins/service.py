@@ -12,8 +12,8 @@ from decimal import Decimal
 
 from app.carbon import service as carbon
 from app.carbon.models import CarbonRecord
-from app.carbon.rules import shanghai_day
 from app.checkins import (
+    approval,
     caps,
     duplicates,
     outcomes,
@@ -41,6 +41,7 @@ from app.checkins.sites import (  # noqa: F401
     update_site,
 )
 from app.checkins.uploads import upload_file  # noqa: F401
+from app.clock import shanghai_day
 from app.db import utcnow
 from app.pagination import paginate_desc
 from app.users import service as users
@@ -122,7 +123,7 @@ def _record_checkin(
         return record  # photos always wait for a person
     if assessed.needs_review:
         return record
-    return carbon.approve_record(record.id)
+    return approval.approve(record.id)
 
 
 def save_photo(user_id: int, data: bytes) -> Upload:
@@ -171,7 +172,7 @@ def approve_checkin(record_id: int, operator_id: int) -> dict:
     reward, with_campaigns = None, True
     if record.evidence_type == "werun":
         reward, with_campaigns = werun.review_reward(record)
-    approved = carbon.approve_record(
+    approved = approval.approve(
         record_id, decided_by=operator_id, reward=reward, with_campaigns=with_campaigns
     )
     return review_item(approved)

@@ -31,14 +31,15 @@ from sqlalchemy.exc import IntegrityError
 
 from app.carbon import service as carbon
 from app.carbon.models import RECORD_PENDING, RECORD_REJECTED, Scenario
-from app.carbon.rules import day_start_utc, mg_to_g, shanghai_day
-from app.checkins import outcomes, ratelimit, werun_risk
+from app.checkins import approval, outcomes, ratelimit, werun_risk
 from app.checkins.models import WerunDay
 from app.checkins.risk import Risk
 from app.checkins.settings import setting
+from app.clock import day_start_utc, shanghai_day
 from app.db import utcnow
 from app.errors import Conflict
 from app.extensions import db
+from app.units import mg_to_g
 from app.users import service as users
 from app.wechat import wechat
 from app.wechat.errors import InvalidEncryptedData
@@ -166,7 +167,7 @@ def _first_sync(user_id, scenario, day, steps, credited, now, occurred_at, risk,
     except (IntegrityError, _Lost):
         return None  # a concurrent sync created the day first: grow it instead
     if not risk.needs_review:
-        carbon.approve_record(record.id, reward=_reward(user_id, day, 1))
+        approval.approve(record.id, reward=_reward(user_id, day, 1))
     return _find_day(user_id, day)
 
 

@@ -29,10 +29,10 @@ from sqlalchemy import select
 
 from app.campaigns import service as campaigns
 from app.carbon import service as carbon
-from app.carbon.rules import SHANGHAI
 from app.checkins.models import WerunDay
 from app.checkins.risk import Risk, score_of
 from app.checkins.settings import setting
+from app.clock import SHANGHAI
 from app.extensions import db
 from app.sql import conflict_insert
 

@@ -11,7 +11,6 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import delete, select
 
-from app.carbon.rules import RuleError, to_milli
 from app.db import utcnow
 from app.errors import NotFound, Unprocessable
 from app.events import factors
@@ -28,6 +27,7 @@ from app.events.models import (
 )
 from app.extensions import db
 from app.registry import service as registry
+from app.units import QuantityError, to_milli
 
 CSV_COLUMNS = ("category", "factor", "quantity", "note")
 MAX_CSV_LINES = 500
@@ -54,7 +54,7 @@ def add_line(event: Event, category: str, factor_code: str, quantity, note: str 
         raise Unprocessable("排放因子与类别不符", reason="invalid_category")
     try:
         quantity_milli = to_milli(quantity)
-    except (RuleError, InvalidOperation):
+    except (QuantityError, InvalidOperation):
         raise Unprocessable("数量最多保留三位小数", reason="invalid_quantity") from None
     if not 0 < quantity_milli <= 10**15:
         raise Unprocessable("数量必须大于 0", reason="invalid_quantity")

@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from flask import current_app
 from sqlalchemy import select, update
 
-from app.carbon.rules import RuleError, to_milli
+from app.clock import shanghai_today
 from app.db import utcnow
 from app.errors import BadRequest, Conflict, NotFound, Unprocessable
 from app.events.models import (
@@ -34,8 +34,8 @@ from app.events.models import (
 from app.extensions import db
 from app.keys import derive_key
 from app.registry import service as registry
-from app.registry.settings import shanghai_today
 from app.sql import conflict_insert
+from app.units import QuantityError, to_milli
 
 OVERDUE_AFTER = timedelta(days=365)
 MAX_TRIP_KM = 5000
@@ -193,7 +193,7 @@ def record_attendance(user_id: int, token: str, mode: str, distance_km) -> Event
         raise Unprocessable("出行方式无效", reason="invalid_mode")
     try:
         km_milli = to_milli(distance_km)
-    except RuleError:
+    except QuantityError:
         raise Unprocessable("距离最多保留三位小数", reason="invalid_distance") from None
     if not 0 < km_milli <= MAX_TRIP_KM * 1000:
         raise Unprocessable(f"往返距离须在 0 到 {MAX_TRIP_KM} 公里之间", reason="invalid_distance")

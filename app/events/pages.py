@@ -19,8 +19,9 @@ from app.errors import NotFound
 from app.events import service
 from app.events.labels import template_helpers
 from app.pagination import InvalidCursor
-from app.registry.labels import template_helpers as registry_helpers
-from app.registry.pages import CSP, public_url, qr_png
+from app.public_pages import CSP, public_url
+from app.qrimage import qr_png
+from app.registry import service as registry
 
 bp = Blueprint("event_pages", __name__, url_prefix="/registry/events", template_folder="templates")
 
@@ -40,7 +41,7 @@ class ListArgsSchema(Schema):
     )
 
 
-bp.context_processor(registry_helpers)
+bp.context_processor(registry.template_helpers)
 bp.context_processor(template_helpers)
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from app.carbon.rules import RuleError, to_milli
 from app.events.events import is_overdue
 from app.events.models import CATEGORIES, EVENT_KINDS, MODES, STAGES
 from app.fields import Date, Id
 from app.pagination import PageArgsSchema
+from app.units import QuantityError, to_milli
 
 _KM_BOUNDS = {"minimum": 0, "maximum": 100_000}
 
@@ -28,7 +28,7 @@ class _EventFieldsMixin:
         if "default_trip_km" in data:
             try:
                 milli = to_milli(data.pop("default_trip_km"))
-            except RuleError:
+            except QuantityError:
                 raise ValidationError("最多保留三位小数", "default_trip_km") from None
             data["default_trip_km_milli"] = milli
         return data

@@ -8,13 +8,13 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from app.clock import shanghai_today
 from app.events import accounting, events
 from app.events.models import Event
 from app.extensions import db
 from app.registry import service as registry
 from app.registry.models import Holder
 from app.registry.seed import seed_demo_registry
-from app.registry.settings import shanghai_today
 from app.seed import register_seeder
 from app.users.models import User
 

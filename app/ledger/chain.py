@@ -10,15 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
+
+from app.clock import epoch_micros
 
 CHAIN_FORMAT = "v1"
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def epoch_micros(moment: datetime) -> int:
-    """Exact integer microseconds since the epoch (no float rounding)."""
-    return (moment.astimezone(UTC) - _EPOCH) // timedelta(microseconds=1)
 
 
 def entry_hash(

@@ -9,7 +9,7 @@ holds the resident's account row, so nobody else moves these lots meanwhile.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import case, select, update
@@ -134,3 +134,13 @@ def undo_lot_movements(
     else:
         credited = tuple(lot_id for lot_id, moved in movements if moved > 0)
         debit_lots(account_id, transaction_id, -amount, prefer_lot_ids=credited)
+
+
+def expiry_policy(value: object) -> str:
+    """The POINTS_EXPIRY_POLICY setting's parser (app/tunables.py): a policy
+    `expiry_for` understands. Raises ValueError with the accepted forms."""
+    try:
+        expiry_for(datetime.now(UTC), str(value))
+    except ValueError:
+        raise ValueError("must be end_of_following_year, never or days:N (N > 0)") from None
+    return str(value)

@@ -12,8 +12,9 @@ from sqlalchemy.exc import IntegrityError
 
 from app.errors import NotFound
 from app.extensions import db
-from app.ledger.accounts import (
+from app.ledger.accounts import (  # noqa: F401  (base_name: stats sums the shards)
     ISSUANCE,
+    base_name,
     find_resident_account_id,
     named_account,
     resident_account,

@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from app.clock import epoch_micros
 from app.db import utcnow
 from app.errors import Conflict
 from app.extensions import db
-from app.ledger.chain import epoch_micros
 from app.ledger.models import GENESIS_HASH
 from app.registry.models import (
     ACCOUNT_ISSUANCE,

@@ -15,7 +15,6 @@ import re
 from flask import (
     Blueprint,
     Response,
-    current_app,
     make_response,
     redirect,
     render_template,
@@ -26,6 +25,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 from werkzeug.exceptions import NotFound as HTTPNotFound
 
 from app.errors import NotFound
+from app.public_pages import CSP, public_url
 from app.qrimage import qr_png
 from app.registry import chart, service
 from app.registry.labels import template_helpers
@@ -39,10 +39,6 @@ bp = Blueprint(
     static_url_path="/static",
 )
 
-CSP = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
-    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
-)
 CERTIFICATE_ID = re.compile(r"^[A-Za-z0-9]{1,32}$")
 
 
@@ -141,11 +137,3 @@ def _certificate(certificate_id: str) -> dict:
     if not CERTIFICATE_ID.match(certificate_id):
         raise HTTPNotFound()  # not an id at all: no query
     return service.certificate(certificate_id)
-
-
-def public_url(endpoint: str, **values) -> str:
-    """The absolute public URL of a page: on PUBLIC_BASE_URL when configured (set it in
-    production, the Host header is the client's to choose), else on the request's root."""
-    path = url_for(endpoint, **values)[len(request.script_root) :]
-    base = current_app.config.get("PUBLIC_BASE_URL") or request.url_root
-    return base.rstrip("/") + path

@@ -42,6 +42,7 @@ from app.registry.disclosure import (  # noqa: F401
     with_verifier_names,
 )
 from app.registry.issuance import issue_batch, register_after_issue  # noqa: F401
+from app.registry.labels import template_helpers  # noqa: F401  (events' certificates)
 from app.registry.models import BATCH_DRAFT, Batch, BatchMember, Retirement
 from app.registry.movements import (  # noqa: F401
     Request,
@@ -60,6 +61,7 @@ from app.registry.organisations import (  # noqa: F401
     platform_holder,
     verifier_of,
 )
+from app.registry.personal import create_pool, offset  # noqa: F401
 from app.registry.programmes import (  # noqa: F401
     create_programme,
     create_source_programme,

@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from app.carbon import service as carbon
 from app.extensions import db
 from app.ledger.models import GENESIS_HASH
-from app.ledger.verify import VerifyReport
+from app.ledger.service import VerifyReport
 from app.registry import books, merkle, sources
 from app.registry.models import (
     ACCOUNT_ISSUANCE,

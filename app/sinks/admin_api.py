@@ -7,8 +7,8 @@ from flask_smorest import Blueprint
 
 from app.audit.views import audited
 from app.auth import current_principal, operator_required
+from app.clock import shanghai_today
 from app.pagination import PageArgsSchema, page_schema
-from app.registry.settings import shanghai_today
 from app.sinks import models as _models  # noqa: F401  (registers the tables)
 from app.sinks import service
 from app.sinks.schemas import (

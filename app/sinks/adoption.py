@@ -12,12 +12,12 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import select, update
 
+from app.clock import shanghai_today
 from app.db import utcnow
 from app.errors import Conflict, NotFound, Unprocessable
 from app.extensions import db
 from app.ledger import service as ledger
 from app.notices import notify_after_commit, thing
-from app.registry.settings import shanghai_today
 from app.sinks.models import (
     ADOPTION_ACTIVE,
     ADOPTION_REPLACED,

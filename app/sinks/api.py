@@ -6,9 +6,9 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from app.auth import current_principal, resident_required
+from app.clock import shanghai_today
 from app.idempotency import current_idempotency, idempotent
 from app.pagination import PageArgsSchema, page_schema
-from app.registry.settings import shanghai_today
 from app.sinks import service
 from app.sinks.schemas import (
     AdoptionListSchema,

@@ -22,13 +22,13 @@ from datetime import date
 from sqlalchemy import select
 
 from app import cache
+from app.clock import shanghai_today
 from app.db import utcnow
 from app.errors import Unprocessable
 from app.extensions import db
-from app.ledger.verify import VerifyReport
+from app.ledger.service import VerifyReport
 from app.registry import service as registry
 from app.registry.models import MG_PER_UNIT, Batch, Programme
-from app.registry.settings import shanghai_today
 from app.sinks.models import (
     ADOPTION_ACTIVE,
     BASIS_TREE,

@@ -8,12 +8,11 @@ from datetime import date
 
 from sqlalchemy import select
 
+from app.clock import shanghai_today
 from app.extensions import db
 from app.ledger import service as ledger
-from app.registry import personal
 from app.registry import service as registry
 from app.registry.seed import seed_demo_registry
-from app.registry.settings import shanghai_today
 from app.seed import register_seeder
 from app.sinks import adoption, monitoring, projects
 from app.sinks.models import SinkProject
@@ -87,8 +86,8 @@ def seed_demo_sinks(demo: bool) -> str | None:
     )
     registry.decide_batch(batch.id, verifier, verified=True, note="演示：样地实测抽查一致")
     batch = registry.issue_batch(batch.id, second)
-    pool = personal.create_pool("一元碳汇·乌兰察布防护林", "sink", 10, owner.id, admin)
-    done = personal.offset(residents[2], pool.id, 2, beneficiary="绿友演示02")
+    pool = registry.create_pool("一元碳汇·乌兰察布防护林", "sink", 10, owner.id, admin)
+    done = registry.offset(residents[2], pool.id, 2, beneficiary="绿友演示02")
     summary = (
         f"demo sinks: project {project.code} ({len(trees)} trees), batch {batch.serial} "
         f"({batch.units} kg); NM000 adopted in {last_year} and credited, NM001 this year; "

@@ -1,6 +1,6 @@
 """Asia/Shanghai days for reporting in SQL: the "local day" of a stored UTC time.
 
-The same day in Python is app.carbon.rules.shanghai_day / day_start_utc.
+The same day in Python is app.clock.shanghai_day / day_start_utc.
 
 China has had no daylight saving time since 1991, so the Asia/Shanghai day of a UTC
 instant is the UTC date of the instant plus eight hours, on SQLite and PostgreSQL alike.

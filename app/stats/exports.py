@@ -14,12 +14,12 @@ from sqlalchemy import Select, func, select
 
 from app.audit.models import AuditEntry
 from app.carbon.models import CarbonRecord, Scenario
-from app.carbon.rules import mg_to_g
 from app.errors import BadRequest
 from app.extensions import db
 from app.ledger.models import LedgerAccount, LedgerEntry, LedgerTransaction, PointsAdjustment
 from app.mall.models import Coupon, Offer
 from app.merchants.models import Merchant
+from app.units import mg_to_g
 
 BATCH = 500
 

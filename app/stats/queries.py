@@ -15,7 +15,6 @@ from sqlalchemy import distinct, func, select, union_all
 from app.campaigns.models import Campaign, CampaignAward
 from app.carbon.models import RECORD_APPROVED, RECORD_STATUSES, CarbonRecord, Scenario
 from app.extensions import db
-from app.ledger.accounts import base_name
 from app.ledger.models import (
     KIND_RESIDENT,
     KIND_SYSTEM,
@@ -23,6 +22,7 @@ from app.ledger.models import (
     LedgerEntry,
     LedgerTransaction,
 )
+from app.ledger.service import base_name
 from app.mall.models import (
     COUPON_CANCELLED,
     COUPON_USED,

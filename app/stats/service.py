@@ -10,11 +10,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from itertools import accumulate
 
-from app.carbon.rules import day_start_utc, mg_to_g, shanghai_day
+from app.clock import day_start_utc, shanghai_day
 from app.db import utcnow
 from app.errors import BadRequest
 from app.stats import queries
 from app.stats.days import day_list
+from app.units import mg_to_g
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366

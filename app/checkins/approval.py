@@ -1,0 +1,34 @@
+"""Approving a check-in's record: carbon pays the base points, then campaigns their bonus.
+
+The check-in flow calls carbon, then campaigns; neither of those domains imports the
+other. Every approval of a check-in (automatic, by an operator, a partner's event, a WeRun
+day) goes through `approve`, so a live campaign never misses one.
+"""
+
+from __future__ import annotations
+
+from app.campaigns import service as campaigns
+from app.carbon import service as carbon
+from app.carbon.models import CarbonRecord
+
+
+def approve(
+    record_id: int,
+    *,
+    decided_by: int | None = None,
+    reward: carbon.Reward | None = None,
+    with_campaigns: bool = True,
+) -> CarbonRecord:
+    """Approve a pending record, pay its points, then live campaigns' bonuses (unless
+    `with_campaigns` is False: a held WeRun growth earns none).
+
+    Raises RecordNotFound, AlreadyDecided (409 `already_decided`).
+    """
+    record = carbon.approve_record(record_id, decided_by=decided_by, reward=reward)
+    if with_campaigns:
+        awards = campaigns.apply_campaigns(
+            record.user_id, record.scenario.code, record.points, str(record.id),
+            record.occurred_at,
+        )  # fmt: skip
+        carbon.add_bonus_points(record, sum(award.points for award in awards))
+    return record

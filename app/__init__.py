@@ -112,6 +112,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.mall.merchant_api import blp as merchant_mall_blp
     from app.merchants.admin_api import blp as admin_merchants_blp
     from app.merchants.api import blp as merchants_blp
+    from app.merchants.applications_admin_api import blp as admin_applications_blp
+    from app.merchants.resident_api import blp as alliance_blp
     from app.registry.admin_api import blp as admin_registry_blp
     from app.registry.admin_org_api import blp as admin_registry_org_blp
     from app.registry.api import blp as registry_blp
@@ -139,6 +141,8 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(merchants_blp, url_prefix="/api/v1/merchant")
     api.register_blueprint(admin_mall_blp, url_prefix="/api/v1/admin/offers")
     api.register_blueprint(admin_merchants_blp, url_prefix="/api/v1/admin/merchants")
+    api.register_blueprint(admin_applications_blp, url_prefix="/api/v1/admin/merchant-applications")
+    api.register_blueprint(alliance_blp, url_prefix="/api/v1")
     api.register_blueprint(carbon_blp, url_prefix="/api/v1")
     api.register_blueprint(checkins_blp, url_prefix="/api/v1")
     api.register_blueprint(partner_blp, url_prefix="/api/v1/partner")

@@ -106,6 +106,13 @@ def record_checkin(
     return carbon.approve_record(record.id)
 
 
+def own_upload_id(user_id: int, public_id: str) -> str:
+    """The public id of one of the caller's stored uploads (a merchant's licence photo).
+
+    Raises UploadNotFound (404 `upload_not_found`, also for someone else's)."""
+    return uploads.own_upload(user_id, public_id).public_id
+
+
 def save_photo(user_id: int, data: bytes) -> Upload:
     """Store a photo for later use as evidence.
 

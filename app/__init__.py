@@ -95,6 +95,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.carbon.api import blp as carbon_blp
     from app.checkins.admin_api import blp as admin_checkins_blp
     from app.checkins.api import blp as checkins_blp
+    from app.checkins.bindings_api import blp as partner_accounts_blp
     from app.checkins.partner_api import blp as partner_blp
     from app.console.admin_api import accounts_blp as admin_merchant_accounts_blp
     from app.console.admin_api import blp as admin_jobs_blp
@@ -146,6 +147,7 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(carbon_blp, url_prefix="/api/v1")
     api.register_blueprint(checkins_blp, url_prefix="/api/v1")
     api.register_blueprint(partner_blp, url_prefix="/api/v1/partner")
+    api.register_blueprint(partner_accounts_blp, url_prefix="/api/v1")
     api.register_blueprint(admin_carbon_blp, url_prefix="/api/v1/admin")
     api.register_blueprint(admin_checkins_blp, url_prefix="/api/v1/admin")
     api.register_blueprint(admin_stats_blp, url_prefix="/api/v1/admin/stats")

@@ -22,11 +22,15 @@ from app.checkins.partners import partners_claiming_reductions  # noqa: F401  (r
 
 # Re-exported for views and other domains.
 from app.checkins.sites import (  # noqa: F401
+    CHECKIN_PAGE,
     create_site,
+    describe_scan,
     list_sites,
     rotate_site_key,
     site_qr,
     site_qr_png,
+    site_scene,
+    site_wxacode_png,
     station_key,
     update_site,
 )

@@ -115,6 +115,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.merchants.api import blp as merchants_blp
     from app.merchants.applications_admin_api import blp as admin_applications_blp
     from app.merchants.resident_api import blp as alliance_blp
+    from app.notice_templates import blp as notice_templates_blp
     from app.registry.admin_api import blp as admin_registry_blp
     from app.registry.admin_org_api import blp as admin_registry_org_blp
     from app.registry.api import blp as registry_blp
@@ -127,10 +128,13 @@ def _register_blueprints(app: Flask) -> None:
     from app.stats.api import blp as admin_stats_blp
     from app.users.admin_api import blp as admin_users_blp
     from app.users.api import blp as auth_blp
+    from app.users.profile_api import blp as profile_blp
 
     app.register_blueprint(health_blp)
     app.register_blueprint(docs_assets_blp)
     api.register_blueprint(auth_blp, url_prefix="/api/v1/auth")
+    api.register_blueprint(profile_blp, url_prefix="/api/v1")
+    api.register_blueprint(notice_templates_blp, url_prefix="/api/v1/notice-templates")
     api.register_blueprint(campaigns_blp, url_prefix="/api/v1/campaigns")
     api.register_blueprint(admin_campaigns_blp, url_prefix="/api/v1/admin/campaigns")
     api.register_blueprint(admin_users_blp, url_prefix="/api/v1/admin/users")

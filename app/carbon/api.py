@@ -82,10 +82,20 @@ def put_consent(body: dict, scenario: str):
 
 @blp.route("/me/export", methods=["GET"])
 @resident_required
-@blp.response(200)
+@blp.response(
+    200,
+    description="a JSON file (`Content-Disposition: attachment`): account, carbon records, "
+    "the whole points history with its hash chain, coupons, consents, partner accounts, "
+    "alliance applications, uploads' metadata",
+    headers={"Content-Disposition": {"schema": {"type": "string"},
+                                     "description": "attachment; filename=…json"}},
+)  # fmt: skip
 def export_me():
-    """Everything we hold about me, as JSON."""
-    return privacy.export_user_data(current_principal().user_id)
+    """Everything we hold about me, as a JSON file to save or share (wx.downloadFile)."""
+    user_id = current_principal().user_id
+    data = privacy.export_user_data(user_id)
+    disposition = f'attachment; filename="{privacy.export_filename(user_id)}"'
+    return data, 200, {"Content-Disposition": disposition, "Cache-Control": "private, no-store"}
 
 
 @blp.route("/me", methods=["DELETE"])

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from app.carbon import service as carbon
 from app.carbon.models import Scenario
 from app.carbon.rules import shanghai_day
-from app.checkins import caps
+from app.checkins import caps, outcomes
 from app.checkins import quantity as quantities
 from app.checkins.errors import EvidenceNotAccepted, ScenarioInactive
 from app.checkins.models import (
@@ -68,6 +68,17 @@ def record_partner_event(
     (`consent_required`), Unprocessable (`invalid_occurred_at`, `invalid_quantity`),
     DailyCapReached (409).
     """
+    with outcomes.counted(scenario, "partner") as kept:
+        result, created = _record_partner_event(
+            partner, event_id, scenario, quantity, occurred_at, openid, partner_user_id
+        )
+        if created:  # a replay of a known event is no new check-in; a held one counts as held
+            kept(result["status"])
+    return result, created
+
+
+def _record_partner_event(partner, event_id, scenario, quantity, occurred_at, openid,
+                          partner_user_id):  # fmt: skip
     if (seen := _seen(partner.id, event_id)) is not None:
         return result_of(seen), False
     target = carbon.get_scenario(scenario)

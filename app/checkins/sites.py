@@ -17,6 +17,7 @@ from app.checkins.models import Site
 from app.errors import NotFound, Unprocessable
 from app.extensions import db
 from app.pagination import paginate_desc
+from app.qrimage import qr_png
 from app.wechat import wechat
 
 CHECKIN_PAGE = "pages/checkin/index"
@@ -155,7 +156,7 @@ def site_wxacode_png(site_id: int) -> bytes:
 def site_qr_png(site_id: int) -> bytes:
     """The site's current code as a PNG image. Raises SiteNotFound."""
     _site, payload, _expires = site_qr(site_id)
-    return qr.payload_png(payload)
+    return qr_png(payload)
 
 
 def _live_site(site_id: int, key_version: int) -> Site:

@@ -17,7 +17,7 @@ blp = Blueprint("profile", __name__, description="昵称与头像 Nickname and a
 @resident_required
 @blp.arguments(NicknameSchema)
 @blp.response(200, UserSchema)
-@blp.alt_response(422, description="nickname_rejected: refused by WeChat's msg_sec_check")
+@blp.alt_response(422, description="nickname_rejected: refused by WeChat's msgSecCheck")
 @blp.alt_response(429, description="rate_limited")
 @blp.alt_response(503, description="wechat_unavailable: the check could not be made")
 def put_nickname(body: dict):
@@ -30,7 +30,7 @@ def put_nickname(body: dict):
 @resident_required
 @blp.arguments(AvatarFileSchema, location="files")
 @blp.response(200, UserSchema)
-@blp.alt_response(422, description="invalid_image, avatar_rejected (WeChat's img_sec_check)")
+@blp.alt_response(422, description="invalid_image, avatar_rejected (WeChat's imgSecCheck)")
 @blp.alt_response(429, description="rate_limited")
 @blp.alt_response(503, description="wechat_unavailable: the check could not be made")
 def post_avatar(files: dict):

@@ -2,7 +2,7 @@
 bindings, binding codes and held partner events; resident avatars
 
 Revision ID: 0911
-Revises: 0902
+Revises: 0910
 Create Date: 2026-12-02 10:00:00.000000
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0911'
-down_revision = '0902'
+down_revision = '0910'
 branch_labels = None
 depends_on = None
 

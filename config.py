@@ -60,6 +60,15 @@ class Config:
     WECHAT_TIMEOUT_SECONDS = _env("WECHAT_TIMEOUT_SECONDS", 5.0)
     # Subscribe-message template telling a resident how their check-in review went.
     WECHAT_TEMPLATE_CHECKIN_REVIEW = _env("WECHAT_TEMPLATE_CHECKIN_REVIEW", "checkin_review_result")
+    # ... telling an applicant whether their shop was admitted to the alliance, and an
+    # adopter that a dead tree was replaced. The mini-program asks for all of them
+    # (wx.requestSubscribeMessage) before the actions they follow (GET /notice-templates).
+    WECHAT_TEMPLATE_MERCHANT_APPLICATION = _env(
+        "WECHAT_TEMPLATE_MERCHANT_APPLICATION", "merchant_application_result"
+    )
+    WECHAT_TEMPLATE_TREE_REPLACED = _env("WECHAT_TEMPLATE_TREE_REPLACED", "tree_replaced")
+    # Which build a site's or event's mini-program code opens: release, trial or develop.
+    WECHAT_WXACODE_ENV_VERSION = _env("WECHAT_WXACODE_ENV_VERSION", "release")
 
     AUTH_TOKEN_TTL_SECONDS = _env("AUTH_TOKEN_TTL_SECONDS", 7 * 24 * 3600)
     OPERATOR_TOKEN_TTL_SECONDS = _env("OPERATOR_TOKEN_TTL_SECONDS", 12 * 3600)

@@ -106,6 +106,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.carbon.api import blp as carbon_blp
     from app.checkins.admin_api import blp as admin_checkins_blp
     from app.checkins.api import blp as checkins_blp
+    from app.checkins.bindings_api import blp as partner_accounts_blp
     from app.checkins.partner_api import blp as partner_blp
     from app.console.admin_api import accounts_blp as admin_merchant_accounts_blp
     from app.console.admin_api import blp as admin_jobs_blp
@@ -124,6 +125,9 @@ def _register_blueprints(app: Flask) -> None:
     from app.mall.merchant_api import blp as merchant_mall_blp
     from app.merchants.admin_api import blp as admin_merchants_blp
     from app.merchants.api import blp as merchants_blp
+    from app.merchants.applications_admin_api import blp as admin_applications_blp
+    from app.merchants.resident_api import blp as alliance_blp
+    from app.notice_templates import blp as notice_templates_blp
     from app.ops.scrape import blp as metrics_blp
     from app.registry.admin_api import blp as admin_registry_blp
     from app.registry.admin_org_api import blp as admin_registry_org_blp
@@ -137,11 +141,14 @@ def _register_blueprints(app: Flask) -> None:
     from app.stats.api import blp as admin_stats_blp
     from app.users.admin_api import blp as admin_users_blp
     from app.users.api import blp as auth_blp
+    from app.users.profile_api import blp as profile_blp
 
     app.register_blueprint(health_blp)
     app.register_blueprint(metrics_blp)
     app.register_blueprint(docs_assets_blp)
     api.register_blueprint(auth_blp, url_prefix="/api/v1/auth")
+    api.register_blueprint(profile_blp, url_prefix="/api/v1")
+    api.register_blueprint(notice_templates_blp, url_prefix="/api/v1/notice-templates")
     api.register_blueprint(campaigns_blp, url_prefix="/api/v1/campaigns")
     api.register_blueprint(admin_campaigns_blp, url_prefix="/api/v1/admin/campaigns")
     api.register_blueprint(admin_users_blp, url_prefix="/api/v1/admin/users")
@@ -153,9 +160,12 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(merchants_blp, url_prefix="/api/v1/merchant")
     api.register_blueprint(admin_mall_blp, url_prefix="/api/v1/admin/offers")
     api.register_blueprint(admin_merchants_blp, url_prefix="/api/v1/admin/merchants")
+    api.register_blueprint(admin_applications_blp, url_prefix="/api/v1/admin/merchant-applications")
+    api.register_blueprint(alliance_blp, url_prefix="/api/v1")
     api.register_blueprint(carbon_blp, url_prefix="/api/v1")
     api.register_blueprint(checkins_blp, url_prefix="/api/v1")
     api.register_blueprint(partner_blp, url_prefix="/api/v1/partner")
+    api.register_blueprint(partner_accounts_blp, url_prefix="/api/v1")
     api.register_blueprint(admin_carbon_blp, url_prefix="/api/v1/admin")
     api.register_blueprint(admin_checkins_blp, url_prefix="/api/v1/admin")
     api.register_blueprint(admin_stats_blp, url_prefix="/api/v1/admin/stats")
@@ -211,7 +221,7 @@ def _register_cli(app: Flask) -> None:
 def _register_tunables() -> None:
     """Every domain's settings, named once here (the factory is the one module that knows
     every domain; app/tunables.py below them reads and checks what is registered)."""
-    from app.carbon.api import DEFAULT_CONSENT_VERSION
+    from app.carbon.consents import DEFAULT_CONSENT_VERSION
     from app.checkins.settings import DEFAULTS as CHECKINS
     from app.ledger.accounts import DEFAULT_SHARDS
     from app.ledger.lots import expiry_policy
@@ -219,12 +229,14 @@ def _register_tunables() -> None:
     from app.merchants.api import DEFAULT_JOIN_FAILURE_LIMIT
     from app.registry.settings import DEFAULTS as REGISTRY
     from app.tunables import Tunable, domain_tunable, register_tunables
+    from app.users.profile import DEFAULT_PROFILE_RATE_LIMIT
 
     defaults = {
         **CHECKINS,
         **REGISTRY,
         "COUPON_CODE_FAILURE_LIMIT": DEFAULT_CODE_FAILURE_LIMIT,
         "STAFF_JOIN_FAILURE_LIMIT": DEFAULT_JOIN_FAILURE_LIMIT,
+        "PROFILE_RATE_LIMIT": DEFAULT_PROFILE_RATE_LIMIT,
         "CONSENT_VERSION": DEFAULT_CONSENT_VERSION,
         "LEDGER_SYSTEM_SHARDS": DEFAULT_SHARDS,
     }

@@ -34,6 +34,13 @@ class Sandbox:
     def messages(self) -> list[dict]:
         return requests.get(self.base_url + "sandbox/messages", timeout=5).json()["items"]
 
+    def wxacodes(self) -> list[dict]:
+        return requests.get(self.base_url + "sandbox/wxacodes", timeout=5).json()["items"]
+
+    def subscribe(self, openid: str, subscribed: bool) -> None:
+        body = {"openid": openid, "subscribed": subscribed}
+        requests.post(self.base_url + "sandbox/subscriptions", json=body, timeout=5)
+
     def faults(self, delay_seconds: float = 0, failing: bool = False) -> None:
         body = {"delay_seconds": delay_seconds, "failing": failing}
         requests.post(self.base_url + "sandbox/faults", json=body, timeout=5)

@@ -3,7 +3,6 @@ consents, data export and account deletion."""
 
 from __future__ import annotations
 
-from flask import current_app
 from flask_smorest import Blueprint
 
 from app.auth import current_principal, resident_required
@@ -23,8 +22,6 @@ from app.carbon.schemas import (
 from app.pagination import page_schema
 
 blp = Blueprint("carbon", __name__, description="碳账户 Carbon account")
-
-DEFAULT_CONSENT_VERSION = "2025-01"
 
 
 @blp.route("/scenarios", methods=["GET"])
@@ -79,16 +76,26 @@ def my_consents():
 @blp.alt_response(404, description="scenario_not_found")
 def put_consent(body: dict, scenario: str):
     """Grant or withdraw consent for one scenario."""
-    version = current_app.config.get("CONSENT_VERSION", DEFAULT_CONSENT_VERSION)
+    version = service.current_consent_version()
     return service.set_consent(current_principal().user_id, scenario, body["granted"], version)
 
 
 @blp.route("/me/export", methods=["GET"])
 @resident_required
-@blp.response(200)
+@blp.response(
+    200,
+    description="a JSON file (`Content-Disposition: attachment`): account, carbon records, "
+    "the whole points history with its hash chain, coupons, consents, partner accounts, "
+    "alliance applications, uploads' metadata",
+    headers={"Content-Disposition": {"schema": {"type": "string"},
+                                     "description": "attachment; filename=…json"}},
+)  # fmt: skip
 def export_me():
-    """Everything we hold about me, as JSON."""
-    return privacy.export_user_data(current_principal().user_id)
+    """Everything we hold about me, as a JSON file to save or share (wx.downloadFile)."""
+    user_id = current_principal().user_id
+    data = privacy.export_user_data(user_id)
+    disposition = f'attachment; filename="{privacy.export_filename(user_id)}"'
+    return data, 200, {"Content-Disposition": disposition, "Cache-Control": "private, no-store"}
 
 
 @blp.route("/me", methods=["DELETE"])

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -16,6 +17,13 @@ from app.carbon.models import Consent, Scenario
 from app.carbon.scenarios import get_scenario
 from app.db import utcnow
 from app.extensions import db
+
+DEFAULT_CONSENT_VERSION = "2025-01"
+
+
+def current_consent_version() -> str:
+    """The version of the consent text residents are shown now (`CONSENT_VERSION`)."""
+    return current_app.config.get("CONSENT_VERSION", DEFAULT_CONSENT_VERSION)
 
 
 @dataclass(frozen=True)

@@ -101,11 +101,11 @@ def get_leaderboard(period: str, user_id: int, limit: int = 20) -> dict:
         my_score = redis_client.zscore(key, str(user_id))
     except redis.RedisError:
         raise ServiceUnavailable("排行榜暂时不可用", reason="leaderboard_unavailable") from None
-    names = users.public_nicknames([int(member) for member, _ in top])
+    profiles = users.public_profiles([int(member) for member, _ in top])
     items = [
-        {"rank": position + 1, "nickname": names[int(member)], "carbon_g": mg_to_g(int(score))}
+        {"rank": position + 1, **profiles[int(member)], "carbon_g": mg_to_g(int(score))}
         for position, (member, score) in enumerate(top)
-        if int(member) in names
+        if int(member) in profiles
     ]
     me = {
         "rank": my_rank + 1 if my_rank is not None else None,

@@ -1,4 +1,5 @@
-"""A resident's own data: export it all as JSON, or delete the account (anonymise).
+"""A resident's own data: export it all as JSON (a file to keep), or delete the account
+(anonymise).
 
 Deletion keeps what the books need and nothing that identifies the person: the user row
 stays as a pseudonymous id (no openid, nickname, session key), carbon records and the
@@ -17,7 +18,7 @@ from app.auth import revoke_user_tokens
 from app.carbon import leaderboard
 from app.carbon.consents import consents_of_user, withdraw_all_consents
 from app.carbon.models import CarbonRecord
-from app.carbon.rules import mg_to_g, milli_to_number
+from app.carbon.rules import SHANGHAI, mg_to_g, milli_to_number
 from app.carbon.service import records_of_user
 from app.db import utcnow
 from app.ledger import service as ledger
@@ -68,10 +69,12 @@ def export_user_data(user_id: int) -> dict:
         "user": {
             "id": user.id,
             "nickname": user.nickname,
+            "avatar_url": users.avatar_url(user),
             "roles": user.role_names,
             "created_at": user.created_at.isoformat(),
         },
         "points_balance": ledger.get_points_balance(user_id),
+        "points_history": ledger.export_points_history(user_id),
         "consents": [
             {
                 "scenario": c.scenario.code,
@@ -86,6 +89,11 @@ def export_user_data(user_id: int) -> dict:
     for part in _PARTS.values():
         data[part.name] = part.export(user_id)
     return data
+
+
+def export_filename(user_id: int) -> str:
+    """The name the export is saved under: tanpuhui-export-<id>-<YYYYMMDD, Beijing>.json."""
+    return f"tanpuhui-export-{user_id}-{utcnow().astimezone(SHANGHAI):%Y%m%d}.json"
 
 
 def delete_account(user_id: int) -> None:

@@ -84,6 +84,9 @@ class RecordSchema(Schema):
     day = fields.Date()
     created_at = fields.DateTime()
     decided_at = fields.DateTime(allow_none=True)
+    decision_note = fields.String(
+        metadata={"description": "the operator's note on the decision (why it was rejected)"}
+    )
 
 
 class RecordArgsSchema(PageArgsSchema):
@@ -120,7 +123,12 @@ class LeaderboardArgsSchema(Schema):
 
 class LeaderboardItemSchema(Schema):
     rank = fields.Integer()
-    nickname = fields.String()
+    nickname = fields.String(
+        metadata={"description": "the resident's own (checked) nickname, else 绿友<id>"}
+    )
+    avatar_url = fields.String(
+        allow_none=True, metadata={"description": "relative to the site root; null: none"}
+    )
     carbon_g = fields.Float()
 
 

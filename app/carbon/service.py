@@ -21,6 +21,7 @@ from app.carbon import leaderboard
 from app.carbon.account import register_account_section  # noqa: F401
 from app.carbon.consents import (  # noqa: F401
     consent_withdrawn,
+    current_consent_version,
     has_consent,
     list_consents,
     set_consent,

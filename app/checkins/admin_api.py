@@ -107,19 +107,28 @@ def station_key(site_id: int):
 @blp.response(200, QrSchema, content_type="application/json")
 # Both bodies of the one 200 (an alt_response for the same status would replace the JSON).
 @blp.doc(responses={"200": {
-    "description": "JSON payload; with `?format=png` the QR image",
+    "description": "JSON payload and scene; `?format=png` the QR image, `?format=wxacode` "
+                   "the mini-program code (PNG, from WeChat)",
     "content": {
         "application/json": {"schema": {"$ref": "#/components/schemas/Qr"}},
         "image/png": {"schema": {"type": "string", "format": "binary"}},
     },
 }})  # fmt: skip
 @blp.alt_response(404, description="site_not_found")
+@blp.alt_response(422, description="scene_too_long (an id and window beyond 32 characters)")
+@blp.alt_response(503, description="wechat_unavailable (wxacode only)")
 def site_qr(args: dict, site_id: int):
-    """The signed payload a site's QR encodes now; `?format=png` for the image."""
+    """The signed payload a site's QR encodes now and the short scene of its mini-program
+    code; `?format=png` for the QR image, `?format=wxacode` for the mini-program code."""
     if args["format"] == "png":
         return Response(service.site_qr_png(site_id), mimetype="image/png")
+    if args["format"] == "wxacode":
+        return Response(service.site_wxacode_png(site_id), mimetype="image/png")
     site, payload, expires_at = service.site_qr(site_id)
-    return {"site_id": site.id, "payload": payload, "expires_at": expires_at}
+    return {
+        "site_id": site.id, "payload": payload, "scene": service.site_scene(site),
+        "page": service.CHECKIN_PAGE, "expires_at": expires_at,
+    }  # fmt: skip
 
 
 @blp.route("/checkins", methods=["GET"])

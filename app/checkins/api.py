@@ -11,6 +11,8 @@ from app.checkins import service, uploads, werun
 from app.checkins.schemas import (
     CheckinCreateSchema,
     CheckinResultSchema,
+    ScanLookupArgsSchema,
+    ScanSiteSchema,
     UploadFileSchema,
     UploadResultSchema,
     WerunResultSchema,
@@ -50,6 +52,19 @@ def create_checkin(body: dict):
     return service.record_checkin(
         current_principal().user_id, body["scenario"], body["quantity"], body["evidence"]
     )
+
+
+@blp.route("/sites/lookup", methods=["GET"])
+@resident_required
+@blp.arguments(ScanLookupArgsSchema, location="query")
+@blp.response(200, ScanSiteSchema)
+@blp.alt_response(400, description="invalid_qr")
+def lookup_site(args: dict):
+    """The site and scenario of a scanned code (a site's payload, the `scene` a
+    mini-program code opened the check-in page with, or a weighing receipt): the check-in
+    page then submits it with the right scenario. Checks the signature, so it tells
+    nothing about codes nobody printed."""
+    return service.describe_scan(args["token"])
 
 
 @blp.route("/uploads", methods=["POST"])

@@ -185,18 +185,69 @@ class Partner(TimestampMixin, db.Model):
         return [c for c in self.scenarios.split(",") if c]
 
 
+PARTNER_EVENT_CREDITED = "credited"  # paid (or recorded) for a known resident
+PARTNER_EVENT_HELD = "held"  # for a partner user id nobody has bound yet: kept, not paid
+PARTNER_EVENT_LAPSED = "lapsed"  # held, and not bound within the window (or refused then)
+
+
 class PartnerEvent(TimestampMixin, db.Model):
-    """A partner event that was credited; (partner, event_id) counts once, ever."""
+    """A partner event; (partner, event_id) counts once, ever.
+
+    An event naming a partner user id that no resident has bound is `held` with what it
+    reported (scenario, quantity, time) and no user; binding within
+    `PARTNER_HOLD_DAYS` of `occurred_at` claims it (conditional UPDATE from `held`) and
+    pays it once (app/checkins/bindings.py).
+    """
 
     __tablename__ = "checkin_partner_events"
     __table_args__ = (
         UniqueConstraint("partner_id", "event_id"),
         Index("ix_checkin_partner_events_record_id", "record_id"),
+        Index("ix_checkin_partner_events_held", "partner_id", "partner_user_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     partner_id: Mapped[int] = mapped_column(ForeignKey("checkin_partners.id"))
     event_id: Mapped[str] = mapped_column(String(128))
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # Set in the same transaction as the claim; nullable only because the claim comes first.
     record_id: Mapped[int | None] = mapped_column(ForeignKey("carbon_records.id"))
+    status: Mapped[str] = mapped_column(String(16), default=PARTNER_EVENT_CREDITED)
+    # What a held event reported (kept until it is paid or lapses).
+    partner_user_id: Mapped[str | None] = mapped_column(String(128))
+    scenario_id: Mapped[int | None] = mapped_column(ForeignKey("carbon_scenarios.id"))
+    quantity_milli: Mapped[int | None] = mapped_column(BigInteger)
+    occurred_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # Why a held event lapsed when it was not paid at binding (`daily_cap_reached`...).
+    note: Mapped[str] = mapped_column(String(64), default="")
+
+
+class PartnerBinding(TimestampMixin, db.Model):
+    """A resident's account at a partner: the partner's own user id, bound by the resident
+    with a one-time code the partner issued. One binding per (partner, partner user id)
+    and per (partner, resident)."""
+
+    __tablename__ = "checkin_partner_bindings"
+    __table_args__ = (
+        UniqueConstraint("partner_id", "partner_user_id"),
+        UniqueConstraint("partner_id", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("checkin_partners.id"))
+    partner_user_id: Mapped[str] = mapped_column(String(128))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+
+
+class PartnerBindingCode(TimestampMixin, db.Model):
+    """A single-use code a partner issued for one of its users (only its SHA-256 kept)."""
+
+    __tablename__ = "checkin_partner_binding_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("checkin_partners.id"), index=True)
+    partner_user_id: Mapped[str] = mapped_column(String(128))
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    used_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

@@ -1,4 +1,5 @@
-"""Partner webhook: `POST /api/v1/partner/events`, signed with the partner's secret."""
+"""Partner webhooks, signed with the partner's secret: `POST /api/v1/partner/events` and
+`POST /api/v1/partner/binding-codes` (a one-time code a resident binds the account with)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,13 @@ from collections.abc import Callable
 from flask import g, request
 from flask_smorest import Blueprint
 
-from app.checkins import partners
-from app.checkins.schemas import PartnerEventResultSchema, PartnerEventSchema
+from app.checkins import bindings, partner_events, partners
+from app.checkins.schemas import (
+    BindingCodeRequestSchema,
+    BindingCodeSchema,
+    PartnerEventResultSchema,
+    PartnerEventSchema,
+)
 
 blp = Blueprint("partner", __name__, description="合作方数据 Partner events (server to server)")
 
@@ -43,21 +49,46 @@ def partner_signed(view: Callable) -> Callable:
     return Blueprint.doc(parameters=parameters)(wrapper)
 
 
+_SIGNED_401 = (
+    "unknown_partner, invalid_timestamp, timestamp_out_of_window, invalid_nonce, "
+    "invalid_signature, nonce_reused"
+)
+
+
 @blp.route("/events", methods=["POST"])
 @partner_signed
 @blp.arguments(PartnerEventSchema)
 @blp.response(201, PartnerEventResultSchema)
 @blp.alt_response(200, schema=PartnerEventResultSchema, description="event_id seen before")
 @blp.alt_response(
-    401,
-    description="unknown_partner, invalid_timestamp, timestamp_out_of_window, invalid_nonce, "
-    "invalid_signature, nonce_reused",
+    202,
+    schema=PartnerEventResultSchema,
+    description="held: `partner_user_id` is bound to nobody yet; the event is kept and "
+    "paid to the resident who binds it before `held_until` (PARTNER_HOLD_DAYS after it "
+    "happened), once",
 )
+@blp.alt_response(401, description=_SIGNED_401)
 @blp.alt_response(403, description="scenario_not_allowed")
 @blp.alt_response(404, description="scenario_not_found, user_not_found")
 @blp.alt_response(409, description="consent_required, daily_cap_reached, scenario_inactive")
 @blp.alt_response(422, description="invalid_occurred_at, invalid_quantity")
 def post_event(body: dict):
-    """Credit a resident's trip or order reported by a partner (counts once per event_id)."""
-    result, created = partners.record_partner_event(g.partner, **body)
-    return {**result, "duplicate": not created}, 201 if created else 200
+    """Credit a resident's trip or order reported by a partner (counts once per event_id).
+    The resident is named by `openid`, or by the partner's own `partner_user_id` once the
+    resident has bound it (POST /partner/binding-codes, then the resident's code)."""
+    result, created = partner_events.record_partner_event(g.partner, **body)
+    if not created:
+        return {**result, "duplicate": True}, 200
+    return {**result, "duplicate": False}, 202 if result["status"] == "held" else 201
+
+
+@blp.route("/binding-codes", methods=["POST"])
+@partner_signed
+@blp.arguments(BindingCodeRequestSchema)
+@blp.response(201, BindingCodeSchema)
+@blp.alt_response(401, description=_SIGNED_401)
+def issue_binding_code(body: dict):
+    """A one-time code (10 minutes) for one of my users: shown in the partner's app, the
+    resident types it into the mini-program, which binds `partner_user_id` to them and pays
+    the events held for it."""
+    return bindings.issue_binding_code(g.partner, body["partner_user_id"])

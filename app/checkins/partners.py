@@ -1,11 +1,13 @@
-"""Partner systems: operator-created partners, signed webhooks, events credited once.
+"""Partner systems: operator-created partners and their signed webhooks.
 
 A request is accepted only if the partner is known and active, `X-Timestamp` is within
 `PARTNER_TIMESTAMP_WINDOW_SECONDS` of our clock, `X-Signature` is the hex HMAC-SHA256 of
 `timestamp\\nnonce\\nbody` with the partner's secret, and `X-Nonce` was never seen
 before (Redis `SET NX EX`, remembered longer than the window; checked last, so a forged
 request cannot burn a nonce). Secrets live in the database, encrypted with a key derived
-from SECRET_KEY, because verifying an HMAC needs the secret itself.
+from SECRET_KEY, because verifying an HMAC needs the secret itself. The events themselves
+are app/checkins/partner_events.py; residents binding their partner accounts,
+app/checkins/bindings.py.
 """
 
 from __future__ import annotations
@@ -15,32 +17,18 @@ import hmac
 import re
 import secrets
 import time
-from datetime import datetime, timedelta
-from decimal import Decimal
 
 import redis
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.carbon import service as carbon
-from app.checkins import approval, caps, outcomes
-from app.checkins import quantity as quantities
-from app.checkins.errors import EvidenceNotAccepted, ScenarioInactive
-from app.checkins.models import Partner, PartnerEvent
+from app.checkins.errors import EvidenceNotAccepted
+from app.checkins.models import Partner
 from app.checkins.settings import fernet, setting
-from app.clock import shanghai_day
-from app.db import utcnow
-from app.errors import (
-    Conflict,
-    Forbidden,
-    NotFound,
-    ServiceUnavailable,
-    Unauthorized,
-    Unprocessable,
-)
+from app.errors import Conflict, NotFound, ServiceUnavailable, Unauthorized
 from app.extensions import db, redis_client
 from app.pagination import paginate_desc
-from app.users import service as users
 
 _NONCE = re.compile(r"^[A-Za-z0-9_\-]{8,64}$")
 _SECRET_PURPOSE = b"partner-secret"
@@ -151,69 +139,21 @@ def authenticate_partner(
     return partner
 
 
-def record_partner_event(
-    partner: Partner, *, event_id: str, openid: str, scenario: str, quantity: Decimal,
-    occurred_at: datetime,
-) -> tuple[dict, bool]:  # fmt: skip
-    """Credit a partner event once; returns (result, created). A known event_id returns
-    the first result with created=False.
-
-    Raises ScenarioNotFound, Forbidden (`scenario_not_allowed`), ScenarioInactive,
-    EvidenceNotAccepted, UserNotFound (404 `user_not_found`), Conflict
-    (`consent_required`), Unprocessable (`invalid_occurred_at`, `invalid_quantity`),
-    DailyCapReached (409).
-    """
-    with outcomes.counted(scenario, "partner") as kept:
-        result, created = _record_partner_event(partner, event_id, openid, scenario, quantity,
-                                                occurred_at)  # fmt: skip
-        if created:  # a replay of a known event is no new check-in
-            kept(result["record"].status)
-    return result, created
+def get_active_partner(code: str) -> Partner:
+    """An active partner by its code. Raises PartnerNotFound."""
+    partner = db.session.scalar(select(Partner).where(Partner.code == code))
+    if partner is None or not partner.active:
+        raise PartnerNotFound()
+    return partner
 
 
-def _record_partner_event(partner, event_id, openid, scenario, quantity, occurred_at):
-    lookup = select(PartnerEvent).where(
-        PartnerEvent.partner_id == partner.id, PartnerEvent.event_id == event_id
-    )
-    if (seen := db.session.scalar(lookup)) is not None:
-        return _result(seen), False
-    target = carbon.get_scenario(scenario)
-    if scenario not in partner.scenario_codes:
-        raise Forbidden("该合作方无权上报此场景", reason="scenario_not_allowed")
-    if not target.active:
-        raise ScenarioInactive()
-    if "partner" not in target.evidence_types:
-        raise EvidenceNotAccepted()
-    user = users.find_resident_by_openid(openid)
-    if user is None:
-        raise NotFound("用户不存在", reason="user_not_found")
-    if not carbon.has_consent(user.id, target.id):
-        raise Conflict("用户未授权该场景的数据使用", reason="consent_required")
-    now = utcnow()
-    max_age = timedelta(days=setting("PARTNER_EVENT_MAX_AGE_DAYS"))
-    if occurred_at > now + timedelta(minutes=5) or occurred_at < now - max_age:
-        raise Unprocessable("事件时间不在可接受范围内", reason="invalid_occurred_at")
-    quantity_milli = quantities.from_partner(target, quantity)
-    event = PartnerEvent(partner_id=partner.id, event_id=event_id, user_id=user.id)
-    try:
-        with db.session.begin_nested():  # the unique (partner, event_id) claims the event
-            db.session.add(event)
-    except IntegrityError:
-        return _result(db.session.scalar(lookup)), False
-    day = shanghai_day(occurred_at)
-    caps.reserve(user.id, day, caps.scenario_subject(target.id), quantity_milli,
-                 target.daily_cap_milli)  # fmt: skip
-    record = carbon.create_record(
-        user.id, target, quantity_milli, evidence_type="partner",
-        evidence_ref=f"partner:{partner.code}:{event_id}", occurred_at=occurred_at,
-    )  # fmt: skip
-    event.record_id = record.id
-    db.session.flush()
-    reward = carbon.Reward("partner_reward", f"partner:{partner.code}:{event_id}")
-    approval.approve(record.id, reward=reward)
-    return _result(event), True
+def list_active_partners() -> list[Partner]:
+    """Active partners in code order (residents choose whom to bind)."""
+    return list(db.session.scalars(select(Partner).where(Partner.active).order_by(Partner.code)))
 
 
-def _result(event: PartnerEvent) -> dict:
-    record = carbon.get_record(event.record_id)
-    return {"event_id": event.event_id, "record": record}
+def lock_partner(partner_id: int) -> None:
+    """Lock the partner's row until the commit (PostgreSQL; SQLite's writers are serialised
+    already): holding an event for an unbound partner user and binding that user take it
+    first, so an event is either seen by the binding or sees the binding."""
+    db.session.execute(select(Partner.id).where(Partner.id == partner_id).with_for_update())

@@ -112,7 +112,15 @@ class SiteCreateSchema(_SiteQuantityMixin, Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     scenario = fields.String(required=True, validate=validate.Length(min=1, max=64))
     rotation_seconds = fields.Integer(load_default=0, validate=validate.Range(0, 86400))
-    per_user_daily_limit = fields.Integer(load_default=1, validate=validate.Range(1, 100))
+    per_user_daily_limit = fields.Integer(
+        load_default=None,
+        validate=validate.Range(1, 100),
+        metadata={
+            "description": "check-ins per resident per day here; default by scenario: 2 "
+            "at a transit stop (bus_ride, metro_ride, metro_km, ebus_km: a return trip), "
+            "else 1"
+        },
+    )
     quantity_source = fields.String(
         load_default="scan",
         validate=validate.OneOf(QUANTITY_SOURCES),
@@ -164,13 +172,45 @@ class StationKeySchema(Schema):
 
 
 class QrArgsSchema(Schema):
-    format = fields.String(load_default="json", validate=validate.OneOf(("json", "png")))
+    format = fields.String(
+        load_default="json",
+        validate=validate.OneOf(("json", "png", "wxacode")),
+        metadata={
+            "description": "json: the payload and scene; png: a plain QR of the payload "
+            "(scanned inside the mini-program); wxacode: a mini-program code from WeChat "
+            "(getwxacodeunlimit) that WeChat's own scanner opens on the check-in page"
+        },
+    )
 
 
 class QrSchema(Schema):
     site_id = fields.Integer()
     payload = fields.String()
+    scene = fields.String(
+        metadata={
+            "description": "the short form a mini-program code carries (<= 32 characters): "
+            "`s=<site id base 36>.<window base 36>.<signature>`"
+        }
+    )
+    page = fields.String(metadata={"description": "the page the mini-program code opens"})
     expires_at = fields.DateTime(allow_none=True)
+
+
+class ScanLookupArgsSchema(Schema):
+    token = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "a scanned site payload, mini-program scene or receipt"},
+    )
+
+
+class ScanSiteSchema(Schema):
+    """Dumped from a Site."""
+
+    id = fields.Integer()
+    name = fields.String()
+    scenario = fields.String(attribute="scenario.code")
+    scenario_name = fields.String(attribute="scenario.name")
 
 
 class ReviewArgsSchema(PageArgsSchema):
@@ -233,18 +273,102 @@ class PartnerSecretSchema(Schema):
     secret = fields.String(metadata={"description": "shown once; store it safely"})
 
 
+_PARTNER_USER = validate.Length(min=1, max=128)
+
+
 class PartnerEventSchema(Schema):
     event_id = fields.String(required=True, validate=validate.Length(min=1, max=128))
-    openid = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    openid = fields.String(
+        load_default=None,
+        validate=validate.Length(min=1, max=64),
+        metadata={"description": "the resident's WeChat openid; or `partner_user_id`"},
+    )
+    partner_user_id = fields.String(
+        load_default=None,
+        validate=_PARTNER_USER,
+        metadata={
+            "description": "the partner's own user id (bound by the resident with a binding "
+            "code); events for an id nobody bound yet are held, see the 202 answer"
+        },
+    )
     scenario = fields.String(required=True, validate=validate.Length(min=1, max=64))
     quantity = fields.Decimal(required=True)
     occurred_at = AwareDateTime(required=True)
+
+    @validates_schema
+    def _one_resident(self, data: dict, **_kwargs) -> None:
+        if (data.get("openid") is None) == (data.get("partner_user_id") is None):
+            raise ValidationError("openid 与 partner_user_id 须且只须提供一个", "openid")
 
 
 class PartnerEventResultSchema(Schema):
     event_id = fields.String()
     duplicate = fields.Boolean()
-    record_id = fields.Integer(attribute="record.id")
-    status = fields.String(attribute="record.status")
-    carbon_g = fields.Function(lambda r: mg_to_g(r["record"].carbon_mg))
-    points = fields.Integer(attribute="record.points")
+    record_id = fields.Integer(allow_none=True)
+    status = fields.String(
+        metadata={
+            "description": "the record's status (approved...); `held`: kept for an unbound "
+            "partner user, paid if bound before `held_until`; `lapsed`: not paid (`note`)"
+        }
+    )
+    carbon_g = fields.Function(
+        lambda r: None if r["carbon_mg"] is None else mg_to_g(r["carbon_mg"]),
+        metadata={"type": "number", "nullable": True},
+    )
+    points = fields.Integer()
+    held_until = fields.DateTime(allow_none=True)
+    note = fields.String(
+        allow_none=True,
+        metadata={"description": "why a lapsed event was not paid: hold_window_passed, "
+                  "daily_cap_reached, consent_required, scenario_inactive"},
+    )  # fmt: skip
+
+
+class BindingCodeRequestSchema(Schema):
+    partner_user_id = fields.String(required=True, validate=_PARTNER_USER)
+
+
+class BindingCodeSchema(Schema):
+    code = fields.String(metadata={"description": "single use; the resident types it in"})
+    partner_user_id = fields.String()
+    expires_at = fields.DateTime()
+
+
+class BindSchema(Schema):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=32))
+
+
+class PartnerRefSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+    scenarios = fields.List(fields.String(), attribute="scenario_codes")
+
+
+class BindingSchema(Schema):
+    """Dumped from {"binding": PartnerBinding, "partner": Partner}."""
+
+    partner = fields.Nested(PartnerRefSchema)
+    partner_user_id = fields.String(attribute="binding.partner_user_id")
+    bound_at = fields.DateTime(attribute="binding.created_at")
+
+
+class PaidSummarySchema(Schema):
+    credited = fields.Integer(metadata={"description": "held events paid by this binding"})
+    points = fields.Integer()
+    lapsed = fields.Integer(metadata={"description": "held events too old or over a cap"})
+
+
+class BindResultSchema(BindingSchema):
+    consented = fields.List(
+        fields.String(),
+        metadata={"description": "scenarios whose consent the binding granted"},
+    )
+    paid = fields.Nested(PaidSummarySchema)
+
+
+class BindingListSchema(Schema):
+    items = fields.List(fields.Nested(BindingSchema))
+
+
+class PartnerListSchema(Schema):
+    items = fields.List(fields.Nested(PartnerRefSchema))

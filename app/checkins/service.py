@@ -32,11 +32,15 @@ from app.checkins.partners import partners_claiming_reductions  # noqa: F401  (r
 
 # Re-exported for views and other domains.
 from app.checkins.sites import (  # noqa: F401
+    CHECKIN_PAGE,
     create_site,
+    describe_scan,
     list_sites,
     rotate_site_key,
     site_qr,
     site_qr_png,
+    site_scene,
+    site_wxacode_png,
     station_key,
     update_site,
 )
@@ -124,6 +128,13 @@ def _record_checkin(
     if assessed.needs_review:
         return record
     return approval.approve(record.id)
+
+
+def own_upload_id(user_id: int, public_id: str) -> str:
+    """The public id of one of the caller's stored uploads (a merchant's licence photo).
+
+    Raises UploadNotFound (404 `upload_not_found`, also for someone else's)."""
+    return uploads.own_upload(user_id, public_id).public_id
 
 
 def save_photo(user_id: int, data: bytes) -> Upload:

@@ -42,6 +42,12 @@ DEFAULTS: dict[str, Any] = {
     "PARTNER_TIMESTAMP_WINDOW_SECONDS": 300,
     "PARTNER_NONCE_TTL_SECONDS": 900,
     "PARTNER_EVENT_MAX_AGE_DAYS": 7,
+    # Events for a partner account nobody has bound yet are kept and paid to the resident
+    # who binds it within this many days of the event (docs/decisions/0946).
+    "PARTNER_HOLD_DAYS": 30,
+    # How long a partner's one-time binding code may be entered; wrong codes per resident.
+    "PARTNER_BINDING_CODE_TTL_SECONDS": 600,
+    "PARTNER_BIND_FAILURE_LIMIT": "10 per hour",
     # Rotating site codes: how many past windows are still accepted (scan-to-submit lag).
     "QR_GRACE_WINDOWS": 1,
     # Weighing-station receipts: how long after weighing a receipt may be scanned.

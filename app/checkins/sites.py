@@ -1,10 +1,13 @@
-"""QR sites: operators create them and print (or display) their signed codes."""
+"""QR sites: operators create them and print (or display) their signed codes: the long
+payload for wx.scanCode, or a mini-program code (wxacode) whose short `scene` opens the
+check-in page from WeChat's own scanner (app/checkins/qr.py)."""
 
 from __future__ import annotations
 
 import time
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import select, update
 
 from app.carbon import service as carbon
@@ -15,6 +18,12 @@ from app.errors import NotFound, Unprocessable
 from app.extensions import db
 from app.pagination import paginate_desc
 from app.qrimage import qr_png
+from app.wechat import wechat
+
+CHECKIN_PAGE = "pages/checkin/index"
+# A return trip: a resident may check in at a transit stop twice a day by default
+# (out and back); other sites once. Operators can set any limit per site.
+RETURN_TRIP_SCENARIOS = frozenset({"bus_ride", "metro_ride", "metro_km", "ebus_km"})
 
 
 class SiteNotFound(NotFound):
@@ -27,11 +36,12 @@ def create_site(
     *,
     created_by: int,
     rotation_seconds: int = 0,
-    per_user_daily_limit: int = 1,
+    per_user_daily_limit: int | None = None,
     quantity_source: str = quantities.SOURCE_SCAN,
     quantity_per_scan_milli: int | None = None,
 ) -> Site:
-    """Create a site for a scenario that accepts QR evidence.
+    """Create a site for a scenario that accepts QR evidence. Without a
+    `per_user_daily_limit` the scenario decides: 2 for transit (a return trip), else 1.
 
     Raises ScenarioNotFound, Unprocessable (reason `evidence_not_accepted`),
     InvalidQuantitySource (422).
@@ -44,7 +54,7 @@ def create_site(
         name=name.strip(),
         scenario_id=scenario.id,
         rotation_seconds=rotation_seconds,
-        per_user_daily_limit=per_user_daily_limit,
+        per_user_daily_limit=per_user_daily_limit or default_daily_limit(scenario.code),
         quantity_source=quantity_source,
         quantity_per_scan_milli=quantity_per_scan_milli,
         created_by=created_by,
@@ -52,6 +62,11 @@ def create_site(
     db.session.add(site)
     db.session.flush()
     return site
+
+
+def default_daily_limit(scenario_code: str) -> int:
+    """Check-ins per resident per day at a new site of this scenario."""
+    return 2 if scenario_code in RETURN_TRIP_SCENARIOS else 1
 
 
 def get_site(site_id: int) -> Site:
@@ -123,18 +138,31 @@ def site_qr(site_id: int) -> tuple[Site, str, datetime | None]:
     return site, payload, expires_at
 
 
+def site_scene(site: Site) -> str:
+    """The short scene of the site's mini-program code now. Raises Unprocessable
+    (`scene_too_long`: an id and window that leave under 72 bits of signature)."""
+    return qr.sign_scene(site.id, site.key_version, site.rotation_seconds)
+
+
+def site_wxacode_png(site_id: int) -> bytes:
+    """The site's mini-program code (PNG, from WeChat's getwxacodeunlimit): WeChat's own
+    scanner opens the check-in page with its scene. Raises SiteNotFound, WeChatUnavailable
+    (503), Unprocessable (`scene_too_long`)."""
+    site = get_site(site_id)
+    env_version = current_app.config.get("WECHAT_WXACODE_ENV_VERSION", "release")
+    return wechat.get_unlimited_code(site_scene(site), CHECKIN_PAGE, env_version=env_version)
+
+
 def site_qr_png(site_id: int) -> bytes:
     """The site's current code as a PNG image. Raises SiteNotFound."""
     _site, payload, _expires = site_qr(site_id)
     return qr_png(payload)
 
 
-def _live_site(site_id: int, key_version: int, scenario_id: int) -> Site:
+def _live_site(site_id: int, key_version: int) -> Site:
     site = db.session.get(Site, site_id)
     if site is None or not site.active or site.key_version != key_version:
         raise qr.InvalidQr()
-    if site.scenario_id != scenario_id:
-        raise qr.InvalidQr("该二维码不属于此打卡场景")
     return site
 
 
@@ -146,14 +174,35 @@ def resolve_scan(token: str, scenario_id: int) -> tuple[Site, receipts.Receipt |
     an inactive site, a code of another scenario's site, a receipt of a site that is no
     weighing station, or a station site's plain code (its quantity is on the receipt).
     """
+    site, receipt = _verified_site(token)
+    if site.scenario_id != scenario_id:
+        raise qr.InvalidQr("该二维码不属于此打卡场景")
+    return site, receipt
+
+
+def describe_scan(token: str) -> Site:
+    """The live site a scanned code (long payload, short scene or receipt) belongs to,
+    so the check-in page knows its scenario. Raises InvalidQr as `resolve_scan` does."""
+    return _verified_site(token)[0]
+
+
+def _verified_site(token: str) -> tuple[Site, receipts.Receipt | None]:
     if receipts.is_receipt(token):
         receipt = receipts.parse_receipt(token, time.time())
-        site = _live_site(receipt.site_id, receipt.key_version, scenario_id)
+        site = _live_site(receipt.site_id, receipt.key_version)
         if site.quantity_source != quantities.SOURCE_STATION:
             raise qr.InvalidQr()
         return site, receipt
-    parsed = qr.parse_payload(token)
-    site = _live_site(parsed.site_id, parsed.key_version, scenario_id)
+    if qr.is_scene(token):
+        site_id, window, body, signature = qr.parse_scene(token)
+        site = db.session.get(Site, site_id)
+        if site is None or not site.active:
+            raise qr.InvalidQr()
+        qr.check_scene(body, signature, site.key_version)
+        parsed = qr.SitePayload(site_id, site.key_version, window)
+    else:
+        parsed = qr.parse_payload(token)
+        site = _live_site(parsed.site_id, parsed.key_version)
     qr.check_window(parsed, site.rotation_seconds, time.time())
     if site.quantity_source == quantities.SOURCE_STATION:
         raise qr.InvalidQr("请扫描称重后小票上的二维码")

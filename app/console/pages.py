@@ -46,6 +46,7 @@ OPERATOR_PAGES = (
     Page("dashboard", "数据看板", "operator"),
     Page("review", "打卡审核", "operator"),
     Page("merchants", "联盟商户", "operator"),
+    Page("applications", "入驻申请", "operator"),
     Page("offers", "商品审核", "operator"),
     Page("sites", "打卡点位", "operator"),
     Page("scenarios", "场景与方法学", "operator"),

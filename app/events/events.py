@@ -40,6 +40,12 @@ from app.units import QuantityError, to_milli
 OVERDUE_AFTER = timedelta(days=365)
 MAX_TRIP_KM = 5000
 _QR = re.compile(r"^TPE1\.([A-Z0-9]{6,16})\.(\d{1,6})\.([A-Za-z0-9_-]{22})$")
+# The short form a mini-program code's scene carries (<= 32 characters): the public id and
+# a signature over it and the event's current QR key version (not written out, so a new
+# key version retires short codes too), as many base64url characters as fit (<= 16).
+_SCENE = re.compile(r"^e=([A-Z0-9]{6,16})\.([A-Za-z0-9_-]{12,16})$")
+SCENE_MAX = 32
+ATTENDANCE_PAGE = "pages/event/index"
 _attendance = EventAttendance.__table__
 
 
@@ -174,21 +180,47 @@ def event_qr(event: Event) -> str:
     return f"{body}.{_qr_signature(body)}"
 
 
-def record_attendance(user_id: int, token: str, mode: str, distance_km) -> EventAttendance:
-    """An attendee records how they came (metro, bus, bike, walk) and the round trip in km.
-    It feeds the event's travel line instead of the default assumption; it pays no points
-    (the trip earns its normal points through its own check-ins).
+def _scene_signature(public_id: str, key_version: int) -> str:
+    body = f"e={public_id}"
+    key = derive_key(current_app.config["SECRET_KEY"], b"tanpuhui-events", b"event-qr-scene")
+    digest = hmac.new(key, f"{body}|{key_version}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode()[: min(16, SCENE_MAX - len(body) - 1)]
 
-    Raises InvalidEventQr (400), Unprocessable (`invalid_mode`, `invalid_distance`),
-    WrongStage, Conflict (`attendance_recorded`)."""
-    match = _QR.match(token.strip()) if isinstance(token, str) else None
-    if not match or not hmac.compare_digest(
-        _qr_signature(token.strip().rsplit(".", 1)[0]), match[3]
-    ):
+
+def event_scene(event: Event) -> str:
+    """The `scene` of the event's mini-program code (`e=<public id>.<signature>`)."""
+    return f"e={event.public_id}.{_scene_signature(event.public_id, event.qr_key_version)}"
+
+
+def _event_of_token(token: str) -> Event:
+    """The event a scanned code (long TPE1 payload or short scene) is for. Raises
+    InvalidEventQr (400), EventNotFound (a long payload of a deleted event)."""
+    text = token.strip() if isinstance(token, str) else ""
+    scene = _SCENE.match(text)
+    if scene:
+        event = db.session.scalar(select(Event).where(Event.public_id == scene[1]))
+        expected = _scene_signature(scene[1], event.qr_key_version) if event else ""
+        if event is None or not hmac.compare_digest(expected, scene[2]):
+            raise InvalidEventQr()
+        return event
+    match = _QR.match(text)
+    if not match or not hmac.compare_digest(_qr_signature(text.rsplit(".", 1)[0]), match[3]):
         raise InvalidEventQr()
     event = find_public(match[1])
     if int(match[2]) != event.qr_key_version:
         raise InvalidEventQr()
+    return event
+
+
+def record_attendance(user_id: int, token: str, mode: str, distance_km) -> EventAttendance:
+    """An attendee records how they came (metro, bus, bike, walk) and the round trip in km;
+    `token` is the event's QR payload or its mini-program code's scene. It feeds the
+    event's travel line instead of the default assumption; it pays no points (the trip
+    earns its normal points through its own check-ins).
+
+    Raises InvalidEventQr (400), Unprocessable (`invalid_mode`, `invalid_distance`),
+    WrongStage, Conflict (`attendance_recorded`)."""
+    event = _event_of_token(token)
     if mode not in MODES:
         raise Unprocessable("出行方式无效", reason="invalid_mode")
     try:

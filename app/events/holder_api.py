@@ -3,7 +3,7 @@ its emissions per source, mark it held, freeze the accounting, offset it with un
 
 from __future__ import annotations
 
-from flask import Response
+from flask import Response, current_app
 from flask_smorest import Blueprint
 
 from app.auth import current_principal, holder_required
@@ -28,6 +28,7 @@ from app.idempotency import current_idempotency, idempotent
 from app.pagination import page_schema
 from app.qrimage import qr_png
 from app.registry import service as registry
+from app.wechat import wechat
 
 blp = Blueprint("holder_events", __name__, description="零碳活动 Zero-carbon events (organisers)")
 
@@ -86,8 +87,14 @@ def update_event(body: dict, event_id: int):
 @blp.response(200, EventQrSchema)
 @blp.alt_response(404, description="event_not_found")
 def event_qr(event_id: int):
-    """What the attendees' QR encodes (`/qr.png` for the image)."""
-    return {"payload": service.event_qr(_mine(event_id))}
+    """What the attendees' QR encodes (`/qr.png` for the image) and the scene of its
+    mini-program code (`/wxacode.png`)."""
+    event = _mine(event_id)
+    return {
+        "payload": service.event_qr(event),
+        "scene": service.event_scene(event),
+        "page": service.ATTENDANCE_PAGE,
+    }
 
 
 @blp.route("/<int:event_id>/qr.png", methods=["GET"])
@@ -97,6 +104,20 @@ def event_qr(event_id: int):
 def event_qr_png(event_id: int):
     """The attendees' QR image to print or show at the venue."""
     return Response(qr_png(service.event_qr(_mine(event_id))), mimetype="image/png")
+
+
+@blp.route("/<int:event_id>/wxacode.png", methods=["GET"])
+@holder_required
+@blp.response(200, content_type="image/png", description="the attendees' mini-program code")
+@blp.alt_response(404, description="event_not_found")
+@blp.alt_response(503, description="wechat_unavailable")
+def event_wxacode_png(event_id: int):
+    """The attendees' mini-program code (WeChat's getwxacodeunlimit): WeChat's own scanner
+    opens the event page with its scene."""
+    scene = service.event_scene(_mine(event_id))
+    env_version = current_app.config.get("WECHAT_WXACODE_ENV_VERSION", "release")
+    png = wechat.get_unlimited_code(scene, service.ATTENDANCE_PAGE, env_version=env_version)
+    return Response(png, mimetype="image/png")
 
 
 @blp.route("/<int:event_id>/lines", methods=["POST"])

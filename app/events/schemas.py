@@ -153,10 +153,18 @@ class OffsetResultSchema(Schema):
 
 class EventQrSchema(Schema):
     payload = fields.String()
+    scene = fields.String(
+        metadata={"description": "the mini-program code's scene (`e=<public id>.<signature>`)"}
+    )
+    page = fields.String(metadata={"description": "the page the mini-program code opens"})
 
 
 class AttendanceSchema(Schema):
-    token = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    token = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "the event QR's payload, or its mini-program code's scene"},
+    )
     mode = fields.String(required=True, validate=validate.OneOf(list(MODES)))
     distance_km = fields.Decimal(required=True, metadata={"description": "round trip, km"})
 

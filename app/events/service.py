@@ -21,9 +21,11 @@ from app.events.accounting import (  # noqa: F401
     remove_line,
 )
 from app.events.events import (  # noqa: F401
+    ATTENDANCE_PAGE,
     EventNotFound,
     create_event,
     event_qr,
+    event_scene,
     find_public,
     get_event,
     is_overdue,

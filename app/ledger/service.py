@@ -38,6 +38,7 @@ from app.ledger.errors import (
     TransactionNotFound,
 )
 from app.ledger.expiry import ExpiryBatch, count_due, expire_due_lots, run_expiry
+from app.ledger.history import export_points_history  # noqa: F401  (the data export)
 from app.ledger.lots import credit_lot, debit_lots, expiry_for, undo_lot_movements
 from app.ledger.models import (
     KIND_RESIDENT,

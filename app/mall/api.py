@@ -15,11 +15,12 @@ from app.mall.schemas import (
     CouponListArgsSchema,
     CouponSchema,
     EmptySchema,
+    LiveOfferArgsSchema,
     LiveOfferDetailSchema,
     LiveOfferSchema,
     RedemptionResultSchema,
 )
-from app.pagination import PageArgsSchema, page_schema
+from app.pagination import page_schema
 
 blp = Blueprint("mall", __name__, description="积分商城 Points mall (residents)")
 
@@ -28,12 +29,14 @@ privacy.register_personal_data("coupons", coupons.export_coupons, coupons.void_c
 
 @blp.route("/offers", methods=["GET"])
 @resident_required
-@blp.arguments(PageArgsSchema, location="query")
+@blp.arguments(LiveOfferArgsSchema, location="query")
 @blp.response(200, page_schema(LiveOfferSchema))
 @blp.alt_response(400, description="invalid_cursor")
 def list_offers(args: dict):
-    """Live offers, newest first (cached; committed changes, stock too, show at once)."""
-    return catalog.list_live_offers(args["limit"], args["cursor"])
+    """Live offers, newest first (cached; committed changes, stock and the merchants'
+    places too, show at once); `?merchant_id=` for one merchant's. Each names its merchant
+    with address, phone, hours and position: where to use the coupon."""
+    return catalog.list_live_offers(args["limit"], args["cursor"], args["merchant_id"])
 
 
 @blp.route("/offers/<int:offer_id>", methods=["GET"])

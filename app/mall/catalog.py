@@ -48,11 +48,12 @@ def check_sellable(offer: Offer, now: datetime) -> None:
         raise OfferNotLive("兑换已结束")
 
 
-def offer_view(offer: Offer, merchant_name: str) -> dict:
-    """The resident's view of an offer (plain values)."""
+def offer_view(offer: Offer, place: dict | None) -> dict:
+    """The resident's view of an offer (plain values), with where to use it (`place`:
+    merchants.merchant_places)."""
     return {
         "id": offer.id,
-        "merchant": {"id": offer.merchant_id, "name": merchant_name},
+        "merchant": place or {"id": offer.merchant_id, "name": ""},
         "title": offer.title,
         "description": offer.description,
         "points_price": offer.points_price,
@@ -88,26 +89,29 @@ def _decode(raw: str) -> dict:
     return page
 
 
-def _load_page(limit: int, cursor: str | None) -> dict:
+def _load_page(limit: int, cursor: str | None, merchant_id: int | None) -> dict:
     stmt = select(Offer).where(*_live_conditions(utcnow()))
+    if merchant_id is not None:
+        stmt = stmt.where(Offer.merchant_id == merchant_id)
     offers, next_cursor = paginate_desc(stmt, Offer.id, limit, cursor)
-    names = merchants.merchant_names({o.merchant_id for o in offers})
+    places = merchants.merchant_places({o.merchant_id for o in offers})
     return {
-        "items": [offer_view(o, names.get(o.merchant_id, "")) for o in offers],
+        "items": [offer_view(o, places.get(o.merchant_id)) for o in offers],
         "next_cursor": next_cursor,
     }
 
 
-def list_live_offers(limit: int, cursor: str | None) -> dict:
-    """One page of live offers, newest first: {items, next_cursor}.
+def list_live_offers(limit: int, cursor: str | None, merchant_id: int | None = None) -> dict:
+    """One page of live offers, newest first (of one merchant with `merchant_id`):
+    {items, next_cursor}.
 
     Raises InvalidCursor (400). Works without Redis (then every call reads the database).
     """
-    key = f"mall:offers:list:{limit}:{cursor or ''}"
+    key = f"mall:offers:list:{limit}:{cursor or ''}:{merchant_id or ''}"
     generation, cached = cache.read(GEN_KEY, key)
     if cached is not None:
         return _decode(cached)
-    page = _load_page(limit, cursor)
+    page = _load_page(limit, cursor, merchant_id)
     cache.write(key, generation, _encode(page), LIST_TTL_SECONDS)
     return page
 
@@ -127,11 +131,14 @@ def get_live_offer(offer_id: int, user_id: int) -> dict:
             OfferRedemptionCounter.offer_id == offer_id, OfferRedemptionCounter.user_id == user_id
         )
     )
-    name = merchants.merchant_names({offer.merchant_id}).get(offer.merchant_id, "")
-    view = offer_view(offer, name)
+    view = offer_view(offer, merchants.merchant_places({offer.merchant_id}).get(offer.merchant_id))
     return {**view, "redeemed_by_me": mine or 0}
 
 
 def invalidate_after_commit() -> None:
     """Once this transaction commits, residents see the new list (bump the generation)."""
     cache.bump_after_commit(GEN_KEY)
+
+
+# Offer pages carry the merchant's name and place: a profile edit shows at once too.
+merchants.on_profile_change(invalidate_after_commit)

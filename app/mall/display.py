@@ -10,7 +10,8 @@ from app.merchants import service as merchants
 
 
 def describe_coupons(coupons: list[Coupon]) -> list[Coupon]:
-    """Attach `offer_title` and `merchant_ref` ({id, name}) for display (two queries)."""
+    """Attach `offer_title` and `merchant_ref` (the merchant's name and place: where to
+    use the coupon) for display (two queries)."""
     if not coupons:
         return coupons
     titles = dict(
@@ -18,8 +19,11 @@ def describe_coupons(coupons: list[Coupon]) -> list[Coupon]:
             select(Offer.id, Offer.title).where(Offer.id.in_({c.offer_id for c in coupons}))
         ).all()
     )
-    names = merchants.merchant_names({c.merchant_id for c in coupons})
+    places = merchants.merchant_places({c.merchant_id for c in coupons})
     for coupon in coupons:
         coupon.offer_title = titles.get(coupon.offer_id, "")
-        coupon.merchant_ref = {"id": coupon.merchant_id, "name": names.get(coupon.merchant_id, "")}
+        coupon.merchant_ref = places.get(coupon.merchant_id) or {
+            "id": coupon.merchant_id,
+            "name": "",
+        }
     return coupons

@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from app.clock import SHANGHAI
-from app.fields import AwareDateTime
+from app.fields import AwareDateTime, Id
 from app.mall.models import (
     CANCEL_ALLOWED,
     CANCEL_FORBIDDEN,
@@ -82,9 +82,19 @@ class OfferRejectSchema(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=255))
 
 
+_GCJ02 = "degrees x 1e6, GCJ-02 (the datum WeChat's <map> uses); null: not placed"
+
+
 class OfferMerchantSchema(Schema):
+    """The merchant of an offer or coupon, and where to use it."""
+
     id = fields.Integer()
     name = fields.String()
+    address = fields.String()
+    phone = fields.String()
+    opening_hours = fields.String()
+    latitude_e6 = fields.Integer(allow_none=True, metadata={"description": _GCJ02})
+    longitude_e6 = fields.Integer(allow_none=True, metadata={"description": _GCJ02})
 
 
 class OfferSchema(Schema):
@@ -172,6 +182,10 @@ class CouponSchema(Schema):
     used_at = fields.DateTime(allow_none=True)
     cancelled_at = fields.DateTime(allow_none=True)
     expired_at = fields.DateTime(allow_none=True)
+
+
+class LiveOfferArgsSchema(PageArgsSchema):
+    merchant_id = Id(load_default=None, metadata={"description": "one merchant's offers"})
 
 
 class CouponListArgsSchema(PageArgsSchema):

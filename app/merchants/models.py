@@ -1,4 +1,4 @@
-"""Merchant, staff membership and staff-invite tables."""
+"""Merchant, staff membership, staff-invite and alliance-application tables."""
 
 from __future__ import annotations
 
@@ -25,6 +25,11 @@ class Merchant(TimestampMixin, db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     address: Mapped[str] = mapped_column(String(255), default="")
     phone: Mapped[str] = mapped_column(String(32), default="")
+    # Where to use a coupon: free text hours ("周一至周五 9:00-21:00") and the shop's
+    # position in degrees x 1e6, GCJ-02 (the datum WeChat's map and wx.getLocation use).
+    opening_hours: Mapped[str] = mapped_column(String(100), default="")
+    latitude_e6: Mapped[int | None] = mapped_column()
+    longitude_e6: Mapped[int | None] = mapped_column()
     owner_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     status: Mapped[str] = mapped_column(String(16), default=MERCHANT_ACTIVE)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -56,3 +61,41 @@ class MerchantInvite(TimestampMixin, db.Model):
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
     used_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+APPLICATION_PENDING = "pending"
+APPLICATION_APPROVED = "approved"
+APPLICATION_REJECTED = "rejected"
+APPLICATION_WITHDRAWN = "withdrawn"
+APPLICATION_STATUSES = (
+    APPLICATION_PENDING, APPLICATION_APPROVED, APPLICATION_REJECTED, APPLICATION_WITHDRAWN,
+)  # fmt: skip
+
+
+class MerchantApplication(TimestampMixin, db.Model):
+    """A resident's request to join the alliance as a merchant owner, decided by an operator.
+
+    `pending_user_id` is the applicant's id while the application is pending and NULL
+    once it is decided or withdrawn: its unique index allows one pending application per
+    resident on both backends (NULLs never collide), with no partial index.
+    """
+
+    __tablename__ = "merchant_applications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    pending_user_id: Mapped[int | None] = mapped_column(unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    description: Mapped[str] = mapped_column(Text, default="")
+    address: Mapped[str] = mapped_column(String(255))
+    phone: Mapped[str] = mapped_column(String(32))
+    opening_hours: Mapped[str] = mapped_column(String(100))
+    latitude_e6: Mapped[int] = mapped_column()
+    longitude_e6: Mapped[int] = mapped_column()
+    # The public id of the licence photo (a checked, metadata-free upload of the applicant).
+    licence_upload_id: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default=APPLICATION_PENDING)
+    review_note: Mapped[str] = mapped_column(String(255), default="")
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    merchant_id: Mapped[int | None] = mapped_column(ForeignKey("merchants.id"))

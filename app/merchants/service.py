@@ -27,6 +27,15 @@ from app.merchants.models import (
     MerchantInvite,
     MerchantStaff,
 )
+from app.merchants.places import (  # noqa: F401  (re-exported for other domains)
+    PLACE_COLUMNS,
+    MerchantNotFound,
+    get_active_merchant,
+    list_active_merchants,
+    merchant_places,
+    on_profile_change,
+    profile_changed,
+)
 from app.pagination import paginate_desc
 from app.users import service as users
 
@@ -36,6 +45,7 @@ INVITE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 INVITE_LENGTH = 12  # 31^12 ≈ 2^59, single use, 24 h, joins rate limited per user
 ROLE_OWNER = "merchant_owner"
 ROLE_CLERK = "merchant_clerk"
+PROFILE_FIELDS = ("name", "description", *PLACE_COLUMNS)
 
 
 class NotMerchantStaff(Forbidden):
@@ -44,10 +54,6 @@ class NotMerchantStaff(Forbidden):
 
 class NotMerchantOwner(Forbidden):
     reason, message = "not_merchant_owner", "仅商户店主可以进行此操作"
-
-
-class MerchantNotFound(NotFound):
-    reason, message = "merchant_not_found", "商户不存在"
 
 
 class AlreadyMerchantStaff(Conflict):
@@ -136,7 +142,8 @@ def is_merchant_active(merchant_id: int) -> bool:
 
 def create_merchant(
     name: str, owner_user_id: int, *, created_by: int, description: str = "",
-    address: str = "", phone: str = "",
+    address: str = "", phone: str = "", opening_hours: str = "",
+    latitude_e6: int | None = None, longitude_e6: int | None = None,
 ) -> Merchant:  # fmt: skip
     """Admit a merchant to the alliance; its owner gets the role `merchant_owner`.
 
@@ -146,7 +153,8 @@ def create_merchant(
     owner = users.find_live_user(owner_user_id)
     merchant = Merchant(
         name=name, owner_user_id=owner.id, created_by=created_by,
-        description=description, address=address, phone=phone,
+        description=description, address=address, phone=phone, opening_hours=opening_hours,
+        latitude_e6=latitude_e6, longitude_e6=longitude_e6,
     )  # fmt: skip
     db.session.add(merchant)
     db.session.flush()
@@ -160,14 +168,15 @@ def create_merchant(
 
 
 def update_merchant_profile(owner_user_id: int, changes: dict) -> Merchant:
-    """The owner edits name, description, address or phone. Raises NotMerchantStaff,
-    NotMerchantOwner."""
+    """The owner edits name, description, address, phone, opening hours or position
+    (latitude and longitude together). Raises NotMerchantStaff, NotMerchantOwner."""
     membership = require_owner(owner_user_id)
     merchant = get_merchant(membership.merchant_id)
-    for field in ("name", "description", "address", "phone"):
+    for field in PROFILE_FIELDS:
         if field in changes:
             setattr(merchant, field, changes[field])
     db.session.flush()
+    profile_changed()
     return merchant
 
 

@@ -36,6 +36,10 @@ class User(TimestampMixin, db.Model):
     # deletion, else None (the account is its own person). Daily caps, per-person offer and
     # campaign limits are keyed on `coalesce(person_id, id)` (users.service.person_key).
     person_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The resident's avatar (chosen with WeChat's avatar fill-in, checked with
+    # img_sec_check): a random name under <instance>/avatars, new on every change so
+    # caches never serve the old picture. None: no avatar.
+    avatar_key: Mapped[str | None] = mapped_column(String(32), unique=True)
 
     roles: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"

@@ -17,6 +17,14 @@ from app.extensions import db
 from app.users import identity
 from app.users.identity import earlier_accounts, person_key, person_of  # noqa: F401
 from app.users.models import AuthToken, User, UserRole
+from app.users.profile import (  # noqa: F401  (re-exported for the views)
+    avatar_file,
+    avatar_path,
+    avatar_url,
+    erase_avatar,
+    set_avatar,
+    set_nickname,
+)
 from app.wechat import WxSession, wechat
 
 password_hasher = PasswordHasher()
@@ -182,6 +190,24 @@ def find_resident_by_openid(openid: str) -> User | None:
     return user if user is not None and user.deleted_at is None else None
 
 
+def public_profiles(user_ids: list[int]) -> dict[int, dict]:
+    """{id: {nickname, avatar_url}} of the given users that still exist (leaderboards)."""
+    if not user_ids:
+        return {}
+    rows = db.session.execute(
+        select(User.id, User.nickname, User.avatar_key).where(
+            User.id.in_(user_ids), User.deleted_at.is_(None)
+        )
+    )
+    return {
+        row.id: {
+            "nickname": row.nickname,
+            "avatar_url": avatar_path(row.avatar_key),
+        }
+        for row in rows
+    }
+
+
 def public_nicknames(user_ids: list[int]) -> dict[int, str]:
     """Nicknames of the given users that still exist (deleted accounts are left out)."""
     if not user_ids:
@@ -207,6 +233,7 @@ def anonymise_user(user_id: int) -> None:
     user.username = None
     user.password_hash = None
     user.wx_session_key_enc = None
+    erase_avatar(user)
     user.nickname = "已注销用户"
     user.deleted_at = utcnow()
     db.session.flush()

@@ -1,9 +1,10 @@
 """The only place that talks to WeChat.
 
 `wechat` (bound in create_app) offers what the product needs: code2session, decrypting
-encryptedData with a user's session_key, subscribe messages, unlimited mini-program codes
-and text security checks. In development and tests WECHAT_API_BASE_URL points at the
-project's sandbox (`app.wechat.sandbox`).
+encryptedData with a user's session_key, subscribe messages, unlimited mini-program codes,
+text security checks (msg_sec_check v2) and image security checks (img_sec_check). In
+development and tests WECHAT_API_BASE_URL points at the project's sandbox
+(`app.wechat.sandbox`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,11 @@ log = logging.getLogger(__name__)
 
 # code2session errcodes that mean "this code is no good" rather than "WeChat is down".
 LOGIN_CODE_ERRORS = {40029, 40163, 40226, 45011}
+# subscribe/send: the resident has not accepted (or has used up) this template's
+# subscription. Final: retrying cannot change it; the notice is skipped.
+NOT_SUBSCRIBED = 43101
+# img_sec_check: the image contains risky content.
+RISKY_IMAGE = 87014
 
 
 @dataclass(frozen=True)
@@ -144,15 +150,31 @@ class WeChat:
     def send_subscribe_message(
         self, openid: str, template_id: str, data: dict, page: str | None = None
     ) -> dict:
-        """Send a subscribe message. Raises WeChatUnavailable."""
+        """Send a subscribe message; `{"errcode": 43101, "skipped": True}` when the resident
+        has no subscription for the template (they declined wx.requestSubscribeMessage, or
+        used it up). Raises WeChatUnavailable for anything else that failed."""
         body = {"touser": openid, "template_id": template_id, "data": data}
         if page:
             body["page"] = page
-        return self._call("post", "cgi-bin/message/subscribe/send", data=body)
+        try:
+            return self.client.post(
+                self.client.base_url + "cgi-bin/message/subscribe/send", data=body
+            )
+        except WeChatClientException as exc:
+            if exc.errcode == NOT_SUBSCRIBED:
+                return {"errcode": NOT_SUBSCRIBED, "skipped": True}
+            log.warning("wechat subscribe/send failed: errcode=%s", exc.errcode)
+            raise WeChatUnavailable() from None
+        except (requests.RequestException, redis.RedisError) as exc:
+            log.warning("wechat subscribe/send failed: %s", type(exc).__name__)
+            raise WeChatUnavailable() from None
 
-    def get_unlimited_code(self, scene: str, page: str | None = None) -> bytes:
-        """A mini-program code (PNG bytes) for `scene`. Raises WeChatUnavailable."""
-        body = {"scene": scene, "check_path": False}
+    def get_unlimited_code(
+        self, scene: str, page: str | None = None, env_version: str = "release"
+    ) -> bytes:
+        """A mini-program code (PNG bytes) for `scene` (<= 32 characters) opening `page`
+        of the `env_version` build (release, trial, develop). Raises WeChatUnavailable."""
+        body = {"scene": scene, "check_path": False, "env_version": env_version}
         if page:
             body["page"] = page
         result = self._call("post", "wxa/getwxacodeunlimit", data=body)
@@ -168,6 +190,24 @@ class WeChat:
             data={"content": content, "version": 2, "scene": 1, "openid": openid},
         )
         return result.get("result", {}).get("suggest") == "pass"
+
+    def image_is_safe(self, image: bytes, filename: str = "avatar.jpg") -> bool:
+        """img_sec_check (synchronous, at most 750x1334 px): False for errcode 87014 (risky
+        content). Raises WeChatUnavailable for anything else that failed."""
+        try:
+            self.client.post(
+                self.client.base_url + "wxa/img_sec_check",
+                files={"media": (filename, image, "image/jpeg")},
+            )
+        except WeChatClientException as exc:
+            if exc.errcode == RISKY_IMAGE:
+                return False
+            log.warning("wechat img_sec_check failed: errcode=%s", exc.errcode)
+            raise WeChatUnavailable() from None
+        except (requests.RequestException, redis.RedisError) as exc:
+            log.warning("wechat img_sec_check failed: %s", type(exc).__name__)
+            raise WeChatUnavailable() from None
+        return True
 
 
 wechat = WeChat()

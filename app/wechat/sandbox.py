@@ -5,13 +5,19 @@ It lets the whole product run end to end with no WeChat account, in development
 
 - GET  /sns/jscode2session   a code works once; 40029 unknown code, 40163 used code
 - GET  /cgi-bin/token        access tokens valid 7200 s; 40125 for a wrong secret
-- POST /wxa/getwxacodeunlimit            a PNG mini-program code (a QR here)
-- POST /cgi-bin/message/subscribe/send   recorded, returns a msgid
+- POST /wxa/getwxacodeunlimit            a PNG mini-program code (a QR of
+                                         `sandbox-wxacode:<page>?scene=<scene>` here)
+- POST /cgi-bin/message/subscribe/send   recorded, returns a msgid; 43101 for an openid
+                                         marked as not subscribed (/sandbox/subscriptions)
 - POST /wxa/msg_sec_check                v2 answer, `risky` for words in RISKY_WORDS
+- POST /wxa/img_sec_check                multipart `media`; 87014 for an image whose mean
+                                         colour is red (R > 180, G and B < 60), 41005
+                                         without one
 
 Control endpoints for tests and the dev console live under /sandbox/: mint login codes,
-build encrypted WeRun data with a user's current session_key, read sent messages, count
-tokens, expire tokens, and inject delays or failures.
+build encrypted WeRun data with a user's current session_key, read sent messages and the
+mini-program codes asked for, mark an openid as not subscribed, count tokens, expire
+tokens, and inject delays or failures.
 
 Run: python -m app.wechat.sandbox --port 8765 --appid APPID --secret SECRET
 """
@@ -32,6 +38,7 @@ import qrcode
 from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from flask import Flask, Response, jsonify, request
+from PIL import Image, ImageStat, UnidentifiedImageError
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 RISKY_WORDS = ("赌博", "违禁", "risky-content")
@@ -49,6 +56,9 @@ class SandboxState:
     tokens: dict[str, float] = field(default_factory=dict)  # token -> expiry
     tokens_issued: int = 0
     messages: list[dict] = field(default_factory=list)
+    unsubscribed: set[str] = field(default_factory=set)  # openids answered with 43101
+    wxacodes: list[dict] = field(default_factory=list)  # getwxacodeunlimit bodies
+    image_checks: int = 0
     delay_seconds: float = 0.0
     failing: bool = False
 
@@ -131,6 +141,10 @@ def create_sandbox_app(appid: str, secret: str) -> Flask:
         scene = str(body.get("scene", ""))
         if not scene or len(scene) > 32:
             return _err(41030, "invalid scene")
+        if body.get("env_version", "release") not in ("release", "trial", "develop"):
+            return _err(40097, "invalid args")
+        with state.lock:
+            state.wxacodes.append(body)
         image = qrcode.make(f"sandbox-wxacode:{body.get('page', '')}?scene={scene}")
         buffer = io.BytesIO()
         image.save(buffer, format="PNG")
@@ -143,6 +157,8 @@ def create_sandbox_app(appid: str, secret: str) -> Flask:
         body = request.get_json(force=True, silent=True) or {}
         if not body.get("touser") or not body.get("template_id"):
             return _err(47003, "argument invalid")
+        if body["touser"] in state.unsubscribed:
+            return _err(43101, "user refuse to accept the msg")
         with state.lock:
             state.messages.append(body)
             msgid = len(state.messages)
@@ -166,6 +182,23 @@ def create_sandbox_app(appid: str, secret: str) -> Flask:
                 "trace_id": secrets.token_hex(8),
             }
         )
+
+    @app.post("/wxa/img_sec_check")
+    def img_sec_check():
+        if (error := _token_error()) is not None:
+            return error
+        media = request.files.get("media")
+        if media is None:
+            return _err(41005, "media data missing")
+        try:
+            mean = ImageStat.Stat(Image.open(media.stream).convert("RGB")).mean
+        except (UnidentifiedImageError, OSError):
+            return _err(40006, "invalid media size")
+        with state.lock:
+            state.image_checks += 1
+        if mean[0] > 180 and mean[1] < 60 and mean[2] < 60:
+            return _err(87014, "risky content")
+        return jsonify({"errcode": 0, "errmsg": "ok"})
 
     # ---- control endpoints (not part of WeChat) ----
     @app.post("/sandbox/login-code")
@@ -200,10 +233,31 @@ def create_sandbox_app(appid: str, secret: str) -> Flask:
         with state.lock:
             return jsonify({"items": list(state.messages)})
 
+    @app.get("/sandbox/wxacodes")
+    def wxacodes():
+        with state.lock:
+            return jsonify({"items": list(state.wxacodes)})
+
     @app.get("/sandbox/stats")
     def stats():
         with state.lock:
-            return jsonify({"tokens_issued": state.tokens_issued, "messages": len(state.messages)})
+            return jsonify({
+                "tokens_issued": state.tokens_issued,
+                "messages": len(state.messages),
+                "image_checks": state.image_checks,
+            })  # fmt: skip
+
+    @app.post("/sandbox/subscriptions")
+    def subscriptions():
+        """{openid, subscribed}: whether subscribe messages to this openid are delivered
+        (WeChat answers 43101 when the resident did not accept the template)."""
+        body = request.get_json(force=True, silent=True) or {}
+        with state.lock:
+            if body.get("subscribed", True):
+                state.unsubscribed.discard(str(body.get("openid", "")))
+            else:
+                state.unsubscribed.add(str(body.get("openid", "")))
+        return jsonify({"unsubscribed": sorted(state.unsubscribed)})
 
     @app.post("/sandbox/expire-tokens")
     def expire_tokens():

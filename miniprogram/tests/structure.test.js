@@ -126,12 +126,23 @@ test('runtime code requires only project files (no npm modules at run time)', ()
   expect(offenders).toEqual([]);
 });
 
-test('privacy: __usePrivacyCheck__ on, and every page that scans, picks photos or reads WeRun has the popup', () => {
+test('privacy: __usePrivacyCheck__ on, and every page that scans, picks photos, reads WeRun or the location has the popup', () => {
   expect(app.__usePrivacyCheck__).toBe(true);
-  // requiredPrivateInfos only accepts location APIs; we use none (never collect location).
-  expect(app.requiredPrivateInfos).toBeUndefined();
-  const privacyCallers = pages.filter((page) => /checkin\.(scan|choosePhoto)\(|werun\.sync\(/.test(read(`${page}.js`)));
-  expect(privacyCallers.sort()).toEqual(['merchant/index/index', 'pages/checkin/index']);
+  // requiredPrivateInfos accepts only the location APIs: exactly the ones the code calls.
+  const LOCATION_APIS = ['getLocation', 'getFuzzyLocation', 'chooseLocation', 'choosePoi', 'chooseAddress', 'onLocationChange', 'startLocationUpdate', 'startLocationUpdateBackground'];
+  const called = new Set();
+  runtimeJsFiles().forEach((rel) => {
+    const pattern = /\bwx\.([A-Za-z]+)\(/g;
+    let match;
+    while ((match = pattern.exec(read(rel)))) if (LOCATION_APIS.includes(match[1])) called.add(match[1]);
+  });
+  expect(app.requiredPrivateInfos.slice().sort()).toEqual(Array.from(called).sort());
+  expect(app.requiredPrivateInfos.slice().sort()).toEqual(['chooseLocation', 'getLocation']);
+  expect(app.permission['scope.userLocation'].desc).toMatch(/距离/);
+  const privacyCallers = pages.filter((page) =>
+    /checkin\.(scan|choosePhoto)\(|werun\.sync\(|merchants\.locate\(|wx\.chooseLocation\(/.test(read(`${page}.js`)),
+  );
+  expect(privacyCallers.sort()).toEqual(['merchant/index/index', 'pages/checkin/index', 'pages/merchant-apply/index', 'pages/merchants/index']);
   privacyCallers.forEach((page) => {
     expect(componentsOf(`${page}.json`)).toContain('components/privacy-popup/index');
     expect(read(`${page}.wxml`)).toContain('<privacy-popup');

@@ -42,7 +42,8 @@ const ENDPOINTS = {
 
   consents: { method: 'GET', path: '/me/consents' },
   setConsent: { method: 'PUT', path: '/me/consents/{scenario}' },
-  exportData: { method: 'GET', path: '/me/export' },
+  // A file (Content-Disposition: attachment): fetched with api.download, not api.call.
+  exportData: { method: 'GET', path: '/me/export', download: true },
   deleteAccount: { method: 'DELETE', path: '/me' },
   registryConsent: { method: 'GET', path: '/me/registry-consent' },
   setRegistryConsent: { method: 'PUT', path: '/me/registry-consent' },
@@ -59,6 +60,22 @@ const ENDPOINTS = {
   // own guard, so a repeat is answered 409 attendance_recorded (never recorded twice).
   recordAttendance: { method: 'POST', path: '/events/attendance' },
   publicEvent: { method: 'GET', path: '/public/events/{public_id}', auth: false },
+
+  noticeTemplates: { method: 'GET', path: '/notice-templates', auth: false },
+  siteLookup: { method: 'GET', path: '/sites/lookup' },
+  setNickname: { method: 'PUT', path: '/me/nickname' },
+  uploadAvatar: { method: 'POST', path: '/me/avatar', upload: true },
+
+  merchants: { method: 'GET', path: '/merchants' },
+  merchant: { method: 'GET', path: '/merchants/{merchant_id}' },
+  applyMerchant: { method: 'POST', path: '/me/merchant-applications' },
+  myApplications: { method: 'GET', path: '/me/merchant-applications' },
+  withdrawApplication: { method: 'POST', path: '/me/merchant-applications/{application_id}/withdraw' },
+
+  partners: { method: 'GET', path: '/partners' },
+  partnerBindings: { method: 'GET', path: '/me/partner-bindings' },
+  bindPartner: { method: 'POST', path: '/me/partner-bindings' },
+  unbindPartner: { method: 'DELETE', path: '/me/partner-bindings/{partner_code}' },
 
   merchantProfile: { method: 'GET', path: '/merchant/profile' },
   merchantOffers: { method: 'GET', path: '/merchant/offers' },
@@ -135,8 +152,9 @@ function networkError(err) {
   return new ApiError({ reason: /timeout|超时/i.test(text) ? 'timeout' : 'network_error' });
 }
 
-/** One HTTP exchange through wx.request or wx.uploadFile: resolves {statusCode, data}. */
-function send({ method, url, data, header, upload }) {
+/** One HTTP exchange through wx.request, wx.uploadFile or wx.downloadFile: resolves
+ * {statusCode, data} ({statusCode, tempFilePath} for a download). */
+function send({ method, url, data, header, upload, download }) {
   return new Promise((resolve, reject) => {
     const common = {
       url,
@@ -147,6 +165,8 @@ function send({ method, url, data, header, upload }) {
     };
     if (upload) {
       wx.uploadFile({ ...common, filePath: upload.filePath, name: upload.name || 'file' });
+    } else if (download) {
+      wx.downloadFile(common);
     } else {
       wx.request({ ...common, method, data, dataType: 'json' });
     }
@@ -299,6 +319,22 @@ async function call(name, options = {}) {
   }
 }
 
+/**
+ * Download a file endpoint (`download: true`) with the session's token, re-logging in
+ * once on a 401 like `call`. Resolves the temporary file path.
+ */
+async function download(name, options = {}) {
+  const endpoint = ENDPOINTS[name];
+  if (!endpoint || !endpoint.download) throw new Error(`not a download endpoint: ${name}`);
+  const request = { method: 'GET', url: buildUrl(endpoint.path, options.params, options.query), header: {}, download: true };
+  const token = await ensureToken();
+  const attempt = (t) => send({ ...request, header: { Authorization: `Bearer ${t}` } });
+  let res = await attempt(token);
+  if (res.statusCode === 401) res = await attempt(await tokenAfter401(token));
+  if (res.statusCode >= 200 && res.statusCode < 300 && res.tempFilePath) return res.tempFilePath;
+  throw new ApiError({ status: res.statusCode, reason: res.statusCode === 401 ? 'unauthorized' : `http_${res.statusCode}`, call: name });
+}
+
 /** GET a list page: {items, next_cursor}. */
 async function list(name, options = {}) {
   const body = (await call(name, options)) || {};
@@ -329,6 +365,7 @@ module.exports = {
   ApiError,
   call,
   list,
+  download,
   login,
   ensureToken,
   refreshUser,

@@ -6,6 +6,7 @@
 
 const api = require('./api');
 const format = require('./format');
+const merchants = require('./merchants');
 const offers = require('./offers');
 
 const STATUS = {
@@ -42,6 +43,7 @@ function view(coupon) {
     id: coupon.id,
     title: names.title,
     merchant: names.merchant,
+    place: merchants.placeOf(coupon.merchant), // where to use it (null: not told)
     code: coupon.code || '',
     shortCode: coupon.short_code || '',
     maskedCode: format.maskCode(coupon.short_code || coupon.code),

@@ -67,6 +67,25 @@ const REASON_MESSAGES = {
   merchant_not_found: '没有找到该商户',
   forbidden: '当前账号没有此操作的权限',
 
+  // ---- joining the alliance (商户入驻) ----
+  application_pending: '你已有一份待审核的入驻申请，请等待审核结果',
+  application_decided: '这份申请已经处理过了，请刷新查看结果',
+  application_not_found: '没有找到这份入驻申请',
+
+  // ---- partner accounts ----
+  binding_code_not_found: '绑定码不正确，请在合作方应用中核对',
+  binding_code_used: '这个绑定码已经用过了，请在合作方应用中重新获取',
+  binding_code_expired: '绑定码已过期，请在合作方应用中重新获取',
+  partner_account_bound: '这个合作方账号已绑定其他用户',
+  partner_already_bound: '你已绑定该合作方的另一个账号，请先解除绑定',
+  binding_not_found: '你没有绑定该合作方账号',
+  partner_not_found: '没有找到这个合作方',
+
+  // ---- profile ----
+  nickname_rejected: '这个昵称没有通过微信内容安全检查，请换一个',
+  avatar_rejected: '这张头像没有通过微信内容安全检查，请换一张',
+  avatar_not_found: '头像不存在',
+
   // ---- tree adoption (认领树苗) ----
   sink_project_not_found: '没有找到这个碳汇项目，请刷新后重试',
   tree_not_found: '没有找到这棵树，请刷新后重试',
@@ -123,6 +142,7 @@ const REASON_MESSAGES = {
   privacy_denied: '需要同意隐私保护指引后才能使用该功能',
   permission_denied: '没有相应权限，请在设置中开启后重试',
   dev_sandbox_unavailable: '本地微信沙箱未启动：请先在后端目录运行 make run',
+  export_unreadable: '导出的文件无法读取，请重试',
 };
 
 // A reason whose general wording does not fit one call (invalid_quantity is worded for

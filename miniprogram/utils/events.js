@@ -1,5 +1,6 @@
 /**
- * Zero-carbon events (零碳活动): an attendee scans the event's QR (`TPE1.<public id>.<n>.<sig>`)
+ * Zero-carbon events (零碳活动): an attendee scans the event's QR (`TPE1.<public id>.<n>.<sig>`,
+ * or the `e=<public id>.<sig>` scene of its mini-program code)
  * and says how they came and the round trip, which replaces the organiser's default
  * assumption (a car) in the event's accounting. It pays no points: the trip itself earns
  * its points through the usual check-ins (bus QR, WeRun steps...).
@@ -13,16 +14,19 @@ const MODES = [
 ];
 const MAX_KM = 5000; // the API's limit for a round trip
 const TOKEN = /^TPE1\.([A-Z0-9]{6,16})\.(\d{1,6})\.([A-Za-z0-9_-]{22})$/;
+const SCENE = /^e=([A-Z0-9]{6,16})\.([A-Za-z0-9_-]{12,16})$/;
 const STAGES = { planned: '筹备中', held: '已举办', accounted: '已核算', offset: '已碳中和' };
 
 /** True when `text` is an event's check-in code (and not a check-in site's). */
 function isEventToken(text) {
-  return TOKEN.test(String(text || '').trim());
+  const value = String(text || '').trim();
+  return TOKEN.test(value) || SCENE.test(value);
 }
 
 /** The event's public id in a token, or ''. */
 function publicIdOf(token) {
-  const match = TOKEN.exec(String(token || '').trim());
+  const value = String(token || '').trim();
+  const match = TOKEN.exec(value) || SCENE.exec(value);
   return match ? match[1] : '';
 }
 

@@ -5,6 +5,7 @@
  */
 
 const format = require('./format');
+const merchants = require('./merchants');
 
 const TITLE_CACHE_KEY = 'tph_offer_titles';
 const TITLE_CACHE_MAX = 200;
@@ -40,6 +41,7 @@ function view(offer, balance) {
     title: offer.title || '优惠券',
     description: offer.description || '',
     merchant: merchantName(offer),
+    place: merchants.placeOf(offer.merchant), // where to use it (null: not told)
     price,
     stockText: soldOut ? '已抢光' : Number.isNaN(left) ? '' : `剩余 ${left}`,
     lowStock: !soldOut && left > 0 && left <= 10,

@@ -89,11 +89,23 @@ def test_code_of_another_scenario_is_invalid_qr(client, op_token, resident):
 
 def test_screenshot_pays_once_per_site_per_day(client, op_token, resident):
     token, _user, _openid = resident
-    payload = site_payload(client, op_token, create_site(client, op_token)["id"])
-    assert qr_checkin(client, token, payload).status_code == 201
-    again = qr_checkin(client, token, payload)
+    site = create_site(client, op_token, "parcel_box_return")
+    assert site["per_user_daily_limit"] == 1
+    payload = site_payload(client, op_token, site["id"])
+    assert qr_checkin(client, token, payload, "parcel_box_return").status_code == 201
+    again = qr_checkin(client, token, payload, "parcel_box_return")
     assert again.status_code == 409
     assert again.get_json()["reason"] == "site_limit_reached"
+
+
+def test_a_transit_stop_allows_the_return_trip(client, op_token, resident):
+    token, _user, _openid = resident
+    site = create_site(client, op_token, "bus_ride")
+    assert site["per_user_daily_limit"] == 2  # out and back
+    payload = site_payload(client, op_token, site["id"])
+    assert [qr_checkin(client, token, payload).status_code for _ in range(3)] == [201, 201, 409]
+    strict = create_site(client, op_token, "metro_ride", per_user_daily_limit=1)
+    assert strict["per_user_daily_limit"] == 1  # an operator's own limit wins
 
 
 def test_rotating_the_key_retires_printed_codes(client, op_token, resident):

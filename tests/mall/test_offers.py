@@ -66,7 +66,10 @@ def test_resident_list_and_detail_fields(app, client):
     redeem(client, offer_id, token)
 
     item = client.get("/api/v1/offers", headers=bearer(token)).get_json()["items"][0]
-    assert item["merchant"] == {"id": shop.merchant_id, "name": "低碳面包房"}
+    assert item["merchant"] == {
+        "id": shop.merchant_id, "name": "低碳面包房", "address": "", "phone": "",
+        "opening_hours": "", "latitude_e6": None, "longitude_e6": None,
+    }  # fmt: skip
     assert item["points_price"] == 25
     assert item["stock_left"] == 6
     assert item["per_user_limit"] == 2

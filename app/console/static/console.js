@@ -175,7 +175,7 @@
     issued: ["未使用", "blue"], used: ["已核销", "green"], cancelled: ["已取消", ""],
     expired: ["已过期", ""], active: ["进行中", "green"], pending_approval: ["待复核", "amber"],
     applied: ["已生效", "green"], queued: ["排队中", ""], started: ["进行中", "blue"],
-    finished: ["已完成", "green"], failed: ["失败", "red"],
+    finished: ["已完成", "green"], failed: ["失败", "red"], withdrawn: ["已撤回", ""],
   };
   function badge(status, label) {
     const [text, color] = STATUS[status] || [status, ""];

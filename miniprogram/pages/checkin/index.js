@@ -1,9 +1,12 @@
 /**
  * Check-in: the scenario list (GET /scenarios); scan a site QR (wx.scanCode) or take a
  * photo (wx.chooseMedia + POST /uploads) then POST /checkins; sync WeRun after consent.
- * Also opened from a site's mini-program code (?scene=... or ?scenario=&token=).
- * A zero-carbon event's QR (TPE1...) is not a check-in: it opens the event page
- * (pages/event), whichever scan button read it.
+ * Also opened from a site's mini-program code (?scene=s=... or ?scenario=&token=): the
+ * site's scenario comes from GET /sites/lookup, so the resident picks nothing.
+ * A zero-carbon event's QR (TPE1... or a code's e=...) is not a check-in: it opens the
+ * event page (pages/event), whichever scan button read it.
+ * Before a photo or a declared quantity goes to review, the resident is asked for the
+ * review-result notice (utils/subscribe.js), inside that tap.
  */
 const api = require('../../utils/api');
 const bubbles = require('../../utils/bubbles');
@@ -12,6 +15,7 @@ const events = require('../../utils/events');
 const format = require('../../utils/format');
 const registryConsent = require('../../utils/registryconsent');
 const scenarios = require('../../utils/scenarios');
+const subscribe = require('../../utils/subscribe');
 const ui = require('../../utils/ui');
 const werun = require('../../utils/werun');
 
@@ -54,6 +58,7 @@ Page({
   },
 
   onShow() {
+    subscribe.preload();
     const app = getApp();
     const pending = app && app.globalData && app.globalData.pendingAction;
     if (pending) app.globalData.pendingAction = '';
@@ -158,6 +163,11 @@ Page({
     if (this.openEvent(token)) return;
     let scenario = code && this.byCode[code];
     if (!scenario) {
+      const found = await this.scenarioOfCode(token);
+      if (found.invalid) return; // told already: a forged, retired or expired code
+      scenario = found.scenario;
+    }
+    if (!scenario) {
       const choices = this.data.evidenceScenarios.filter((s) => s.canScan).slice(0, 6);
       if (!choices.length) return;
       const picked = await new Promise((resolve) =>
@@ -172,6 +182,22 @@ Page({
       scenario = picked;
     }
     await this.submitScan(scenario, token);
+  },
+
+  /**
+   * The scenario of a scanned site code, asked of the server: {scenario} (null when it
+   * cannot say, e.g. offline: the resident picks), or {invalid: true} once the refusal
+   * was shown.
+   */
+  async scenarioOfCode(token) {
+    try {
+      const site = await api.call('siteLookup', { query: { token } });
+      return { scenario: (site && this.byCode[site.scenario]) || null };
+    } catch (err) {
+      if (err.reason !== 'invalid_qr') return { scenario: null };
+      ui.showError(err, '打卡没有成功');
+      return { invalid: true };
+    }
   },
 
   // ---------------------------------------------------------------- photo
@@ -245,6 +271,8 @@ Page({
       return;
     }
     const scenario = this.byCode[sheet.code];
+    // Both go to an operator: ask for the review notice now, inside this tap.
+    await subscribe.ask(['checkin_review']);
     if (sheet.mode === 'qr') {
       const ok = await this.submit(scenario, () => checkin.submitQr(scenario.code, sheet.token, quantity));
       if (ok) this.setData({ sheet: null });

@@ -1,6 +1,10 @@
-/** Leaderboard: GET /leaderboard?period=week|month|all — top residents and my place. */
+/**
+ * Leaderboard: GET /leaderboard?period=week|month|all — top residents and my place, each
+ * with the nickname and avatar they set (pages/profile), else 绿友<id> and an initial.
+ */
 const api = require('../../utils/api');
 const format = require('../../utils/format');
+const profile = require('../../utils/profile');
 
 const PERIODS = [
   { key: 'week', label: '本周' },
@@ -14,6 +18,7 @@ function view(body) {
     rank: item.rank,
     nickname: item.nickname || '低碳达人',
     initial: String(item.nickname || '绿').slice(0, 1),
+    avatar: profile.avatarSrc(item.avatar_url),
     carbonText: format.carbon(item.carbon_g),
     medal: MEDALS[item.rank - 1] || '',
   }));

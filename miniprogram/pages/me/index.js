@@ -1,13 +1,16 @@
 /**
- * Me: profile and roles (GET /auth/me), my reductions and, apart from them, my 碳汇 (the
- * verified sequestration of trees I adopted, `sink_total_g` of GET /me/account),
- * shortcuts (incl. 认领树苗, 我的树, 个人碳中和), merchant mode entry for staff,
- * joining a merchant with an invite code, and a developer panel in develop builds.
+ * Me: profile and roles (GET /auth/me) with the avatar and nickname (tap: pages/profile),
+ * my reductions and, apart from them, my 碳汇 (the verified sequestration of trees I
+ * adopted, `sink_total_g` of GET /me/account), shortcuts (incl. 认领树苗, 我的树, 个人碳中和,
+ * 联盟商户, 绑定合作方账号), merchant mode entry for staff, applying to join the
+ * alliance or joining a merchant with an invite code, and a developer panel in develop
+ * builds.
  */
 const api = require('../../utils/api');
 const config = require('../../config');
 const devsandbox = require('../../utils/devsandbox');
 const format = require('../../utils/format');
+const profileUtil = require('../../utils/profile');
 const session = require('../../utils/session');
 const ui = require('../../utils/ui');
 const werun = require('../../utils/werun');
@@ -33,6 +36,8 @@ function profile(user, points) {
   return {
     nickname: (user && user.nickname) || '低碳居民',
     initial: String((user && user.nickname) || '绿').slice(0, 1),
+    avatar: profileUtil.avatarSrc(user && user.avatar_url),
+    defaultName: profileUtil.isDefaultName(user && user.nickname),
     roles: roles.map((role) => ROLE_LABELS[role] || role),
     isStaff: roles.indexOf('merchant_owner') >= 0 || roles.indexOf('merchant_clerk') >= 0,
     points,

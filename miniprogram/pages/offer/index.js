@@ -88,6 +88,11 @@ Page({
     wx.navigateTo({ url: '/pages/coupons/index' });
   },
 
+  goMerchants() {
+    const place = this.data.view && this.data.view.place;
+    wx.navigateTo({ url: `/pages/merchants/index${place && place.id ? `?id=${place.id}` : ''}` });
+  },
+
   onShareAppMessage() {
     const view = this.data.view;
     return { title: view ? `${view.price} 积分换「${view.title}」` : '碳普惠积分商城', path: `/pages/offer/index?id=${this.offerId}` };

@@ -1,7 +1,8 @@
 /**
  * Consents and privacy: per-scenario consents (GET /me/consents, PUT
  * /me/consents/{scenario}), the aggregation consent 减排量汇总与转让 (GET/PUT
- * /me/registry-consent), what we collect and why, export my data (GET /me/export) and
+ * /me/registry-consent), what we collect and why, export my data (GET /me/export, a JSON
+ * file downloaded with wx.downloadFile and sent to a chat with wx.shareFileMessage) and
  * delete my account (DELETE /me) behind a typed confirmation.
  */
 const api = require('../../utils/api');
@@ -147,11 +148,11 @@ Page({
     if (this.data.exporting) return;
     this.setData({ exporting: true });
     try {
-      const data = await ui.withLoading('正在导出', () => api.call('exportData'));
-      const text = JSON.stringify(data, null, 2);
+      const filePath = await ui.withLoading('正在导出', () => api.download('exportData'));
       const name = `tanpuhui-export-${format.shanghaiDate().replace(/-/g, '')}.json`;
-      const shared = await this.shareFile(name, text);
+      const shared = await this.shareFile(filePath, name);
       if (!shared) {
+        const text = await this.readText(filePath);
         wx.setClipboardData({ data: text });
         ui.alert('已复制到剪贴板', '你的数据（JSON 格式）已复制，可粘贴到备忘录或发送给自己保存。');
       }
@@ -162,25 +163,26 @@ Page({
     }
   },
 
-  /** Save the export as a file and offer to send it in a chat; resolves false if unavailable. */
-  shareFile(name, text) {
-    if (typeof wx.shareFileMessage !== 'function' || !wx.env || !wx.env.USER_DATA_PATH) {
-      return Promise.resolve(false);
-    }
-    const filePath = `${wx.env.USER_DATA_PATH}/${name}`;
+  /** Offer the downloaded file to a chat (to keep or forward); resolves false if unavailable. */
+  shareFile(filePath, name) {
+    if (typeof wx.shareFileMessage !== 'function') return Promise.resolve(false);
     return new Promise((resolve) => {
-      wx.getFileSystemManager().writeFile({
+      wx.shareFileMessage({
         filePath,
-        data: text,
+        fileName: name,
+        success: () => resolve(true),
+        fail: (err) => resolve(/cancel/.test((err && err.errMsg) || '')),
+      });
+    });
+  },
+
+  readText(filePath) {
+    return new Promise((resolve, reject) => {
+      wx.getFileSystemManager().readFile({
+        filePath,
         encoding: 'utf8',
-        success: () =>
-          wx.shareFileMessage({
-            filePath,
-            fileName: name,
-            success: () => resolve(true),
-            fail: (err) => resolve(/cancel/.test((err && err.errMsg) || '')),
-          }),
-        fail: () => resolve(false),
+        success: (res) => resolve(res.data),
+        fail: () => reject(new api.ApiError({ reason: 'export_unreadable' })),
       });
     });
   },

@@ -2,6 +2,9 @@
  * Records: my carbon records (GET /me/carbon-records) and my points history
  * (GET /me/ledger), newest first, loaded page by page with next_cursor.
  *
+ * A rejected record shows why: the operator's note (`decision_note`), the same words the
+ * review-result notice carried.
+ *
  * Records in a registry batch get a line saying what became of it (GET /me/reductions,
  * once per page load, matched by record_id) and a detail on tap; the aggregation consent
  * is asked here once the records are shown (utils/registryconsent.js).
@@ -18,7 +21,16 @@ const RECORD_STATUS = {
   approved: { text: '已发放', cls: '' },
   pending: { text: '审核中', cls: 'warn' },
   rejected: { text: '未通过', cls: 'danger' },
+  revoked: { text: '已撤销', cls: 'grey' },
 };
+
+/** Why a record did not count, for the resident (empty for the others). */
+function decisionText(record) {
+  const note = String(record.decision_note || '').trim();
+  if (record.status === 'rejected') return note ? `未通过原因：${note}` : '未通过审核，如有疑问请联系运营';
+  if (record.status === 'revoked') return note ? `已撤销：${note}` : '这笔记录核查后已撤销';
+  return '';
+}
 
 const LEDGER_CODES = {
   checkin_reward: '打卡奖励',
@@ -46,6 +58,7 @@ function recordItem(record) {
     points: Number(record.points) || 0,
     statusText: status.text,
     statusClass: status.cls,
+    decision: decisionText(record),
     time: format.dateTime(record.created_at),
   };
 }

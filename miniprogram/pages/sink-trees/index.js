@@ -6,6 +6,7 @@
  */
 const api = require('../../utils/api');
 const sinks = require('../../utils/sinks');
+const subscribe = require('../../utils/subscribe');
 const ui = require('../../utils/ui');
 
 Page({
@@ -23,6 +24,7 @@ Page({
   },
 
   onLoad(options) {
+    subscribe.preload();
     this.projectId = options && options.id;
     const year = sinks.thisYear();
     this.setData({ year, years: [{ year, label: `${year}年（今年）` }, { year: year + 1, label: `${year + 1}年` }] });
@@ -103,6 +105,8 @@ Page({
       await this.offerToEarn(`认领需要 ${project.price} 积分，你现在有 ${balance} 积分。`);
       return;
     }
+    // If the tree dies it is replaced and the adopter told: ask for that notice in this tap.
+    await subscribe.ask(['tree_replaced']);
     const lines = [`将使用 ${project.price} 积分认领「${tree.title}」${year}年一年，积分付给项目方用于养护。`];
     if (project.perTreeText) lines.push(`每棵树每年固碳约 ${project.perTreeText}（预估，仅供参考）。`);
     lines.push('年度监测核证后，按实测固碳量发放认领证书。');

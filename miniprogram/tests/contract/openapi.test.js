@@ -299,3 +299,71 @@ test('every mode, sink kind, pool kind and event stage of the backend has Chines
   expect(schemas.Event.properties.stage.enum.map((stage) => events.eventView({ event: { stage } }).stageText).filter((t) => !t)).toEqual([]);
   expect(schemas.Tree.properties.status.enum.sort()).toEqual(['alive', 'dead']);
 });
+
+// ---------------------------------------------------------------- issue 17
+
+test('the alliance, partner, profile and notice answers the tests use have only fields of the backend schemas', () => {
+  const document = loadSpec();
+  const f = require('../helpers/fixtures');
+  const check = (method, route, value, status) => unknownFields(document, responseSchema(document, method, route, status), value);
+  expect(check('get', '/merchants', { items: [f.merchantPlace(1)], next_cursor: null })).toEqual([]);
+  expect(check('get', '/merchants/{merchant_id}', f.merchantPlace(1))).toEqual([]);
+  expect(check('get', '/offers', { items: [{ ...f.OFFER, merchant: f.offerMerchant(3) }], next_cursor: null })).toEqual([]);
+  expect(check('get', '/me/coupons/{coupon_id}', f.coupon({ merchant: f.offerMerchant(3) }))).toEqual([]);
+  expect(check('get', '/me/merchant-applications', { items: [f.application(1, { status: 'rejected', review_note: 'x' })], next_cursor: null })).toEqual([]);
+  expect(check('post', '/me/merchant-applications', f.application(1), '201')).toEqual([]);
+  expect(check('get', '/partners', { items: [f.PARTNER] })).toEqual([]);
+  expect(check('get', '/me/partner-bindings', { items: [{ partner: f.PARTNER, partner_user_id: 'U-1', bound_at: f.nowIso() }] })).toEqual([]);
+  expect(check('post', '/me/partner-bindings', f.bindResult(), '201')).toEqual([]);
+  expect(check('get', '/sites/lookup', { id: 1, name: 'x', scenario: 'bus_ride', scenario_name: '公交出行' })).toEqual([]);
+  expect(check('get', '/notice-templates', f.NOTICE_TEMPLATES)).toEqual([]);
+  expect(check('put', '/me/nickname', { id: 7, nickname: 'x', roles: ['resident'], avatar_url: '/api/v1/avatars/a.jpg' })).toEqual([]);
+  expect(check('get', '/leaderboard', { period: 'week', items: [{ rank: 1, nickname: 'x', avatar_url: null, carbon_g: 1 }], me: { rank: 1, carbon_g: 1 } })).toEqual([]);
+  expect(check('get', '/me/carbon-records', { items: [{ id: 1, status: 'rejected', decision_note: 'x' }], next_cursor: null })).toEqual([]);
+  // Every kind the mini-program asks for is a kind the backend sends.
+  expect(document.components.schemas.NoticeTemplate.properties.kind.enum.sort()).toEqual(['checkin_review', 'merchant_application', 'tree_replaced']);
+  // The export is a file.
+  expect(Object.keys(document.paths[`${BASE_PATH}/me/export`].get.responses['200'].headers)).toContain('Content-Disposition');
+});
+
+test('the bodies the application, binding and profile pages send fit the backend request schemas', async () => {
+  const document = loadSpec();
+  const f = require('../helpers/fixtures');
+  const required = (schema) => (document.components.schemas[schema.$ref.split('/').pop()].required || []);
+  const { body: applied } = await postedBody('pages/merchant-apply/index.js', '/me/merchant-applications', async (page, flush) => {
+    page.onLoad();
+    await flush();
+    ['name', 'address', 'phone', 'opening_hours'].forEach((field) => page.onInput({ currentTarget: { dataset: { field } }, detail: { value: field === 'phone' ? '13800000000' : '甲' } }));
+    global.wx.__script.chooseLocation.push({ name: 'x', address: 'y', latitude: 28.1, longitude: 105.2 });
+    global.wx.__script.chooseMedia.push({ tempFiles: [{ tempFilePath: 'wxfile://tmp/l.jpg' }] });
+    page.chooseLocation();
+    await page.chooseLicence();
+    await flush();
+    await page.onSubmit();
+  }, {
+    'GET /notice-templates': () => ({ status: 200, body: f.NOTICE_TEMPLATES }),
+    'GET /me/merchant-applications': () => ({ status: 200, body: { items: [], next_cursor: null } }),
+    'POST /uploads': () => ({ status: 201, body: { upload_id: 'u1' } }),
+    'POST /me/merchant-applications': () => ({ status: 201, body: f.application(1) }),
+  });
+  const { body: bound } = await postedBody('pages/partner-bind/index.js', '/me/partner-bindings', async (page, flush) => {
+    page.onLoad();
+    await flush();
+    page.onCodeInput({ detail: { value: 'ABCDE-FGHJK' } });
+    await page.onBind();
+  }, {
+    'GET /scenarios': () => ({ status: 200, body: { items: [] } }),
+    'GET /partners': () => ({ status: 200, body: { items: [f.PARTNER] } }),
+    'GET /me/partner-bindings': () => ({ status: 200, body: { items: [] } }),
+    'POST /me/partner-bindings': () => ({ status: 201, body: f.bindResult() }),
+  });
+  [
+    ['post', '/me/merchant-applications', applied],
+    ['post', '/me/partner-bindings', bound],
+    ['put', '/me/nickname', { nickname: '小绿' }],
+  ].forEach(([method, route, body]) => {
+    const schema = requestSchema(document, method, route);
+    expect([route, unknownFields(document, schema, body)]).toEqual([route, []]);
+    expect([route, required(schema).filter((name) => !(name in body))]).toEqual([route, []]);
+  });
+});

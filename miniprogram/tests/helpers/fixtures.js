@@ -217,7 +217,73 @@ function publicEvent(overrides = {}) {
   };
 }
 
+// ---------------------------------------------------------------- issue 17
+
+/** A merchant as residents see it (MerchantPlaceSchema); GCJ-02 degrees x 1e6. */
+function merchantPlace(id, overrides = {}) {
+  return {
+    id,
+    name: `联盟商户${id}`,
+    description: '',
+    address: `江阳区滨江路 ${id} 号`,
+    phone: '0830-1234567',
+    opening_hours: '每天 9:00-21:00',
+    latitude_e6: 28871000 + id * 1000,
+    longitude_e6: 105443000,
+    ...overrides,
+  };
+}
+
+/** The merchant of an offer or coupon (OfferMerchantSchema): a place without the description. */
+function offerMerchant(id, overrides = {}) {
+  const { description, ...place } = merchantPlace(id, overrides);
+  return place;
+}
+
+/** An alliance application (ApplicationSchema). */
+function application(id, overrides = {}) {
+  return {
+    id,
+    user_id: 7,
+    name: '绿叶便利店',
+    description: '',
+    address: '江阳区酒城大道 88 号',
+    phone: '0830-1234567',
+    opening_hours: '每天 8:00-22:00',
+    latitude_e6: 28871234,
+    longitude_e6: 105443210,
+    licence_upload_id: 'ab'.repeat(16),
+    status: 'pending',
+    review_note: '',
+    merchant_id: null,
+    created_at: nowIso(),
+    decided_at: null,
+    ...overrides,
+  };
+}
+
+const PARTNER = { code: 'green-bike', name: '青桔单车', scenarios: ['bus_ride', 'metro_km'] };
+
+/** POST /me/partner-bindings (BindResultSchema). */
+function bindResult(paid = { credited: 2, points: 20, lapsed: 1 }) {
+  return { partner: PARTNER, partner_user_id: 'U-1001', bound_at: nowIso(), consented: PARTNER.scenarios, paid };
+}
+
+const NOTICE_TEMPLATES = {
+  items: [
+    { kind: 'checkin_review', template_id: 'tmpl-review', sent_when: 'x' },
+    { kind: 'merchant_application', template_id: 'tmpl-application', sent_when: 'x' },
+    { kind: 'tree_replaced', template_id: 'tmpl-tree', sent_when: 'x' },
+  ],
+};
+
 module.exports = {
+  merchantPlace,
+  offerMerchant,
+  application,
+  PARTNER,
+  bindResult,
+  NOTICE_TEMPLATES,
   sinkProject,
   tree,
   adoption,

@@ -14,6 +14,11 @@ function createWx(options = {}) {
   const calls = {
     request: [],
     uploadFile: [],
+    downloadFile: [],
+    subscriptions: [], // the tmplIds of each wx.requestSubscribeMessage
+    phoneCalls: [],
+    openedLocations: [],
+    locations: 0,
     login: 0,
     toasts: [],
     modals: [],
@@ -26,6 +31,10 @@ function createWx(options = {}) {
     scanCode: [], // queue of {result} | {errMsg}
     chooseMedia: [], // queue of {tempFiles} | {errMsg}
     getWeRunData: [], // queue of {encryptedData, iv} | {errMsg}
+    getLocation: [], // queue of {latitude, longitude} | {errMsg}
+    chooseLocation: [], // queue of {name, address, latitude, longitude} | {errMsg}
+    subscribe: 'accept', // every template's answer to wx.requestSubscribeMessage, or 'fail'
+    subscribeAvailable: true,
     checkSession: true,
     authSetting: {},
     privacyNeedsAuthorization: false,
@@ -38,6 +47,8 @@ function createWx(options = {}) {
     setTimeout(fn, 0);
   }
 
+  const files = {}; // temp path -> text, for downloads read back with readFile
+
   function answer(kind, opts) {
     calls[kind].push(opts);
     later(async () => {
@@ -45,10 +56,14 @@ function createWx(options = {}) {
       try {
         res = await server({ kind, ...opts, data: clone(opts.data), header: { ...opts.header } });
       } catch (err) {
-        res = { fail: `${kind === 'request' ? 'request' : 'uploadFile'}:fail ${err.message}` };
+        res = { fail: `${kind}:fail ${err.message}` };
       }
       if (res && res.fail) {
         if (opts.fail) opts.fail({ errMsg: res.fail });
+      } else if (kind === 'downloadFile') {
+        const tempFilePath = `wxfile://tmp/download-${calls.downloadFile.length}`;
+        files[tempFilePath] = typeof res.body === 'string' ? res.body : JSON.stringify(res.body || {});
+        if (opts.success) opts.success({ statusCode: res.status, tempFilePath });
       } else {
         const body = kind === 'uploadFile' ? JSON.stringify(res.body || {}) : clone(res.body);
         if (opts.success) opts.success({ statusCode: res.status, data: body, header: {} });
@@ -70,6 +85,21 @@ function createWx(options = {}) {
     });
   }
 
+  function requestSubscribeMessage(opts) {
+    calls.subscriptions.push(opts.tmplIds.slice());
+    later(() => {
+      if (script.subscribe === 'fail') {
+        if (opts.fail) opts.fail({ errMsg: 'requestSubscribeMessage:fail can only be invoked by user TAP gesture.' });
+        return;
+      }
+      const res = { errMsg: 'requestSubscribeMessage:ok' };
+      opts.tmplIds.forEach((id) => {
+        res[id] = script.subscribe;
+      });
+      if (opts.success) opts.success(res);
+    });
+  }
+
   const wx = {
     getAccountInfoSync: () => ({
       miniProgram: { envVersion: options.envVersion || 'develop', appId: 'wx0000000000sandbox' },
@@ -84,6 +114,15 @@ function createWx(options = {}) {
     clearStorageSync: () => Object.keys(storage).forEach((key) => delete storage[key]),
     request: (opts) => answer('request', opts),
     uploadFile: (opts) => answer('uploadFile', opts),
+    downloadFile: (opts) => answer('downloadFile', opts),
+    getLocation: (opts) => {
+      calls.locations += 1;
+      scripted('getLocation', opts, { errMsg: 'getLocation:fail auth deny' });
+    },
+    chooseLocation: (opts) => scripted('chooseLocation', opts, { errMsg: 'chooseLocation:fail cancel' }),
+    makePhoneCall: (opts) => calls.phoneCalls.push(opts.phoneNumber),
+    openLocation: (opts) => calls.openedLocations.push(opts),
+    previewImage: () => {},
     login: (opts) => {
       calls.login += 1;
       const code = `wxcode-${calls.login}`;
@@ -145,10 +184,18 @@ function createWx(options = {}) {
     openPrivacyContract: () => {},
     getFileSystemManager: () => ({
       writeFile: (opts) => later(() => opts.success && opts.success({})),
+      readFile: (opts) =>
+        later(() =>
+          opts.filePath in files ? opts.success && opts.success({ data: files[opts.filePath] }) : opts.fail && opts.fail({ errMsg: 'readFile:fail no such file' }),
+        ),
     }),
     shareFileMessage: (opts) => later(() => opts.success && opts.success({})),
     env: { USER_DATA_PATH: 'wxfile://usr' },
+    __files: files,
     __storage: storage,
+    get requestSubscribeMessage() {
+      return script.subscribeAvailable ? requestSubscribeMessage : undefined;
+    },
     __calls: calls,
     __script: script,
   };

@@ -1,0 +1,217 @@
+"""Partner events: a trip or order a partner reports, credited once, ever.
+
+An event names the resident by WeChat `openid` or by the partner's own user id
+(`partner_user_id`). A partner user id that a resident has bound (app/checkins/bindings.py)
+is credited like an openid; one nobody has bound yet is kept (`held`, nothing paid) with
+what it reported, and paid to the resident who binds it within `PARTNER_HOLD_DAYS` of
+when it happened (docs/decisions/0946). Whatever the path, the unique (partner, event_id)
+row is claimed before anything is credited, a held row is paid only by the conditional
+UPDATE that moves it out of `held`, and the ledger reference `partner:<code>:<event_id>` is
+unique: an event pays at most once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.carbon import service as carbon
+from app.carbon.models import Scenario
+from app.checkins import approval, caps, outcomes
+from app.checkins import quantity as quantities
+from app.checkins.errors import EvidenceNotAccepted, ScenarioInactive
+from app.checkins.models import (
+    PARTNER_EVENT_CREDITED,
+    PARTNER_EVENT_HELD,
+    PARTNER_EVENT_LAPSED,
+    Partner,
+    PartnerBinding,
+    PartnerEvent,
+)
+from app.checkins.partners import lock_partner
+from app.checkins.settings import setting
+from app.clock import shanghai_day
+from app.db import utcnow
+from app.errors import Conflict, Forbidden, NotFound, Unprocessable
+from app.extensions import db
+from app.users import service as users
+
+
+def hold_window() -> timedelta:
+    """How long after it happened a held event can still be paid by a binding."""
+    return timedelta(days=setting("PARTNER_HOLD_DAYS"))
+
+
+def bound_user(partner_id: int, partner_user_id: str) -> int | None:
+    """The resident who bound this partner account, or None."""
+    return db.session.scalar(
+        select(PartnerBinding.user_id).where(
+            PartnerBinding.partner_id == partner_id,
+            PartnerBinding.partner_user_id == partner_user_id,
+        )
+    )
+
+
+def record_partner_event(
+    partner: Partner, *, event_id: str, scenario: str, quantity: Decimal,
+    occurred_at: datetime, openid: str | None = None, partner_user_id: str | None = None,
+) -> tuple[dict, bool]:  # fmt: skip
+    """Credit (or hold) a partner event once; returns (result, created). A known event_id
+    returns the first result with created=False. Exactly one of `openid` and
+    `partner_user_id` names the resident.
+
+    Raises ScenarioNotFound, Forbidden (`scenario_not_allowed`), ScenarioInactive,
+    EvidenceNotAccepted, NotFound (404 `user_not_found`: an unknown openid), Conflict
+    (`consent_required`), Unprocessable (`invalid_occurred_at`, `invalid_quantity`),
+    DailyCapReached (409).
+    """
+    with outcomes.counted(scenario, "partner") as kept:
+        result, created = _record_partner_event(
+            partner, event_id, scenario, quantity, occurred_at, openid, partner_user_id
+        )
+        if created:  # a replay of a known event is no new check-in; a held one counts as held
+            kept(result["status"])
+    return result, created
+
+
+def _record_partner_event(partner, event_id, scenario, quantity, occurred_at, openid,
+                          partner_user_id):  # fmt: skip
+    if (seen := _seen(partner.id, event_id)) is not None:
+        return result_of(seen), False
+    target = carbon.get_scenario(scenario)
+    if scenario not in partner.scenario_codes:
+        raise Forbidden("该合作方无权上报此场景", reason="scenario_not_allowed")
+    if not target.active:
+        raise ScenarioInactive()
+    if "partner" not in target.evidence_types:
+        raise EvidenceNotAccepted()
+    if openid is not None:
+        user = users.find_resident_by_openid(openid)
+        if user is None:
+            raise NotFound("用户不存在", reason="user_not_found")
+        user_id = user.id
+    else:
+        user_id = bound_user(partner.id, partner_user_id)
+        if user_id is None:
+            lock_partner(partner.id)  # serialised with bindings of this partner (see there)
+            user_id = bound_user(partner.id, partner_user_id)
+    if user_id is not None and not carbon.has_consent(user_id, target.id):
+        raise Conflict("用户未授权该场景的数据使用", reason="consent_required")
+    now = utcnow()
+    max_age = timedelta(days=setting("PARTNER_EVENT_MAX_AGE_DAYS"))
+    if occurred_at > now + timedelta(minutes=5) or occurred_at < now - max_age:
+        raise Unprocessable("事件时间不在可接受范围内", reason="invalid_occurred_at")
+    quantity_milli = quantities.from_partner(target, quantity)
+    event = PartnerEvent(
+        partner_id=partner.id, event_id=event_id, user_id=user_id,
+        status=PARTNER_EVENT_CREDITED if user_id is not None else PARTNER_EVENT_HELD,
+        partner_user_id=partner_user_id, scenario_id=target.id,
+        quantity_milli=quantity_milli, occurred_at=occurred_at,
+    )  # fmt: skip
+    try:
+        with db.session.begin_nested():  # the unique (partner, event_id) claims the event
+            db.session.add(event)
+    except IntegrityError:
+        return result_of(_seen(partner.id, event_id)), False
+    if user_id is None:
+        return result_of(event), True
+    caps.reserve(user_id, shanghai_day(occurred_at), caps.scenario_subject(target.id),
+                 quantity_milli, target.daily_cap_milli)  # fmt: skip
+    _credit(partner, event, user_id, target)
+    return result_of(event), True
+
+
+def _seen(partner_id: int, event_id: str) -> PartnerEvent | None:
+    return db.session.scalar(
+        select(PartnerEvent).where(
+            PartnerEvent.partner_id == partner_id, PartnerEvent.event_id == event_id
+        )
+    )
+
+
+def _credit(partner: Partner, event: PartnerEvent, user_id: int, target: Scenario) -> None:
+    """Make and approve the event's record (its cap already reserved)."""
+    record = carbon.create_record(
+        user_id, target, event.quantity_milli, evidence_type="partner",
+        evidence_ref=f"partner:{partner.code}:{event.event_id}", occurred_at=event.occurred_at,
+    )  # fmt: skip
+    event.record_id = record.id
+    db.session.flush()
+    reward = carbon.Reward("partner_reward", f"partner:{partner.code}:{event.event_id}")
+    approval.approve(record.id, reward=reward)
+
+
+def pay_held_events(partner: Partner, partner_user_id: str, user_id: int) -> list[PartnerEvent]:
+    """Pay the newly bound resident what the partner reported while the account was
+    unbound: events within the hold window are credited (each claimed by a conditional
+    UPDATE from `held`, so a concurrent binding cannot pay it again), each under the
+    scenario's daily cap of the day it happened; older ones, and ones over the cap or
+    without consent, lapse with a note. Returns the events it decided, oldest first.
+    The caller holds the partner's lock (bindings.bind_partner_account)."""
+    now = utcnow()
+    held = list(
+        db.session.scalars(
+            select(PartnerEvent)
+            .where(
+                PartnerEvent.partner_id == partner.id,
+                PartnerEvent.partner_user_id == partner_user_id,
+                PartnerEvent.status == PARTNER_EVENT_HELD,
+            )
+            .order_by(PartnerEvent.occurred_at, PartnerEvent.id)
+        )
+    )
+    decided = []
+    for event in held:
+        claimed = db.session.execute(
+            update(PartnerEvent)
+            .where(PartnerEvent.id == event.id, PartnerEvent.status == PARTNER_EVENT_HELD)
+            .values(status=PARTNER_EVENT_CREDITED, user_id=user_id)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if not claimed:
+            continue
+        db.session.refresh(event)
+        target = db.session.get(Scenario, event.scenario_id)
+        note = _why_not_paid(event, target, user_id, now)
+        if note:
+            event.status, event.user_id, event.note = PARTNER_EVENT_LAPSED, None, note
+            db.session.flush()
+        else:
+            _credit(partner, event, user_id, target)
+        decided.append(event)
+    return decided
+
+
+def _why_not_paid(event: PartnerEvent, target: Scenario, user_id: int, now: datetime) -> str:
+    """'' when the claimed event can be paid now (its cap is then reserved), else why not."""
+    if event.occurred_at < now - hold_window():
+        return "hold_window_passed"
+    if not target.active:
+        return "scenario_inactive"
+    if not carbon.has_consent(user_id, target.id):
+        return "consent_required"
+    subject = caps.scenario_subject(target.id)
+    day = shanghai_day(event.occurred_at)
+    if not caps.try_reserve(user_id, day, subject, event.quantity_milli, target.daily_cap_milli):
+        return "daily_cap_reached"
+    return ""
+
+
+def result_of(event: PartnerEvent) -> dict:
+    """What the webhook answers about an event (first delivery or a redelivery)."""
+    record = carbon.get_record(event.record_id) if event.record_id else None
+    held_until = None
+    if event.status == PARTNER_EVENT_HELD and event.occurred_at is not None:
+        held_until = event.occurred_at + hold_window()
+    return {
+        "event_id": event.event_id,
+        "record_id": record.id if record else None,
+        "status": record.status if record else event.status,
+        "carbon_mg": record.carbon_mg if record else None,
+        "points": record.points if record else 0,
+        "held_until": held_until,
+        "note": event.note or None,
+    }

@@ -31,6 +31,7 @@ def create_app(config: type[Config] | Mapping | None = None) -> Flask:
     # Every setting typed and checked before anything uses one: a bad value stops the boot
     # with a message naming it (ConfigError), never a failure on some request later.
     _register_tunables()
+    _register_personal_data()
     check_config(app.config, os.environ)
     if app.config["PROXY_FIX_X_FOR"] or app.config["PROXY_FIX_X_PROTO"]:
         # Behind N proxies: the client address (rate limits) is the N-th from the right of
@@ -244,3 +245,33 @@ def _register_tunables() -> None:
         [Tunable("POINTS_EXPIRY_POLICY", expiry_policy, legacy=True)]
         + [domain_tunable(key, value) for key, value in defaults.items()]
     )
+
+
+def _register_personal_data() -> None:
+    """What each domain holds about a resident: the export's sections in this order, and
+    the deletion's steps in this order (app/users/personal_data.py). A domain that keeps
+    personal data adds its line here."""
+    from app.carbon import privacy as carbon
+    from app.checkins import bindings, uploads, werun
+    from app.ledger import service as ledger
+    from app.mall import coupons
+    from app.merchants import applications
+    from app.registry import service as registry
+    from app.users.personal_data import register_personal_data as register
+
+    register("points_balance", ledger.get_points_balance)
+    register("points_history", ledger.export_points_history)
+    register("consents", carbon.export_consents)
+    register("carbon_records", carbon.export_records)
+    register("uploads", uploads.export_uploads, uploads.erase_uploads)
+    register("werun_days", werun.export_werun_days)
+    register("coupons", coupons.export_coupons, coupons.void_coupons_of_user)
+    register("registry_consent", registry.export_consent, registry.withdraw_consent)
+    register("partner_bindings", bindings.export_bindings, bindings.erase_bindings)
+    register(
+        "merchant_applications",
+        applications.export_applications,
+        applications.withdraw_pending_of_user,
+    )
+    register("withdrawn_consents", None, carbon.withdraw_consents)  # deletion steps only
+    register("leaderboards", None, carbon.leave_leaderboards)

@@ -1,12 +1,13 @@
 """Resident endpoints of the carbon account: scenarios, account, history, leaderboard,
-consents, data export and account deletion."""
+consents. (The data export and account deletion are the users domain's,
+app/users/profile_api.py.)"""
 
 from __future__ import annotations
 
 from flask_smorest import Blueprint
 
 from app.auth import current_principal, resident_required
-from app.carbon import account, leaderboard, privacy, scenarios, service
+from app.carbon import account, leaderboard, scenarios, service
 from app.carbon import models as _models  # noqa: F401  (registers the tables)
 from app.carbon.schemas import (
     AccountSchema,
@@ -78,29 +79,3 @@ def put_consent(body: dict, scenario: str):
     """Grant or withdraw consent for one scenario."""
     version = service.current_consent_version()
     return service.set_consent(current_principal().user_id, scenario, body["granted"], version)
-
-
-@blp.route("/me/export", methods=["GET"])
-@resident_required
-@blp.response(
-    200,
-    description="a JSON file (`Content-Disposition: attachment`): account, carbon records, "
-    "the whole points history with its hash chain, coupons, consents, partner accounts, "
-    "alliance applications, uploads' metadata",
-    headers={"Content-Disposition": {"schema": {"type": "string"},
-                                     "description": "attachment; filename=…json"}},
-)  # fmt: skip
-def export_me():
-    """Everything we hold about me, as a JSON file to save or share (wx.downloadFile)."""
-    user_id = current_principal().user_id
-    data = privacy.export_user_data(user_id)
-    disposition = f'attachment; filename="{privacy.export_filename(user_id)}"'
-    return data, 200, {"Content-Disposition": disposition, "Cache-Control": "private, no-store"}
-
-
-@blp.route("/me", methods=["DELETE"])
-@resident_required
-@blp.response(204)
-def delete_me():
-    """Delete my account: personal data is anonymised, the ledger kept pseudonymised."""
-    privacy.delete_account(current_principal().user_id)

@@ -5,9 +5,8 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from app.auth import current_principal, resident_required
-from app.carbon import privacy
 from app.checkins import models as _models  # noqa: F401  (registers the tables)
-from app.checkins import service, uploads, werun
+from app.checkins import service, werun
 from app.checkins.schemas import (
     CheckinCreateSchema,
     CheckinResultSchema,
@@ -21,9 +20,6 @@ from app.checkins.schemas import (
 from app.idempotency import idempotent
 
 blp = Blueprint("checkins", __name__, description="打卡 Check-ins")
-
-privacy.register_personal_data("uploads", uploads.export_uploads, uploads.erase_uploads)
-privacy.register_personal_data("werun_days", werun.export_werun_days)
 
 
 @blp.route("/checkins", methods=["POST"])

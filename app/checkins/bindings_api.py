@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from app.auth import current_principal, resident_required
-from app.carbon import privacy
 from app.checkins import bindings, partners
 from app.checkins import models as _models  # noqa: F401  (registers the tables)
 from app.checkins.schemas import BindingListSchema, BindResultSchema, BindSchema, PartnerListSchema
@@ -14,10 +13,6 @@ from app.checkins.settings import setting
 from app.ratelimit import guess_limit
 
 blp = Blueprint("partner_accounts", __name__, description="合作方账号 Partner accounts")
-
-privacy.register_personal_data(
-    "partner_bindings", bindings.export_bindings, bindings.erase_bindings
-)
 
 
 @blp.route("/partners", methods=["GET"])

@@ -6,7 +6,6 @@ from flask import Response
 from flask_smorest import Blueprint
 
 from app.auth import current_principal, resident_required
-from app.carbon import privacy
 from app.idempotency import current_idempotency, idempotent
 from app.mall import catalog, coupons, redemption
 from app.mall import models as _models  # noqa: F401  (registers the tables)
@@ -23,8 +22,6 @@ from app.mall.schemas import (
 from app.pagination import page_schema
 
 blp = Blueprint("mall", __name__, description="积分商城 Points mall (residents)")
-
-privacy.register_personal_data("coupons", coupons.export_coupons, coupons.void_coupons_of_user)
 
 
 @blp.route("/offers", methods=["GET"])

@@ -5,17 +5,12 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from app.auth import current_principal, resident_required
-from app.carbon import privacy
 from app.merchants import applications, service
 from app.merchants import models as _models  # noqa: F401  (registers the tables)
 from app.merchants.schemas import ApplicationCreateSchema, ApplicationSchema, MerchantPlaceSchema
 from app.pagination import PageArgsSchema, page_schema
 
 blp = Blueprint("alliance", __name__, description="联盟商户 Alliance merchants (residents)")
-
-privacy.register_personal_data(
-    "merchant_applications", applications.export_applications, applications.withdraw_pending_of_user
-)
 
 
 @blp.route("/merchants", methods=["GET"])

@@ -7,7 +7,6 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from app.auth import current_principal, resident_required
-from app.carbon import privacy
 from app.idempotency import current_idempotency, idempotent
 from app.pagination import PageArgsSchema, page_schema
 from app.registry import personal, service
@@ -22,8 +21,6 @@ from app.registry.schemas import (
 from app.users import service as users
 
 blp = Blueprint("registry", __name__, description="我的减排量 My reductions (residents)")
-
-privacy.register_personal_data("registry_consent", service.export_consent, service.withdraw_consent)
 
 
 class ProofStepSchema(Schema):

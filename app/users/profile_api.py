@@ -1,5 +1,6 @@
-"""Resident profile endpoints: the nickname and avatar shown on the leaderboard, and the
-avatar images themselves (public: others see them)."""
+"""Resident profile endpoints: the nickname and avatar shown on the leaderboard, the
+avatar images themselves (public: others see them), the export of all my data and the
+deletion of my account."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from flask import send_file
 from flask_smorest import Blueprint
 
 from app.auth import current_principal, resident_required
-from app.users import service
+from app.users import personal_data, service
 from app.users.schemas import AvatarFileSchema, NicknameSchema, UserSchema
 
 blp = Blueprint("profile", __name__, description="昵称与头像 Nickname and avatar (residents)")
@@ -48,3 +49,29 @@ def get_avatar(key: str):
     response = send_file(service.avatar_file(key), mimetype="image/jpeg", max_age=86400 * 30)
     response.headers["Cache-Control"] = "public, max-age=2592000, immutable"
     return response
+
+
+@blp.route("/me/export", methods=["GET"])
+@resident_required
+@blp.response(
+    200,
+    description="a JSON file (`Content-Disposition: attachment`): account, carbon records, "
+    "the whole points history with its hash chain, coupons, consents, partner accounts, "
+    "alliance applications, uploads' metadata",
+    headers={"Content-Disposition": {"schema": {"type": "string"},
+                                     "description": "attachment; filename=…json"}},
+)  # fmt: skip
+def export_me():
+    """Everything we hold about me, as a JSON file to save or share (wx.downloadFile)."""
+    user_id = current_principal().user_id
+    data = personal_data.export_user_data(user_id)
+    disposition = f'attachment; filename="{personal_data.export_filename(user_id)}"'
+    return data, 200, {"Content-Disposition": disposition, "Cache-Control": "private, no-store"}
+
+
+@blp.route("/me", methods=["DELETE"])
+@resident_required
+@blp.response(204)
+def delete_me():
+    """Delete my account: personal data is anonymised, the ledger kept pseudonymised."""
+    personal_data.delete_account(current_principal().user_id)

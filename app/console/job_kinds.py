@@ -89,12 +89,13 @@ def expire_points(params: dict, operator_id: int, progress: Progress) -> dict:
     due_accounts, _due_points = ledger.count_due(now)
     db.session.rollback()
     progress.set_total(due_accounts)
-    total = ledger.run_expiry(
-        now,
-        batch_size=100,
-        operator_id=operator_id,
-        on_batch=lambda batch, _total: progress.step(batch.accounts),
-    )
+    total = ledger.ExpiryBatch(0, 0, None)
+    for batch, running in ledger.expiry_batches(now, batch_size=100):
+        db.session.commit()  # each batch is kept as it is done
+        progress.step(batch.accounts)
+        total = running
+    ledger.audit_expiry_run(now, total, operator_id)
+    db.session.commit()
     result = {"as_of": now.isoformat(), "accounts": total.accounts, "points": total.points}
     progress.finish()
     return result

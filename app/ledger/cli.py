@@ -13,7 +13,7 @@ from flask.cli import AppGroup
 
 from app.db import utcnow
 from app.extensions import db
-from app.ledger.expiry import ExpiryBatch, count_due, run_expiry
+from app.ledger.expiry import ExpiryBatch, audit_expiry_run, count_due, expiry_batches
 from app.ledger.verify import verify_ledger
 
 ledger_cli = AppGroup("ledger", help="Check the points ledger.")
@@ -92,8 +92,10 @@ def expire_command(now_text: str | None, batch_size: int, dry_run: bool) -> None
     if dry_run or due_accounts == 0:
         return
 
-    def report(_batch: ExpiryBatch, total: ExpiryBatch) -> None:
+    total = ExpiryBatch(0, 0, None)
+    for _batch, total in expiry_batches(now, batch_size=batch_size):
+        db.session.commit()  # each batch is kept as it is done
         click.echo(f"  expired {total.points} points in {total.accounts}/{due_accounts} accounts")
-
-    total = run_expiry(now, batch_size=batch_size, operator_id=None, on_batch=report)
+    audit_expiry_run(now, total, operator_id=None)
+    db.session.commit()
     click.echo(f"done: {total.points} points expired in {total.accounts} accounts")

@@ -1,7 +1,7 @@
 """The expiry job: move what is left of due lots to the `expired` account.
 
 One `expiry` transaction per resident per run, holding every lot of theirs that is due.
-The job walks accounts in id order in batches (`run_expiry`, used by `flask points
+The job walks accounts in id order in batches (`expiry_batches`, used by `flask points
 expire` and the console's job, commits after each batch), so a crash loses at most one
 batch of work and a rerun picks up what is still due; a second run over the same instant
 finds nothing left and changes nothing.
@@ -9,7 +9,7 @@ finds nothing left and changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -71,33 +71,26 @@ def expire_due_lots(now: datetime, *, after_account_id: int = 0, limit: int = 20
     return ExpiryBatch(len(account_ids), points, account_ids[-1])
 
 
-def run_expiry(
-    now: datetime,
-    *,
-    batch_size: int,
-    operator_id: int | None,
-    on_batch: Callable[[ExpiryBatch, ExpiryBatch], None] = lambda batch, total: None,
-) -> ExpiryBatch:
-    """Expire everything due at `now`, committing after each batch of accounts, then audit
-    the run. `on_batch(batch, total)` sees each batch and the running total. Returns the
-    total.
-
-    A whole job, not a service step: it commits, so call it from the CLI or a worker job.
-    """
+def expiry_batches(now: datetime, *, batch_size: int) -> Iterator[tuple[ExpiryBatch, ExpiryBatch]]:
+    """Expire everything due at `now`, a batch of accounts at a time: yields (batch,
+    running total) after each batch, which the caller commits before asking for the next
+    (the CLI and the worker job own the commits; this never commits). Stop iterating to
+    stop the run: what was committed stays, the rest is due next time."""
     total = ExpiryBatch(0, 0, None)
     while True:
         batch = expire_due_lots(now, after_account_id=total.last_account_id or 0,
                                 limit=batch_size)  # fmt: skip
         if batch.last_account_id is None:
-            break
-        db.session.commit()
+            return
         total = ExpiryBatch(total.accounts + batch.accounts, total.points + batch.points,
                             batch.last_account_id)  # fmt: skip
-        on_batch(batch, total)
+        yield batch, total
+
+
+def audit_expiry_run(now: datetime, total: ExpiryBatch, operator_id: int | None) -> None:
+    """Record a finished expiry run in the audit log (the caller commits)."""
     result = {"accounts": total.accounts, "points": total.points}
     record_audit(operator_id, "points.expire", f"expiry-run:{now.isoformat()}", None, result)
-    db.session.commit()
-    return total
 
 
 def _expire_account(account_id: int, expired_id: int, now: datetime) -> int:

@@ -37,7 +37,13 @@ from app.ledger.errors import (
     InsufficientPoints,
     TransactionNotFound,
 )
-from app.ledger.expiry import ExpiryBatch, count_due, expire_due_lots, run_expiry
+from app.ledger.expiry import (
+    ExpiryBatch,
+    audit_expiry_run,
+    count_due,
+    expire_due_lots,
+    expiry_batches,
+)
 from app.ledger.history import export_points_history  # noqa: F401  (the data export)
 from app.ledger.lots import credit_lot, debit_lots, expiry_for, undo_lot_movements
 from app.ledger.models import (
@@ -64,11 +70,13 @@ __all__ = [
     "TransactionNotFound",
     "VerifyReport",
     "approve_adjustment",
+    "audit_expiry_run",
     "count_due",
     "create_adjustment",
     "earn_points",
     "ensure_resident_account",
     "expire_due_lots",
+    "expiry_batches",
     "find_transaction_by_reference",
     "get_adjustment",
     "get_points_balance",
@@ -78,7 +86,6 @@ __all__ = [
     "list_ledger_entries",
     "reject_adjustment",
     "reverse_transaction",
-    "run_expiry",
     "spend_points",
     "transaction_entries",
     "verify_ledger",

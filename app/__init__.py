@@ -9,8 +9,12 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app import messages
 from app.files import private_dir
 from config import Config, config_from_env
+
+# Before any schema is defined: their fields take their default messages when built.
+messages.install()
 
 
 def create_app(config: type[Config] | Mapping | None = None) -> Flask:

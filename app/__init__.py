@@ -112,6 +112,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.ledger.admin_api import blp as admin_points_blp
     from app.ledger.api import blp as ledger_blp
     from app.mall.admin_api import blp as admin_mall_blp
+    from app.mall.admin_api import users_blp as admin_mall_users_blp
     from app.mall.api import blp as mall_blp
     from app.mall.merchant_api import blp as merchant_mall_blp
     from app.merchants.admin_api import blp as admin_merchants_blp
@@ -142,6 +143,7 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(merchant_mall_blp, url_prefix="/api/v1/merchant")
     api.register_blueprint(merchants_blp, url_prefix="/api/v1/merchant")
     api.register_blueprint(admin_mall_blp, url_prefix="/api/v1/admin/offers")
+    api.register_blueprint(admin_mall_users_blp, url_prefix="/api/v1/admin/users")
     api.register_blueprint(admin_merchants_blp, url_prefix="/api/v1/admin/merchants")
     api.register_blueprint(carbon_blp, url_prefix="/api/v1")
     api.register_blueprint(checkins_blp, url_prefix="/api/v1")

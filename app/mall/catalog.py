@@ -1,8 +1,9 @@
 """What residents see: live offers, cached in Redis (app/cache.py).
 
 A page of the list is cached for `LIST_TTL_SECONDS` under a generation number that every
-committed offer change bumps: edits, approval, pause, and every redemption or
-cancellation (stock_left), so a resident never sees a page older than the last commit.
+committed offer change bumps: edits, approval, pause, take-down, a merchant frozen or
+unfrozen, and every redemption or cancellation (stock_left), so a resident never sees a
+page older than the last commit.
 During a flash sale the bumps make most reads rebuild the page (two queries), which is
 what every read cost before the cache.
 """
@@ -135,3 +136,7 @@ def get_live_offer(offer_id: int, user_id: int) -> dict:
 def invalidate_after_commit() -> None:
     """Once this transaction commits, residents see the new list (bump the generation)."""
     cache.bump_after_commit(GEN_KEY)
+
+
+# A merchant frozen or unfrozen: its offers leave or rejoin the list once committed.
+merchants.register_standing_listener(lambda _merchant_id: invalidate_after_commit())

@@ -25,6 +25,7 @@ from app.mall.codes import coupon_validity, new_code, new_short_code
 from app.mall.display import describe_coupons
 from app.mall.errors import LimitReached, OfferNotFound, OfferNotLive, OutOfStock
 from app.mall.models import COUPON_ISSUED, OFFER_LIVE, Coupon, Offer, OfferRedemptionCounter
+from app.merchants import service as merchants
 from app.sql import conflict_insert
 from app.users import service as users
 
@@ -89,7 +90,8 @@ def redeem_offer(
     )
     coupon.redemption_txn_id = txn.id
     if not _take_stock(offer.id):
-        if db.session.scalar(select(Offer.status).where(Offer.id == offer.id)) != OFFER_LIVE:
+        status = db.session.scalar(select(Offer.status).where(Offer.id == offer.id))
+        if status != OFFER_LIVE or merchants.is_merchant_frozen(offer.merchant_id):
             raise OfferNotLive()
         if slot is not None:
             slot.database_sold_out()
@@ -103,7 +105,13 @@ def redeem_offer(
 def _take_stock(offer_id: int) -> bool:
     result = db.session.execute(
         update(Offer)
-        .where(Offer.id == offer_id, Offer.stock_left > 0, Offer.status == OFFER_LIVE)
+        .where(
+            Offer.id == offer_id,
+            Offer.stock_left > 0,
+            Offer.status == OFFER_LIVE,
+            # A take-down or a merchant's freeze committed before this statement wins.
+            Offer.merchant_id.in_(merchants.active_merchant_ids_filter()),
+        )
         .values(stock_left=Offer.stock_left - 1)
         .execution_options(synchronize_session=False)
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from app.fields import Id, Month
+from app.pagination import PageArgsSchema
 
 
 class MerchantCreateSchema(Schema):
@@ -29,8 +30,26 @@ class MerchantSchema(Schema):
     address = fields.String()
     phone = fields.String()
     owner_user_id = fields.Integer()
-    status = fields.String()
+    status = fields.String(metadata={"enum": ["active", "frozen"]})
+    frozen_at = fields.DateTime(allow_none=True)
+    frozen_reason = fields.String(metadata={"description": "why an operator froze it"})
     created_at = fields.DateTime()
+
+
+class MerchantListArgsSchema(PageArgsSchema):
+    status = fields.String(load_default=None, validate=validate.OneOf(["active", "frozen"]))
+
+
+class UnfreezeSchema(Schema):
+    """`{}`."""
+
+
+class MerchantFreezeSchema(Schema):
+    reason = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "冻结原因（商户可见）"},
+    )
 
 
 class MerchantRefSchema(Schema):

@@ -27,6 +27,13 @@ from app.merchants.models import (
     MerchantInvite,
     MerchantStaff,
 )
+from app.merchants.standing import (  # noqa: F401  (the domain's interface)
+    MerchantFrozen,
+    freeze_merchant,
+    is_merchant_frozen,
+    register_standing_listener,
+    unfreeze_merchant,
+)
 from app.pagination import paginate_desc
 from app.users import service as users
 
@@ -176,9 +183,14 @@ def get_my_merchant(staff_user_id: int) -> Merchant:
     return get_merchant(require_staff(staff_user_id).merchant_id)
 
 
-def list_merchants(limit: int, cursor: str | None) -> tuple[list[Merchant], str | None]:
-    """One page of all merchants, newest first. Raises InvalidCursor (400)."""
-    return paginate_desc(select(Merchant), Merchant.id, limit, cursor)
+def list_merchants(
+    limit: int, cursor: str | None, status: str | None = None
+) -> tuple[list[Merchant], str | None]:
+    """One page of all merchants (of one status), newest first. Raises InvalidCursor (400)."""
+    stmt = select(Merchant)
+    if status:
+        stmt = stmt.where(Merchant.status == status)
+    return paginate_desc(stmt, Merchant.id, limit, cursor)
 
 
 def list_staff(

@@ -36,6 +36,14 @@ class User(TimestampMixin, db.Model):
     # deletion, else None (the account is its own person). Daily caps, per-person offer and
     # campaign limits are keyed on `coalesce(person_id, id)` (users.service.person_key).
     person_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # An operator froze the resident's account: no check-ins, uploads, WeRun, redemptions,
+    # adoptions or offsets (403 `account_frozen`) until unfrozen; reading, exporting and
+    # deleting stay open (docs/decisions/0941). The reason is for operators only.
+    frozen_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    frozen_reason: Mapped[str] = mapped_column(String(200), default="")
+    frozen_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # A console account an operator disabled: it cannot log in and its sessions are dead.
+    disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     roles: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"

@@ -127,6 +127,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.sinks.admin_api import blp as admin_sinks_blp
     from app.sinks.api import blp as sinks_blp
     from app.stats.api import blp as admin_stats_blp
+    from app.users.accounts_api import blp as admin_accounts_blp
     from app.users.admin_api import blp as admin_users_blp
     from app.users.api import blp as auth_blp
 
@@ -136,6 +137,7 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(campaigns_blp, url_prefix="/api/v1/campaigns")
     api.register_blueprint(admin_campaigns_blp, url_prefix="/api/v1/admin/campaigns")
     api.register_blueprint(admin_users_blp, url_prefix="/api/v1/admin/users")
+    api.register_blueprint(admin_accounts_blp, url_prefix="/api/v1/admin/accounts")
     api.register_blueprint(ledger_blp, url_prefix="/api/v1/me")
     api.register_blueprint(admin_points_blp, url_prefix="/api/v1/admin/points")
     api.register_blueprint(admin_audit_blp, url_prefix="/api/v1/admin/audit-log")

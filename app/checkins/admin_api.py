@@ -127,9 +127,10 @@ def site_qr(args: dict, site_id: int):
 @blp.arguments(ReviewArgsSchema, location="query")
 @blp.response(200, page_schema(ReviewItemSchema))
 def review_queue(args: dict):
-    """Check-ins by status (default `pending`: the review queue), newest first."""
+    """Check-ins by status (default `pending`: the review queue; `all`), newest first;
+    `?user_id=` for one resident's, `&min_risk=1` for their risk history."""
     items, next_cursor = service.review_queue(
-        args["status"], args["limit"], args["cursor"], args["user_id"]
+        args["status"], args["limit"], args["cursor"], args["user_id"], args["min_risk"]
     )
     return {"items": items, "next_cursor": next_cursor}
 

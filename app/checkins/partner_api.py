@@ -53,7 +53,9 @@ def partner_signed(view: Callable) -> Callable:
     description="unknown_partner, invalid_timestamp, timestamp_out_of_window, invalid_nonce, "
     "invalid_signature, nonce_reused",
 )
-@blp.alt_response(403, description="scenario_not_allowed")
+@blp.alt_response(
+    403, description="scenario_not_allowed, account_frozen (the resident's account is frozen)"
+)
 @blp.alt_response(404, description="scenario_not_found, user_not_found")
 @blp.alt_response(409, description="consent_required, daily_cap_reached, scenario_inactive")
 @blp.alt_response(422, description="invalid_occurred_at, invalid_quantity")

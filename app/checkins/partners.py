@@ -159,9 +159,9 @@ def record_partner_event(
     the first result with created=False.
 
     Raises ScenarioNotFound, Forbidden (`scenario_not_allowed`), ScenarioInactive,
-    EvidenceNotAccepted, UserNotFound (404 `user_not_found`), Conflict
-    (`consent_required`), Unprocessable (`invalid_occurred_at`, `invalid_quantity`),
-    DailyCapReached (409).
+    EvidenceNotAccepted, UserNotFound (404 `user_not_found`), AccountFrozen (403
+    `account_frozen`: the resident's account is frozen), Conflict (`consent_required`),
+    Unprocessable (`invalid_occurred_at`, `invalid_quantity`), DailyCapReached (409).
     """
     lookup = select(PartnerEvent).where(
         PartnerEvent.partner_id == partner.id, PartnerEvent.event_id == event_id
@@ -178,6 +178,7 @@ def record_partner_event(
     user = users.find_resident_by_openid(openid)
     if user is None:
         raise NotFound("用户不存在", reason="user_not_found")
+    users.require_not_frozen(user.id)
     if not carbon.has_consent(user.id, target.id):
         raise Conflict("用户未授权该场景的数据使用", reason="consent_required")
     now = utcnow()

@@ -174,8 +174,17 @@ class QrSchema(Schema):
 
 
 class ReviewArgsSchema(PageArgsSchema):
-    status = fields.String(load_default="pending", validate=validate.OneOf(RECORD_STATUSES))
+    status = fields.String(
+        load_default="pending",
+        validate=validate.OneOf([*RECORD_STATUSES, "all"]),
+        metadata={"description": "`all`: every status (a resident's records)"},
+    )
     user_id = Id(load_default=None, metadata={"description": "one resident's records"})
+    min_risk = fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=0, max=1000),
+        metadata={"description": "only records scored at least this (a risk history: 1)"},
+    )
 
 
 class RiskExplanationSchema(Schema):

@@ -48,9 +48,11 @@ def redeem_offer(
 ) -> Redemption:
     """Buy one coupon of a live offer with points.
 
-    Raises OfferNotFound (404), OfferNotLive, OutOfStock, LimitReached, InsufficientPoints
-    (all 409), IdempotencyKeyReused (422, from the ledger).
+    Raises AccountFrozen (403 `account_frozen`), OfferNotFound (404), OfferNotLive,
+    OutOfStock, LimitReached, InsufficientPoints (all 409), IdempotencyKeyReused (422, from
+    the ledger).
     """
+    users.require_not_frozen(user_id)
     now = utcnow()
     offer = db.session.get(Offer, offer_id)
     if offer is None:

@@ -257,3 +257,19 @@ class PartnerEventResultSchema(Schema):
     status = fields.String(attribute="record.status")
     carbon_g = fields.Function(lambda r: mg_to_g(r["record"].carbon_mg))
     points = fields.Integer(attribute="record.points")
+
+
+class PartnerDeliverySchema(Schema):
+    """One webhook call of a partner and how it ended."""
+
+    id = fields.Integer()
+    received_at = fields.DateTime()
+    event_id = fields.String(metadata={"description": "as sent (empty if unreadable)"})
+    status_code = fields.Integer(metadata={"description": "the HTTP status we answered"})
+    outcome = fields.String(metadata={"enum": ["credited", "duplicate", "refused"]})
+    reason = fields.String(metadata={"description": "the refusal's reason slug"})
+    message = fields.String()
+    record_id = fields.Integer(allow_none=True)
+    record_status = fields.String(allow_none=True)
+    points = fields.Integer(allow_none=True)
+    carbon_g = fields.Float(allow_none=True)

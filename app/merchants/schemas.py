@@ -73,6 +73,7 @@ class JoinResultSchema(Schema):
 
 class StaffSchema(Schema):
     user_id = fields.Integer()
+    nickname = fields.String(metadata={"description": "the person's name"})
     role = fields.String(metadata={"enum": ["owner", "clerk"]})
     joined_at = fields.DateTime(attribute="created_at")
 
@@ -91,6 +92,7 @@ class SettlementLineSchema(Schema):
     offer_title = fields.String()
     short_code = fields.String()
     verified_by = fields.Integer(allow_none=True)
+    verified_by_name = fields.String(metadata={"description": "the clerk's name"})
     points_price = fields.Integer()
     settlement_value_fen = fields.Integer()
 

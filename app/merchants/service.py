@@ -196,13 +196,17 @@ def list_merchants(
 def list_staff(
     owner_user_id: int, limit: int, cursor: str | None
 ) -> tuple[list[MerchantStaff], str | None]:
-    """One page of the owner's merchant's staff, newest first.
+    """One page of the owner's merchant's staff, newest first, each with `nickname`.
 
     Raises NotMerchantStaff, NotMerchantOwner (403), InvalidCursor (400).
     """
     membership = require_owner(owner_user_id)
     stmt = select(MerchantStaff).where(MerchantStaff.merchant_id == membership.merchant_id)
-    return paginate_desc(stmt, MerchantStaff.id, limit, cursor)
+    rows, next_cursor = paginate_desc(stmt, MerchantStaff.id, limit, cursor)
+    names = users.public_nicknames([row.user_id for row in rows])
+    for row in rows:
+        row.nickname = names.get(row.user_id, "")
+    return rows, next_cursor
 
 
 def _add_staff(merchant_id: int, user_id: int, role: str, invited_by: int | None) -> None:

@@ -233,3 +233,24 @@ def test_freezing_is_for_operators_and_names_the_merchant(app, client):
         headers=shop.operator,
     )
     assert empty.status_code == 422
+
+
+def test_the_stock_update_itself_refuses_a_frozen_merchant(app, client):
+    """A freeze committed between a redemption's early checks and its stock UPDATE still
+    wins: the UPDATE reads the merchant's status in the same statement."""
+    from app.mall.redemption import _take_stock
+    from app.merchants.models import Merchant
+
+    shop = open_shop(app, client)
+    offer_id = live_offer(client, shop)
+    with app.app_context():
+        db.session.execute(
+            update(Merchant).where(Merchant.id == shop.merchant_id).values(status="frozen")
+        )
+        assert _take_stock(offer_id) is False
+        db.session.execute(
+            update(Merchant).where(Merchant.id == shop.merchant_id).values(status="active")
+        )
+        assert _take_stock(offer_id) is True
+        db.session.rollback()
+        db.session.remove()

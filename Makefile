@@ -5,12 +5,15 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format clean bench bench-postgres bench-scale
+.PHONY: run test lint format clean bench bench-postgres bench-scale lock check-lock
 
-$(STAMP): requirements.txt requirements-dev.txt
+# The venv is installed from the lock file only: every package of the tree pinned with its
+# hashes (pip refuses anything else). `make lock` rebuilds the locks from the pins in
+# requirements*.txt; `make check-lock` tells whether they still agree.
+$(STAMP): requirements.lock requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements-dev.lock
+	$(PY) -m pip check
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -36,6 +39,16 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+# Rebuild both locks from requirements.txt / requirements-dev.txt (needs the index).
+lock: $(STAMP)
+	$(VENV)/bin/uv pip compile requirements.txt --generate-hashes --python-version 3.11 \
+		--no-header --quiet -o requirements.lock
+	$(VENV)/bin/uv pip compile requirements-dev.txt -c requirements.lock --generate-hashes \
+		--python-version 3.11 --no-header --quiet -o requirements-dev.lock
+
+check-lock: $(STAMP)
+	$(PY) scripts/check_lock.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -4,6 +4,12 @@
 Everything that differs between a laptop and production comes from environment variables,
 so the same code runs on the embedded default (SQLite + one local redis-server) and on
 PostgreSQL + Redis.
+
+Every setting can be given as `TPH_<NAME>` (one prefix for all of them, e.g.
+`TPH_LOGIN_RATE_LIMIT`); the names documented before the prefix (`DATABASE_URL`,
+`SECRET_KEY`, `LOGIN_RATE_LIMIT`...) still work. Values are read here as the text of the
+environment; `create_app` checks and converts every one of them, and refuses to start
+naming each bad one (app/tunables.py holds the types, ranges and the domains' defaults).
 """
 
 from __future__ import annotations
@@ -11,65 +17,78 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+PREFIX = "TPH_"
 BASE_DIR = Path(__file__).resolve().parent
-INSTANCE_DIR = Path(os.environ.get("INSTANCE_PATH", BASE_DIR / "instance"))
 
 
-def _env_int(name: str, default: int) -> int:
-    return int(os.environ.get(name, default))
+def _env(name: str, default=None):
+    """`TPH_<name>`, else the unprefixed `<name>` (the names documented before the
+    prefix), else `default`. Text as given: app/tunables.py converts and checks it."""
+    value = os.environ.get(PREFIX + name)
+    if value is None:
+        value = os.environ.get(name)
+    return default if value is None else value
 
 
-def _env_flag(name: str) -> bool:
-    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+INSTANCE_DIR = Path(_env("INSTANCE_PATH", BASE_DIR / "instance"))
+
+
+# The WeChat sandbox's credentials (app/wechat/sandbox.py): production refuses them.
+SANDBOX_APPID = "wx0000000000sandbox"
+SANDBOX_SECRET = "sandbox-secret"
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or wrong: the message names each one and what it must be."""
 
 
 class Config:
     """Production-safe defaults; every setting can be overridden from the environment."""
 
+    ENV_NAME = "production"  # the APP_ENV that picks this class; production checks more
     INSTANCE_PATH = str(INSTANCE_DIR)
-    SECRET_KEY = os.environ.get("SECRET_KEY", "")
+    SECRET_KEY = _env("SECRET_KEY", "")
     # Embedded default: SQLite in instance/ and the launcher's redis-server on a unix socket.
-    SQLALCHEMY_DATABASE_URI = os.environ.get(
-        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'tanpuhui.sqlite3'}"
-    )
-    REDIS_URL = os.environ.get("REDIS_URL", f"unix://{INSTANCE_DIR / 'redis.sock'}")
+    SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'tanpuhui.sqlite3'}")
+    REDIS_URL = _env("REDIS_URL", f"unix://{INSTANCE_DIR / 'redis.sock'}")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
-    SQLITE_BUSY_TIMEOUT_MS = _env_int("SQLITE_BUSY_TIMEOUT_MS", 30_000)
+    SQLITE_BUSY_TIMEOUT_MS = _env("SQLITE_BUSY_TIMEOUT_MS", 30_000)
 
-    WECHAT_APPID = os.environ.get("WECHAT_APPID", "wx0000000000sandbox")
-    WECHAT_SECRET = os.environ.get("WECHAT_SECRET", "sandbox-secret")
-    WECHAT_API_BASE_URL = os.environ.get("WECHAT_API_BASE_URL", "https://api.weixin.qq.com/")
-    WECHAT_TIMEOUT_SECONDS = float(os.environ.get("WECHAT_TIMEOUT_SECONDS", "5"))
+    WECHAT_APPID = _env("WECHAT_APPID", SANDBOX_APPID)
+    WECHAT_SECRET = _env("WECHAT_SECRET", SANDBOX_SECRET)
+    WECHAT_API_BASE_URL = _env("WECHAT_API_BASE_URL", "https://api.weixin.qq.com/")
+    WECHAT_TIMEOUT_SECONDS = _env("WECHAT_TIMEOUT_SECONDS", 5.0)
     # Subscribe-message template telling a resident how their check-in review went.
-    WECHAT_TEMPLATE_CHECKIN_REVIEW = os.environ.get(
-        "WECHAT_TEMPLATE_CHECKIN_REVIEW", "checkin_review_result"
-    )
+    WECHAT_TEMPLATE_CHECKIN_REVIEW = _env("WECHAT_TEMPLATE_CHECKIN_REVIEW", "checkin_review_result")
 
-    AUTH_TOKEN_TTL_SECONDS = _env_int("AUTH_TOKEN_TTL_SECONDS", 7 * 24 * 3600)
-    OPERATOR_TOKEN_TTL_SECONDS = _env_int("OPERATOR_TOKEN_TTL_SECONDS", 12 * 3600)
+    AUTH_TOKEN_TTL_SECONDS = _env("AUTH_TOKEN_TTL_SECONDS", 7 * 24 * 3600)
+    OPERATOR_TOKEN_TTL_SECONDS = _env("OPERATOR_TOKEN_TTL_SECONDS", 12 * 3600)
     # Failed console logins: per username (locks it for addresses that failed on it) and
     # per client address across usernames (app/users/login_limits.py).
-    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5 per minute")
-    LOGIN_IP_RATE_LIMIT = os.environ.get("LOGIN_IP_RATE_LIMIT", "20 per 10 minutes")
+    LOGIN_RATE_LIMIT = _env("LOGIN_RATE_LIMIT", "5 per minute")
+    LOGIN_IP_RATE_LIMIT = _env("LOGIN_IP_RATE_LIMIT", "20 per 10 minutes")
     # How many proxies in front set X-Forwarded-For (werkzeug ProxyFix x_for); 0 = none, and
     # the client address is the socket's peer. Never more than the proxies really there:
     # a client could then pick its own address.
-    PROXY_FIX_X_FOR = _env_int("PROXY_FIX_X_FOR", 0)
+    PROXY_FIX_X_FOR = _env("PROXY_FIX_X_FOR", 0)
+    # How many proxies in front set X-Forwarded-Proto (ProxyFix x_proto): behind nginx
+    # terminating TLS, 1, so the app knows its own links are https.
+    PROXY_FIX_X_PROTO = _env("PROXY_FIX_X_PROTO", 0)
     # When earned points expire: end_of_following_year | days:N | never (docs/decisions/0100).
-    POINTS_EXPIRY_POLICY = os.environ.get("POINTS_EXPIRY_POLICY", "end_of_following_year")
+    POINTS_EXPIRY_POLICY = _env("POINTS_EXPIRY_POLICY", "end_of_following_year")
     # How long a deleted account's keyed WeChat identity hash is kept so that signing up
     # again continues its per-person limits (docs/decisions/0701).
-    IDENTITY_RETENTION_DAYS = _env_int("IDENTITY_RETENTION_DAYS", 400)
+    IDENTITY_RETENTION_DAYS = _env("IDENTITY_RETENTION_DAYS", 400)
     RATELIMIT_HEADERS_ENABLED = True
 
     # The public address of the site, e.g. https://tanpuhui.example.cn/, for links that leave
     # it (the QR code on a retirement certificate); empty: the request's own root URL.
-    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
+    PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL", "")
 
-    MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 8 * 1024 * 1024)
+    MAX_CONTENT_LENGTH = _env("MAX_CONTENT_LENGTH", 8 * 1024 * 1024)
     # `X-Served-By: host:pid` on every answer (which node and worker served it), for
     # scale-out tests and benchmarks; off, so production does not publish hosts and pids.
-    SERVED_BY_HEADER = _env_flag("SERVED_BY_HEADER")
+    SERVED_BY_HEADER = _env("SERVED_BY_HEADER", False)
     JSON_SORT_KEYS = False
 
     API_TITLE = "碳普惠 Carbon-inclusion points API"
@@ -80,20 +99,31 @@ class Config:
     OPENAPI_SWAGGER_UI_PATH = "docs"
     # Served by the app itself (app/docs_assets.py): many deployments have no internet.
     OPENAPI_SWAGGER_UI_URL = "/api/v1/docs/assets/"
-    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    LOG_LEVEL = _env("LOG_LEVEL", "INFO")
+    # `text` (one readable line, the default) or `json` (one JSON object a line, for a log
+    # shipper); both carry the request id (app/ops/logs.py).
+    LOG_FORMAT = _env("LOG_FORMAT", "text")
+    # Bearer token that /metrics asks for; empty: /metrics answers 404 (app/ops/metrics.py).
+    METRICS_TOKEN = _env("METRICS_TOKEN", "")
+    # Error reports to Sentry when set (app/ops/sentry.py); no DSN, no Sentry.
+    SENTRY_DSN = _env("SENTRY_DSN", "")
+    SENTRY_ENVIRONMENT = _env("SENTRY_ENVIRONMENT", "")  # empty: the APP_ENV
+    SENTRY_TRACES_SAMPLE_RATE = _env("SENTRY_TRACES_SAMPLE_RATE", 0.0)
     TESTING = False
 
 
 class DevelopmentConfig(Config):
     """The embedded default started by `make run`: sandbox WeChat, demo secret key."""
 
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-secret-key-change-me")
-    WECHAT_API_BASE_URL = os.environ.get("WECHAT_API_BASE_URL", "http://127.0.0.1:8765/")
+    ENV_NAME = "development"
+    SECRET_KEY = _env("SECRET_KEY", "dev-only-secret-key-change-me")
+    WECHAT_API_BASE_URL = _env("WECHAT_API_BASE_URL", "http://127.0.0.1:8765/")
 
 
 class TestConfig(DevelopmentConfig):
     """Used by the test suite; tests override the URLs with their own servers."""
 
+    ENV_NAME = "testing"
     TESTING = True
     SECRET_KEY = "test-secret-key"
 
@@ -102,5 +132,11 @@ CONFIGS = {"production": Config, "development": DevelopmentConfig, "testing": Te
 
 
 def config_from_env() -> type[Config]:
-    """Pick the config class named by APP_ENV (production, development, testing)."""
-    return CONFIGS[os.environ.get("APP_ENV", "development")]
+    """Pick the config class named by APP_ENV (production, development, testing).
+    Raises ConfigError for any other name."""
+    name = _env("APP_ENV", "development")
+    if name not in CONFIGS:
+        raise ConfigError(
+            f"Invalid configuration:\n  - APP_ENV={name!r}: must be one of {', '.join(CONFIGS)}"
+        )
+    return CONFIGS[name]

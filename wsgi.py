@@ -1,5 +1,12 @@
 """WSGI entry point: `gunicorn wsgi:app`, `flask --app wsgi ...`."""
 
-from app import create_app
+import sys
 
-app = create_app()
+from app import create_app
+from config import ConfigError
+
+try:
+    app = create_app()
+except ConfigError as exc:
+    # The message names every bad setting; a traceback would only bury it.
+    sys.exit(f"tanpuhui will not start: {exc}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import logging
+import os
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -11,6 +11,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import messages
 from app.files import private_dir
+from app.ops.logs import configure_logging
+from app.ops.sentry import init_sentry
+from app.tunables import check_config
 from config import Config, config_from_env
 
 # Before any schema is defined: their fields take their default messages when built.
@@ -29,19 +32,21 @@ def create_app(config: type[Config] | Mapping | None = None) -> Flask:
         app.config.update(config or {})
     else:
         app.config.from_object(config)
-    if not app.config.get("SECRET_KEY"):
-        raise RuntimeError("SECRET_KEY must be set")
-    if app.config.get("PROXY_FIX_X_FOR"):
+    # Every setting typed and checked before anything uses one: a bad value stops the boot
+    # with a message naming it (ConfigError), never a failure on some request later.
+    check_config(app.config, os.environ)
+    if app.config["PROXY_FIX_X_FOR"] or app.config["PROXY_FIX_X_PROTO"]:
         # Behind N proxies: the client address (rate limits) is the N-th from the right of
-        # X-Forwarded-For, as those proxies wrote it.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["PROXY_FIX_X_FOR"]))
+        # X-Forwarded-For, and the scheme (https links) X-Forwarded-Proto, as they wrote them.
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app,
+            x_for=app.config["PROXY_FIX_X_FOR"],
+            x_proto=app.config["PROXY_FIX_X_PROTO"],
+        )
     app.instance_path = app.config["INSTANCE_PATH"]
     private_dir(app.instance_path)  # the SQLite file, uploads, the embedded Redis socket
-    logging.basicConfig(
-        level=app.config.get("LOG_LEVEL", "INFO"),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    configure_logging(app)
+    init_sentry(app)  # only with SENTRY_DSN: error reports, tagged with the request id
 
     _init_extensions(app)
     _register_blueprints(app)
@@ -55,8 +60,13 @@ def _init_extensions(app: Flask) -> None:
     from app.errors import register_error_handlers
     from app.extensions import api, db, limiter, limiter_storage_uri, migrate, redis_client
     from app.input_guard import install_input_guard
+    from app.ops.telemetry import install_telemetry
     from app.requests import install_request_boundary
     from app.wechat import wechat
+
+    # First of all the request hooks: the request id exists for every other hook's errors,
+    # and the access line and latency are taken after the commit (app/ops/telemetry.py).
+    install_telemetry(app)
 
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("sqlite"):
@@ -107,6 +117,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.docs_assets import blp as docs_assets_blp
     from app.events.api import blp as events_blp
     from app.events.holder_api import blp as holder_events_blp
+    from app.events.pages import bp as event_pages_bp
     from app.extensions import api
     from app.health import blp as health_blp
     from app.ledger.admin_api import blp as admin_points_blp
@@ -117,6 +128,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.mall.merchant_api import blp as merchant_mall_blp
     from app.merchants.admin_api import blp as admin_merchants_blp
     from app.merchants.api import blp as merchants_blp
+    from app.ops.scrape import blp as metrics_blp
     from app.registry.admin_api import blp as admin_registry_blp
     from app.registry.admin_org_api import blp as admin_registry_org_blp
     from app.registry.api import blp as registry_blp
@@ -132,6 +144,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.users.api import blp as auth_blp
 
     app.register_blueprint(health_blp)
+    app.register_blueprint(metrics_blp)
     app.register_blueprint(docs_assets_blp)
     api.register_blueprint(auth_blp, url_prefix="/api/v1/auth")
     api.register_blueprint(campaigns_blp, url_prefix="/api/v1/campaigns")
@@ -170,6 +183,7 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(sinks_blp, url_prefix="/api/v1")
     app.register_blueprint(console_pages_bp)
     app.register_blueprint(registry_pages_bp)
+    app.register_blueprint(event_pages_bp)
 
 
 def _register_cli(app: Flask) -> None:
@@ -181,6 +195,7 @@ def _register_cli(app: Flask) -> None:
     from app.ledger.cli import ledger_cli, points_cli
     from app.mall import seed as _mall_seed  # noqa: F401  (registers its seeder)
     from app.mall.cli import coupons_cli
+    from app.ops.cli import ops_cli
     from app.registry import seed as _registry_seed  # noqa: F401  (registers its seeder)
     from app.registry.cli import registry_cli
     from app.seed import seed_command
@@ -197,3 +212,4 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(carbon_cli)
     app.cli.add_command(registry_cli)
+    app.cli.add_command(ops_cli)

@@ -14,12 +14,12 @@ import io
 import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import Response
 
+from app.clock import SHANGHAI
+
 BOM = "\ufeff"
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _ISO_TIME = re.compile(
     r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?([+-]\d{2}:\d{2}|Z)$"

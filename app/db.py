@@ -11,10 +11,11 @@ import sqlite3
 from datetime import UTC, datetime
 
 from flask import has_request_context, request
-from sqlalchemy import DateTime, Engine, MetaData, event
+from sqlalchemy import BigInteger, DateTime, Engine, Integer, MetaData, event
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, SessionTransaction, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from app.clock import utcnow
 from app.files import make_private
 from app.sqlite_queue import WriterQueue, release_held
 
@@ -33,9 +34,9 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def utcnow() -> datetime:
-    """The current time, timezone-aware, in UTC (all stored times are UTC)."""
-    return datetime.now(UTC)
+# 64-bit ids and amounts on PostgreSQL; SQLite's INTEGER is already 64-bit and only an
+# `INTEGER PRIMARY KEY` autoincrements.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class UtcDateTime(TypeDecorator):

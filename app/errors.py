@@ -17,6 +17,8 @@ from flask import Flask, jsonify
 from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from app.ops import metrics
+
 log = logging.getLogger(__name__)
 
 
@@ -125,6 +127,7 @@ def error_body(
 
 
 def _json_error(status: int, reason: str, message: str, errors: dict | None = None, **extra):
+    metrics.ERROR_ANSWERS.labels(str(status), reason).inc()
     response = jsonify(error_body(status, reason, message, errors, **extra))
     response.status_code = status
     return response

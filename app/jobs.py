@@ -26,6 +26,8 @@ from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from app.errors import NotFound, ServiceUnavailable
+from app.ops.logs import current_request_id
+from app.ops.telemetry import track_job
 
 QUEUE_NAME = "tanpuhui"
 KEEP_SECONDS = 3600
@@ -110,7 +112,10 @@ def enqueue_job(kind: str, params: dict, owner_id: int, total: int | None = None
     if kind not in _KINDS:
         raise ValueError(f"unknown job kind {kind!r}")
     meta = {"kind": kind, "label": _KINDS[kind].label, "owner": owner_id,
-            "done": 0, "total": total}  # fmt: skip
+            "done": 0, "total": total,
+            # The id of the request that queues the job: the worker logs the job's lines
+            # with it (app/ops/telemetry.py track_job), so one id follows the whole story.
+            "request_id": current_request_id()}  # fmt: skip
     try:
         return job_queue().enqueue(
             "app.jobs.run_job",
@@ -185,7 +190,8 @@ def run_job(kind: str, params: dict, owner_id: int) -> dict:
     """Entry point the RQ worker calls. A job kind's function commits its own batches."""
     from app.extensions import db
 
-    with app_context():
+    # track_job: the queuing request's id on the job's log lines, the job metrics.
+    with app_context(), track_job(kind):
         try:
             return _KINDS[kind].run(params, owner_id, Progress(0))
         except Exception as exc:

@@ -64,11 +64,9 @@ def _start_all(args: argparse.Namespace, children: list[subprocess.Popen]) -> su
     subprocess.run([*flask, "db", "upgrade"], env=env, check=True)
     subprocess.run([*flask, "seed", *([] if args.no_demo else ["--demo"])], env=env, check=True)
 
-    # One RQ worker for the console's background jobs (bulk review, exports, expiry run).
-    worker = [sys.executable, "-m", "rq.cli", "worker", "--url", env["REDIS_URL"],
-              "--worker-class", "rq.worker.SimpleWorker", "--serializer", "json",
-              "--quiet", "tanpuhui"]  # fmt: skip
-    children.append(subprocess.Popen(worker, env=env))
+    # One RQ worker for the console's background jobs (bulk review, exports, expiry run),
+    # the command the worker unit runs (deploy/systemd), with the app's log lines.
+    children.append(subprocess.Popen([*flask, "ops", "worker"], env=env))
     base = f"http://{args.host}:{args.port}"
     gunicorn = subprocess.Popen(
         [
@@ -76,7 +74,6 @@ def _start_all(args: argparse.Namespace, children: list[subprocess.Popen]) -> su
             "--bind", f"{args.host}:{args.port}",
             "--workers", str(args.workers),
             "--worker-class", "gthread", "--threads", "4",
-            "--access-logfile", "-",
             "--no-control-socket",
         ],
         env=env,

@@ -11,6 +11,7 @@ marshmallow ships to check that none is left in English.
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
+from webargs import fields as webargs_fields
 
 # Field classes: {class: {error key: message}}. The keys are marshmallow's; `{input}`,
 # `{choices}` and the like are filled in by marshmallow.
@@ -48,6 +49,9 @@ FIELD_MESSAGES: dict[type, dict[str, str]] = {
         "invalid_awareness": "时间须带时区（例如 +08:00）",
         "format": "无法格式化为时间",
     },
+    # webargs' query-string lists ("ids=1,2,3").
+    webargs_fields.DelimitedList: {"invalid": "须为以逗号分隔的列表"},
+    webargs_fields.DelimitedTuple: {"invalid": "须为以逗号分隔的列表"},
 }
 SCHEMA_MESSAGES = {"type": "类型无效，须为对象", "unknown": "不允许的字段"}
 # Validators: class attributes holding their default messages.

@@ -12,6 +12,8 @@ from rq import Retry
 
 from app.after_commit import after_transaction
 from app.jobs import KEEP_SECONDS, app_context, job_queue
+from app.ops.logs import current_request_id
+from app.ops.telemetry import track_job
 
 log = logging.getLogger(__name__)
 RETRY_INTERVALS = [10, 60, 300]
@@ -36,6 +38,8 @@ def _enqueue(notice: dict) -> None:
         job_queue().enqueue(
             "app.notices.send_notice",
             notice,
+            # The deciding request's id, for the worker's log lines (as app/jobs.py does).
+            meta={"request_id": current_request_id()},
             retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
             result_ttl=KEEP_SECONDS,
             failure_ttl=24 * KEEP_SECONDS,
@@ -49,7 +53,7 @@ def send_notice(notice: dict) -> dict:
     retries the job)."""
     from app.wechat import wechat
 
-    with app_context():
+    with app_context(), track_job("notice"):
         return wechat.send_subscribe_message(
             notice["openid"], notice["template_id"], notice["data"], page=notice["page"]
         )

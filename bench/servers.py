@@ -21,6 +21,7 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
+GUNICORN_CONF = ROOT / "deploy" / "gunicorn.conf.py"
 
 
 def free_port() -> int:
@@ -29,12 +30,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_http(url: str, timeout: float = 30.0, process: subprocess.Popen | None = None) -> None:
+def wait_http(url: str, timeout: float = 30.0, process: subprocess.Popen | None = None,
+              verify: bool | str = True) -> None:  # fmt: skip
     """Wait until `url` answers 200; raise if it does not in time or `process` exits."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            if requests.get(url, timeout=1).status_code == 200:
+            if requests.get(url, timeout=1, verify=verify).status_code == 200:
                 return
         except requests.RequestException:
             pass
@@ -164,11 +166,15 @@ class RedisServer:
 
 
 class Gunicorn:
-    """`gunicorn <module>` with the product's settings (gthread workers, 4 threads each)."""
+    """`gunicorn <module>` with the product's settings (gthread workers, 4 threads each);
+    with `config`, also that settings file (deploy/gunicorn.conf.py: the command line's
+    bind, workers and threads win over it)."""
 
     def __init__(self, module: str, env: dict, log_path: Path, *, workers: int = 4,
-                 threads: int = 4, port: int | None = None):  # fmt: skip
+                 threads: int = 4, port: int | None = None,
+                 config: Path | None = None):  # fmt: skip
         self.module = module
+        self.config = config
         self.env = env
         self.log_path = Path(log_path)
         self.workers = workers
@@ -183,6 +189,7 @@ class Gunicorn:
     def command(self) -> list[str]:
         return [
             sys.executable, "-m", "gunicorn", self.module,
+            *(["--config", str(self.config)] if self.config else []),
             "--bind", f"127.0.0.1:{self.port}",
             "--workers", str(self.workers),
             "--worker-class", "gthread", "--threads", str(self.threads),
@@ -251,6 +258,10 @@ def app_env(database_url: str, redis_url: str, instance: Path, **extra: str) -> 
         LOG_LEVEL="WARNING",
         SERVED_BY_HEADER="1",  # as measured before it became opt-in (docs/decisions/0705)
         WECHAT_API_BASE_URL="http://127.0.0.1:9/",
+        # Production refuses the sandbox's credentials (app/tunables.py); nothing here
+        # talks to WeChat (the URL above is a closed port).
+        WECHAT_APPID="wxbench0000000000",
+        WECHAT_SECRET="bench-not-a-real-wechat-secret",
         PYTHONPATH=str(ROOT),
     )
     env.update(extra)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import requests
 
-from bench.servers import ROOT, Gunicorn  # noqa: F401  (ROOT: the project folder, for tests)
+from bench.servers import GUNICORN_CONF, ROOT, Gunicorn  # noqa: F401  (ROOT: the project folder, for tests)
 
 
 def bearer(token: str) -> dict:
@@ -42,8 +42,8 @@ class Sandbox:
 def process_env(settings: dict, workdir: Path | str, **extra: str) -> dict:
     """The environment for a child process (gunicorn, `flask`, an RQ worker) that must
     run with the test settings: same database, Redis, WeChat sandbox; `extra` on top."""
-    return dict(
-        os.environ,
+    env = dict(os.environ)
+    env.update(
         APP_ENV="testing",
         DATABASE_URL=settings["SQLALCHEMY_DATABASE_URI"],
         REDIS_URL=settings["REDIS_URL"],
@@ -52,12 +52,15 @@ def process_env(settings: dict, workdir: Path | str, **extra: str) -> dict:
         WECHAT_SECRET=settings["WECHAT_SECRET"],
         INSTANCE_PATH=str(workdir),
         LOG_LEVEL="WARNING",
-        **extra,
     )
+    env.update(extra)
+    return env
 
 
-def start_gunicorn(settings: dict, workdir: Path, *, workers: int = 4, **env: str) -> Gunicorn:
+def start_gunicorn(settings: dict, workdir: Path, *, workers: int = 4, config: bool = False,
+                   **env: str) -> Gunicorn:  # fmt: skip
     """`gunicorn wsgi:app` with the test settings (and `env` on top), as the product runs
-    it (bench/servers.py); the caller stops it."""
+    it (bench/servers.py), with deploy/gunicorn.conf.py if `config`; the caller stops it."""
     environment = process_env(settings, workdir, **env)
-    return Gunicorn("wsgi:app", environment, workdir / "gunicorn.log", workers=workers).start()
+    return Gunicorn("wsgi:app", environment, workdir / "gunicorn.log", workers=workers,
+                    config=GUNICORN_CONF if config else None).start()  # fmt: skip

@@ -16,9 +16,9 @@ from collections import defaultdict
 from datetime import date
 
 import redis
-from sqlalchemy import event, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
 
+from app.after_commit import after_transaction
 from app.carbon.models import RECORD_APPROVED, CarbonRecord
 from app.carbon.rules import mg_to_g, month_key, shanghai_day, week_key
 from app.db import utcnow
@@ -48,9 +48,23 @@ def board_keys(day: date) -> dict[str, str]:
 
 
 def queue_increment(user_id: int, day: date, carbon_mg: int) -> None:
-    """Add carbon to a resident's boards once the current transaction commits."""
-    if carbon_mg:
-        db.session.info.setdefault(_PENDING, []).append((user_id, day, carbon_mg))
+    """Add carbon to a resident's boards once the current transaction commits (all of a
+    transaction's increments in one pipeline, app/after_commit.py)."""
+    if not carbon_mg:
+        return
+    pending = db.session.info.get(_PENDING)
+    if pending is None:
+        pending = db.session.info[_PENDING] = []
+
+        def forget() -> None:
+            db.session.info.pop(_PENDING, None)
+
+        def apply() -> None:
+            forget()
+            _apply(pending)
+
+        after_transaction(on_commit=apply, on_rollback=forget)
+    pending.append((user_id, day, carbon_mg))
 
 
 def _apply(increments: list[tuple[int, date, int]]) -> None:
@@ -64,19 +78,6 @@ def _apply(increments: list[tuple[int, date, int]]) -> None:
         pipe.execute()
     except redis.RedisError as exc:  # the database has it; a rebuild restores the board
         log.warning("leaderboard update lost (%s); run `flask carbon rebuild-leaderboard`", exc)
-
-
-@event.listens_for(Session, "after_commit")
-def _after_commit(session: Session) -> None:
-    increments = session.info.pop(_PENDING, None)
-    if increments:
-        _apply(increments)
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _after_rollback(session: Session, previous_transaction) -> None:
-    if previous_transaction.parent is None:  # the whole unit of work is gone
-        session.info.pop(_PENDING, None)
 
 
 def remove_user(user_id: int) -> None:

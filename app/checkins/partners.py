@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.carbon import service as carbon
 from app.carbon.rules import shanghai_day
-from app.checkins import caps
+from app.checkins import caps, outcomes
 from app.checkins import quantity as quantities
 from app.checkins.errors import EvidenceNotAccepted, ScenarioInactive
 from app.checkins.models import Partner, PartnerEvent
@@ -163,6 +163,15 @@ def record_partner_event(
     `account_frozen`: the resident's account is frozen), Conflict (`consent_required`),
     Unprocessable (`invalid_occurred_at`, `invalid_quantity`), DailyCapReached (409).
     """
+    with outcomes.counted(scenario, "partner") as kept:
+        result, created = _record_partner_event(partner, event_id, openid, scenario, quantity,
+                                                occurred_at)  # fmt: skip
+        if created:  # a replay of a known event is no new check-in
+            kept(result["record"].status)
+    return result, created
+
+
+def _record_partner_event(partner, event_id, openid, scenario, quantity, occurred_at):
     lookup = select(PartnerEvent).where(
         PartnerEvent.partner_id == partner.id, PartnerEvent.event_id == event_id
     )

@@ -13,7 +13,17 @@ from decimal import Decimal
 from app.carbon import service as carbon
 from app.carbon.models import CarbonRecord
 from app.carbon.rules import shanghai_day
-from app.checkins import caps, duplicates, ratelimit, receipts, risk, sites, uploads, werun
+from app.checkins import (
+    caps,
+    duplicates,
+    outcomes,
+    ratelimit,
+    receipts,
+    risk,
+    sites,
+    uploads,
+    werun,
+)
 from app.checkins import quantity as quantities
 from app.checkins.errors import EvidenceNotAccepted, ScenarioInactive
 from app.checkins.models import Upload
@@ -50,6 +60,15 @@ def record_checkin(
     InvalidQr (400), UploadNotFound (404),
     DuplicateEvidence, ReceiptAlreadyUsed, SiteLimitReached, DailyCapReached (409).
     """
+    with outcomes.counted(scenario_code, evidence["type"]) as kept:
+        record = _record_checkin(user_id, scenario_code, quantity, evidence)
+        kept(record.status)
+    return record
+
+
+def _record_checkin(
+    user_id: int, scenario_code: str, quantity: Decimal | None, evidence: dict
+) -> CarbonRecord:
     users.require_not_frozen(user_id)
     ratelimit.hit("checkin", user_id)
     scenario = carbon.get_scenario(scenario_code)

@@ -32,7 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from app.carbon import service as carbon
 from app.carbon.models import RECORD_PENDING, RECORD_REJECTED, Scenario
 from app.carbon.rules import day_start_utc, mg_to_g, shanghai_day
-from app.checkins import ratelimit, werun_risk
+from app.checkins import outcomes, ratelimit, werun_risk
 from app.checkins.models import WerunDay
 from app.checkins.risk import Risk
 from app.checkins.settings import setting
@@ -82,6 +82,13 @@ def sync_werun(user_id: int, encrypted_data: str, iv: str) -> list[dict]:
     Raises AccountFrozen (403 `account_frozen`), RateLimited (429), InvalidEncryptedData /
     StaleData (400), ScenarioNotFound, Conflict (409 `consent_required`).
     """
+    with outcomes.counted(WERUN_SCENARIO, "werun") as kept:
+        days = _sync_werun(user_id, encrypted_data, iv)
+        kept(outcomes.werun_outcome(days))
+    return days
+
+
+def _sync_werun(user_id: int, encrypted_data: str, iv: str) -> list[dict]:
     users.require_not_frozen(user_id)
     ratelimit.hit("werun", user_id)
     scenario = carbon.get_scenario(WERUN_SCENARIO)

@@ -39,6 +39,7 @@ from app.after_commit import after_transaction
 from app.extensions import db, redis_client
 from app.mall import gate_lua
 from app.mall.models import Offer, OfferRedemptionCounter
+from app.ops import metrics
 from app.users import service as users
 
 log = logging.getLogger(__name__)
@@ -160,6 +161,12 @@ def admit(offer: Offer, user_id: int, idempotency_key: str | None = None) -> Gat
     database's counter agrees) or UNAVAILABLE (take the database path). `offer` is the
     row the request read: its stock_left checks a "sold out". Never raises on a Redis
     failure (database errors of the limit check propagate as usual)."""
+    answer = _admit(offer, user_id, idempotency_key)
+    metrics.GATE_ANSWERS.labels("admitted" if isinstance(answer, GateSlot) else answer.value).inc()
+    return answer
+
+
+def _admit(offer: Offer, user_id: int, idempotency_key: str | None) -> GateSlot | Admission:
     if _breaker_open():
         return Admission.UNAVAILABLE
     keys = _keys(offer.id)[:3]

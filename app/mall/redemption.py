@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.db import utcnow
+from app.errors import AppError
 from app.extensions import db
 from app.ledger import service as ledger
 from app.mall import catalog, gate
@@ -26,6 +27,7 @@ from app.mall.display import describe_coupons
 from app.mall.errors import LimitReached, OfferNotFound, OfferNotLive, OutOfStock
 from app.mall.models import COUPON_ISSUED, OFFER_LIVE, Coupon, Offer, OfferRedemptionCounter
 from app.merchants import service as merchants
+from app.ops import metrics
 from app.sql import conflict_insert
 from app.users import service as users
 
@@ -52,6 +54,18 @@ def redeem_offer(
     OutOfStock, LimitReached, InsufficientPoints (all 409), IdempotencyKeyReused (422, from
     the ledger).
     """
+    try:
+        redemption = _redeem(user_id, offer_id, idempotency_key, request_hash)
+    except AppError as exc:  # counted as answered: the refusal's reason
+        metrics.REDEMPTIONS.labels(exc.reason).inc()
+        raise
+    metrics.count_after_commit(metrics.REDEMPTIONS, outcome="redeemed")
+    return redemption
+
+
+def _redeem(
+    user_id: int, offer_id: int, idempotency_key: str | None, request_hash: str | None
+) -> Redemption:
     users.require_not_frozen(user_id)
     now = utcnow()
     offer = db.session.get(Offer, offer_id)

@@ -29,6 +29,8 @@ from app.ratelimit import guess_limit
 
 blp = Blueprint("merchants", __name__, description="商户 Merchants (owners and clerks)")
 
+DEFAULT_JOIN_FAILURE_LIMIT = "10 per hour"
+
 
 @blp.route("/profile", methods=["GET"])
 @merchant_staff_required
@@ -83,7 +85,7 @@ def create_invite():
 @login_required
 @guess_limit(
     "staff-join",
-    lambda: current_app.config.get("STAFF_JOIN_FAILURE_LIMIT", "10 per hour"),
+    lambda: current_app.config.get("STAFF_JOIN_FAILURE_LIMIT", DEFAULT_JOIN_FAILURE_LIMIT),
     lambda: str(current_principal().user_id),
     "错误邀请码过多，请稍后再试",
 )

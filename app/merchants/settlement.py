@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
+from app.clock import SHANGHAI
 from app.csvout import to_csv
 from app.db import utcnow
 from app.errors import Unprocessable
@@ -18,7 +18,6 @@ from app.mall import service as mall
 from app.merchants.service import get_merchant, require_owner
 from app.users import service as users
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 CSV_COLUMNS = (
     "coupon_id", "used_at", "offer_id", "offer_title", "short_code", "verified_by",
     "verified_by_name",

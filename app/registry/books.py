@@ -155,24 +155,22 @@ def post_movement(
 
 def _apply(txn: UnitTransaction, legs: list[Leg], block_extra: dict) -> None:
     deltas: dict[int, int] = {}
-    counts: dict[int, int] = {}
     for leg in legs:
         if leg.quantity <= 0 or leg.source == leg.target:
             raise ValueError("a leg moves a positive quantity between two accounts")
         deltas[leg.source] = deltas.get(leg.source, 0) - leg.quantity
         deltas[leg.target] = deltas.get(leg.target, 0) + leg.quantity
-        counts[leg.source] = counts.get(leg.source, 0) + 1
-        counts[leg.target] = counts.get(leg.target, 0) + 1
-    heads = {
-        account_id: _hold(account_id, deltas[account_id], counts[account_id])
-        for account_id in sorted(deltas)
-    }
+    heads = {account_id: _hold(account_id, deltas[account_id]) for account_id in sorted(deltas)}
     for leg in legs:
         for first, last in _take(txn, leg, heads[leg.source].kind):
             n = last - first + 1
             _entry(txn, heads, leg.source, -n, first, last)
             _entry(txn, heads, leg.target, n, first, last)
             _open_block(txn, leg.target, first, last, block_extra)
+    for account_id, head in heads.items():  # one entry per range taken: count them now
+        db.session.execute(
+            update(_accounts).where(_accounts.c.id == account_id).values(version=head.version)
+        )
 
 
 @dataclass
@@ -184,23 +182,23 @@ class _Head:
     prev_hash: str
 
 
-def _hold(account_id: int, delta: int, entries: int) -> _Head:
-    """Move the balance by `delta` (never below zero but for issuance) and reserve
-    `entries` chain positions; the row stays locked until commit."""
+def _hold(account_id: int, delta: int) -> _Head:
+    """Move the balance by `delta` (never below zero but for issuance); the row stays
+    locked until commit, so the chain's head is ours until then."""
     row = db.session.execute(
         update(_accounts)
         .where(
             _accounts.c.id == account_id,
             (_accounts.c.kind == ACCOUNT_ISSUANCE) | (_accounts.c.balance + delta >= 0),
         )
-        .values(balance=_accounts.c.balance + delta, version=_accounts.c.version + entries)
+        .values(balance=_accounts.c.balance + delta)
         .returning(
             _accounts.c.balance, _accounts.c.version, _accounts.c.kind, _accounts.c.holder_id
         )
     ).one_or_none()
     if row is None:
         raise InsufficientUnits()
-    start_version = int(row.version) - entries
+    start_version = int(row.version)
     prev_hash = GENESIS_HASH
     if start_version > 0:
         prev_hash = db.session.scalar(
@@ -241,16 +239,13 @@ def _take(txn: UnitTransaction, leg: Leg, source_kind: str) -> list[tuple[int, i
         .order_by(Block.first)
     ).all()
     if leg.first is not None:
-        last = leg.first + leg.quantity - 1
-        blocks = [b for b in blocks if b.first <= leg.first and last <= b.last]
-        if not blocks:
-            raise UnitsNotHeld()
+        blocks = _covering(blocks, leg.first, leg.first + leg.quantity - 1)
     taken: list[tuple[int, int]] = []
     wanted = leg.quantity
     for block in blocks:
         if wanted == 0:
             break
-        start = block.first if leg.first is None else leg.first
+        start = block.first if leg.first is None else max(block.first, leg.first)
         end = min(block.last, start + wanted - 1)
         _close_block(txn, block)
         if block.first < start:
@@ -262,6 +257,22 @@ def _take(txn: UnitTransaction, leg: Leg, source_kind: str) -> list[tuple[int, i
     if wanted:
         raise InsufficientUnits()  # the balance said yes: blocks and balance disagree
     return taken
+
+
+def _covering(blocks: list[Block], first: int, last: int) -> list[Block]:
+    """The account's blocks that hold every unit of first..last (a range may span blocks
+    that follow one another). Raises UnitsNotHeld."""
+    covering, expected = [], first
+    for block in blocks:
+        if block.last < expected or block.first > last:
+            continue
+        if block.first > expected:
+            break
+        covering.append(block)
+        expected = block.last + 1
+        if expected > last:
+            return covering
+    raise UnitsNotHeld()
 
 
 def _close_block(txn: UnitTransaction, block: Block) -> None:

@@ -43,7 +43,7 @@ def _field_messages(field: fields.Field) -> list[str]:
 
 def test_marshmallow_defaults_are_chinese(app):
     for cls in [fields.Field, *_all_subclasses(fields.Field)]:
-        if not cls.__module__.startswith("marshmallow"):
+        if not cls.__module__.startswith(("marshmallow", "webargs")):
             continue
         merged = {}  # what Field.__init__ merges along the MRO
         for klass in reversed(cls.__mro__):

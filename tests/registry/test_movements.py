@@ -223,3 +223,45 @@ def test_a_fraudulent_record_after_issuance_cancels_from_the_buffer(app, client,
     share = client.get("/api/v1/me/reductions", headers=bearer(token)).get_json()["items"]
     assert [i["revoked"] for i in share] == [True]
     registry_verify(app)
+
+
+def test_a_pinned_range_may_span_blocks_that_follow_one_another(app, client, make_operator):
+    w = world(app, client, make_operator)
+    batch = issued_batch(app, client, w)  # platform holds 1..9
+    buyer_id, buyer = new_holder(client, w, "SPAN", "跨块买方")
+    other_id, _ = new_holder(client, w, "NEXT", "下一位")
+    bid = batch["id"]
+    for first in (2, 5):  # two transfers leave the buyer blocks 2-4 and 5-7
+        sold = w.post(
+            client,
+            f"{HOLDER}/transfers",
+            {"batch_id": bid, "to_holder_id": buyer_id, "quantity": 3, "first": first},
+            w.platform,
+        )
+        assert sold.status_code == 201, sold.get_json()
+    across = w.post(
+        client,
+        f"{HOLDER}/transfers",
+        {"batch_id": bid, "to_holder_id": other_id, "quantity": 4, "first": 3},
+        buyer,
+    )
+    assert across.status_code == 201, across.get_json()
+    blocks = client.get(f"{PUBLIC}/blocks?batch_id={bid}&limit=100").get_json()["items"]
+    assert sorted(
+        (b["first"], b["last"], b["holder"]) for b in blocks if b["status"] == "held"
+    ) == [
+        (1, 1, "碳普惠平台"),
+        (2, 2, "跨块买方"),
+        (3, 4, "下一位"),
+        (5, 6, "下一位"),
+        (7, 7, "跨块买方"),
+        (8, 9, "碳普惠平台"),
+    ]
+    gap = w.post(
+        client,
+        f"{HOLDER}/transfers",
+        {"batch_id": bid, "to_holder_id": other_id, "quantity": 2, "first": 1},
+        buyer,
+    )
+    assert _reason(gap) == (409, "units_not_held")
+    registry_verify(app)

@@ -23,12 +23,12 @@
       if (mode === "new") {
         const result = await C.post("/admin/merchant-accounts",
           { ...common, username: data.username.trim(), password: data.password });
-        message = `已添加「${result.merchant.name}」。店主可用用户名 ${result.owner.username} 登录控制台 /console/login。`;
+        message = [`已添加「${result.merchant.name}」。店主可用用户名 ${result.owner.username} 登录控制台 /console/login。`];
       } else {
         const merchant = await C.post("/admin/merchants", { ...common, owner_user_id: C.intOrNull(data.owner_user_id) });
-        message = `已添加「${merchant.name}」，用户 ${merchant.owner_user_id} 成为店主。`;
+        message = [`已添加「${merchant.name}」，`, C.person(merchant.owner_user_id), " 成为店主。"];
       }
-      $("#created").textContent = message;
+      $("#created").replaceChildren(...message);
       $("#created").classList.remove("hidden");
       event.target.reset();
       C.toast("商户已添加", "ok");

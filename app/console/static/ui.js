@@ -100,12 +100,17 @@
     "registry.verifier.create": "新增核查机构", "registry.verifier.login": "新建核查机构账号",
     "registry.holder.create": "新增持有机构", "registry.holder.login": "新建持有机构账号",
     "registry.cancel": "作废减排量", "registry.record.revoke": "撤销无效记录",
+    "registry.pool.create": "新建一元碳汇项目", "registry.pool.update": "修改一元碳汇项目",
+    "sinks.project.create": "新建碳汇项目", "sinks.trees.add": "登记树木", "sinks.plot.add": "登记地块",
+    "sinks.measurements.record": "登记年度监测", "sinks.tree.dead": "登记树木死亡",
   };
   const actionLabel = (code) => ACTIONS[code] || null;
   const TARGETS = {
     offer: "商品", merchant: "商户", user: "用户", checkin: "打卡记录", site: "打卡点位",
     partner: "合作方", scenario: "场景", campaign: "激励活动", adjustment: "积分调整",
     batch: "核算批次", programme: "减排项目", holder: "持有机构", verifier: "核查机构",
+    "sink-project": "碳汇项目", tree: "树木", pool: "一元碳汇项目", coupons: "兑换券",
+    "expiry-run": "积分过期处理", export: "导出", job: "后台任务",
   };
   /** "offer:3" -> 商品 3; "user:12" -> the person. */
   function target(text) {

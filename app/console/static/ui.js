@@ -128,6 +128,10 @@
     scenarios: "场景", code: "代码", claims_reductions: "自行计算减排量", decision: "决定",
     rows: "行数", expired: "过期张数", refunded: "退还张数", points_refunded: "退还积分",
     multiplier: "倍数", budget_points: "预算积分", quantity: "数量", points: "积分",
+    kind: "类型", holder_id: "持有机构", owner_holder_id: "所有者", points_per_kg: "价格（积分/千克）",
+    available_kg: "可售量（千克）", region: "地区", adoption_points: "认领价（积分/株/年）",
+    methodology: "方法学", species: "树种", planted_year: "种植年份", spare: "备用树", year: "年度",
+    area_m2: "面积（平方米）", description: "介绍", phone: "电话", address: "地址",
   };
   const PEOPLE = new Set(["user_id", "owner_user_id", "clerk_user_id", "maker_id", "checker_id",
     "actor_id", "frozen_by", "decided_by", "created_by"]);

@@ -9,11 +9,15 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app import messages
 from app.files import private_dir
 from app.ops.logs import configure_logging
 from app.ops.sentry import init_sentry
 from app.tunables import check_config
 from config import Config, config_from_env
+
+# Before any schema is defined: their fields take their default messages when built.
+messages.install()
 
 
 def create_app(config: type[Config] | Mapping | None = None) -> Flask:
@@ -122,6 +126,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.ledger.admin_api import blp as admin_points_blp
     from app.ledger.api import blp as ledger_blp
     from app.mall.admin_api import blp as admin_mall_blp
+    from app.mall.admin_api import users_blp as admin_mall_users_blp
     from app.mall.api import blp as mall_blp
     from app.mall.merchant_api import blp as merchant_mall_blp
     from app.merchants.admin_api import blp as admin_merchants_blp
@@ -140,6 +145,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.sinks.admin_api import blp as admin_sinks_blp
     from app.sinks.api import blp as sinks_blp
     from app.stats.api import blp as admin_stats_blp
+    from app.users.accounts_api import blp as admin_accounts_blp
     from app.users.admin_api import blp as admin_users_blp
     from app.users.api import blp as auth_blp
     from app.users.profile_api import blp as profile_blp
@@ -153,6 +159,7 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(campaigns_blp, url_prefix="/api/v1/campaigns")
     api.register_blueprint(admin_campaigns_blp, url_prefix="/api/v1/admin/campaigns")
     api.register_blueprint(admin_users_blp, url_prefix="/api/v1/admin/users")
+    api.register_blueprint(admin_accounts_blp, url_prefix="/api/v1/admin/accounts")
     api.register_blueprint(ledger_blp, url_prefix="/api/v1/me")
     api.register_blueprint(admin_points_blp, url_prefix="/api/v1/admin/points")
     api.register_blueprint(admin_audit_blp, url_prefix="/api/v1/admin/audit-log")
@@ -160,6 +167,7 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(merchant_mall_blp, url_prefix="/api/v1/merchant")
     api.register_blueprint(merchants_blp, url_prefix="/api/v1/merchant")
     api.register_blueprint(admin_mall_blp, url_prefix="/api/v1/admin/offers")
+    api.register_blueprint(admin_mall_users_blp, url_prefix="/api/v1/admin/users")
     api.register_blueprint(admin_merchants_blp, url_prefix="/api/v1/admin/merchants")
     api.register_blueprint(admin_applications_blp, url_prefix="/api/v1/admin/merchant-applications")
     api.register_blueprint(alliance_blp, url_prefix="/api/v1")

@@ -12,6 +12,13 @@ generation counter (`auth:roles:gen`, after commit) and a cached entry is used o
 it was cached under the current generation (the tagging of app/cache.py; the counter
 and the entry are fetched together with one MGET). Roles change rarely (a merchant is
 approved, a clerk joins or is removed), so the bump costs each live session one reload.
+
+Account freezes are deliberately not part of the cached session: a frozen resident may
+still log in and read, and every write that moves points reads `users.frozen_at` from
+the database itself (app/users/standing.py), so a freeze refuses the very next check-in
+or redemption on every worker even with a session cached a second before. Disabling a
+console account (app/users/accounts.py) revokes its sessions like a logout does, and a
+session loaded from the database is refused if its account is disabled.
 """
 
 from __future__ import annotations
@@ -94,11 +101,14 @@ def authenticate(token: str) -> Principal:
             raise Unauthorized("登录已过期，请重新登录", reason="invalid_token")
         return Principal(data["uid"], token_hash, frozenset(data["roles"]))
     row = db.session.execute(
-        select(AuthToken.user_id, AuthToken.expires_at, AuthToken.revoked_at, User.deleted_at)
+        select(
+            AuthToken.user_id, AuthToken.expires_at, AuthToken.revoked_at, User.deleted_at,
+            User.disabled_at,
+        )
         .join(User, User.id == AuthToken.user_id)
         .where(AuthToken.token_hash == token_hash)
-    ).one_or_none()
-    if row is None or row.revoked_at or row.deleted_at or row.expires_at <= now:
+    ).one_or_none()  # fmt: skip
+    if row is None or row.revoked_at or row.deleted_at or row.disabled_at or row.expires_at <= now:
         raise Unauthorized("登录已失效，请重新登录", reason="invalid_token")
     roles = frozenset(
         db.session.scalars(select(UserRole.role).where(UserRole.user_id == row.user_id))

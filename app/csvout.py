@@ -1,22 +1,43 @@
-"""CSV for operators and merchants (stats tables, exports, settlements): UTF-8 with a BOM
-(so Excel shows Chinese correctly) and no formula injection (a text cell starting with
-= + - @ is prefixed with ')."""
+"""CSV for operators and merchants (stats tables, exports, settlements, registry lists):
+UTF-8 with a BOM (so Excel shows Chinese correctly), no formula injection (a text cell
+starting with = + - @ is prefixed with '), and every time in Asia/Shanghai with its
+offset (`2026-12-01T20:06:07+08:00`): what an operator in China reads in a spreadsheet,
+still one exact instant. A cell becomes a Beijing time when it is a datetime or an ISO
+8601 time with an offset (as schemas and `isoformat()` write the UTC times we store), so
+no list can forget it; dates (`2026-12-01`) stay as they are.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
 from flask import Response
 
+from app.clock import SHANGHAI
+
 BOM = "\ufeff"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_ISO_TIME = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?([+-]\d{2}:\d{2}|Z)$"
+)
+
+
+def beijing_time(moment: datetime) -> str:
+    """An aware time as Asia/Shanghai ISO 8601 with the offset, to the second."""
+    return moment.astimezone(SHANGHAI).isoformat(timespec="seconds")
 
 
 def _cell(value) -> object:
     if value is None:
         return ""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return beijing_time(value)
+    if isinstance(value, str) and _ISO_TIME.match(value):
+        return beijing_time(datetime.fromisoformat(value))
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
     return value

@@ -13,6 +13,7 @@ from app.carbon.rules import mg_to_g
 from app.extensions import db
 from app.ledger import service as ledger
 from app.pagination import paginate_desc
+from app.users import service as users
 
 ACCOUNT_TTL_SECONDS = 600
 # Other domains' parts of the account (carbon sinks: `sink_total_g`), each a function of
@@ -40,6 +41,13 @@ def get_account(user_id: int) -> dict:
     view = _load_account(user_id)
     cache.write(key, generation, json.dumps(view, ensure_ascii=False), ACCOUNT_TTL_SECONDS)
     return view
+
+
+def get_resident_account(user_id: int) -> dict:
+    """A resident's account for operators (the resident page). Raises NotFound
+    (`user_not_found`)."""
+    users.find_user(user_id)
+    return get_account(user_id)
 
 
 def _load_account(user_id: int) -> dict:

@@ -1,4 +1,4 @@
-"""Operator endpoints: scenario settings and methodology versions."""
+"""Operator endpoints: scenario settings and methodology versions; a resident's account."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ from flask_smorest import Blueprint
 
 from app.audit.views import audited
 from app.auth import operator_required
-from app.carbon import scenarios
+from app.carbon import account, scenarios
 from app.carbon.schemas import (
+    AccountSchema,
     ScenarioListSchema,
     ScenarioSchema,
     ScenarioUpdateSchema,
@@ -59,3 +60,12 @@ def list_versions(code: str):
 def add_version(body: dict, code: str):
     """Publish a new factor / points rule (valid from now or `valid_from`, with a source)."""
     return scenarios.add_methodology_version(code, **body)
+
+
+@blp.route("/users/<int:user_id>/account", methods=["GET"])
+@operator_required
+@blp.response(200, AccountSchema)
+@blp.alt_response(404, description="user_not_found")
+def resident_account(user_id: int):
+    """A resident's carbon account as they see it in 我的 (balance, carbon, counts)."""
+    return account.get_resident_account(user_id)

@@ -7,10 +7,11 @@ from flask_smorest import Blueprint
 
 from app.audit.views import audited
 from app.auth import current_principal, operator_required
-from app.checkins import partners, service
+from app.checkins import deliveries, partners, service
 from app.checkins.receipts import RECEIPT_FORMAT
 from app.checkins.schemas import (
     PartnerCreateSchema,
+    PartnerDeliverySchema,
     PartnerSchema,
     PartnerSecretSchema,
     PartnerUpdateSchema,
@@ -136,9 +137,10 @@ def site_qr(args: dict, site_id: int):
 @blp.arguments(ReviewArgsSchema, location="query")
 @blp.response(200, page_schema(ReviewItemSchema))
 def review_queue(args: dict):
-    """Check-ins by status (default `pending`: the review queue), newest first."""
+    """Check-ins by status (default `pending`: the review queue; `all`), newest first;
+    `?user_id=` for one resident's, `&min_risk=1` for their risk history."""
     items, next_cursor = service.review_queue(
-        args["status"], args["limit"], args["cursor"], args["user_id"]
+        args["status"], args["limit"], args["cursor"], args["user_id"], args["min_risk"]
     )
     return {"items": items, "next_cursor": next_cursor}
 
@@ -221,3 +223,16 @@ def rotate_partner_secret(partner_id: int):
     """Issue a new secret for a partner; the old one stops working at once."""
     partner, secret = partners.rotate_partner_secret(partner_id)
     return {"partner": partner, "secret": secret}
+
+
+@blp.route("/partners/<int:partner_id>/events", methods=["GET"])
+@operator_required
+@blp.arguments(PageArgsSchema, location="query")
+@blp.response(200, page_schema(PartnerDeliverySchema))
+@blp.alt_response(404, description="partner_not_found")
+def partner_events(args: dict, partner_id: int):
+    """The partner's recent webhook calls (the latest 500), newest first: credited, a
+    repeat of an event_id, or refused with the reason we answered (a bad signature, a
+    stale timestamp, an unknown resident, a cap)."""
+    items, next_cursor = deliveries.list_deliveries(partner_id, args["limit"], args["cursor"])
+    return {"items": items, "next_cursor": next_cursor}

@@ -35,6 +35,7 @@ blp = Blueprint("checkins", __name__, description="打卡 Check-ins")
 )
 @blp.alt_response(422, description="evidence_not_accepted, invalid_quantity, quantity_required")
 @blp.alt_response(429, description="rate_limited")
+@blp.alt_response(403, description="account_frozen: an operator froze the account")
 def create_checkin(body: dict):
     """Check in a behaviour with a scanned site code or an uploaded photo.
 
@@ -69,6 +70,7 @@ def lookup_site(args: dict):
 @blp.response(201, UploadResultSchema)
 @blp.alt_response(422, description="invalid_image")
 @blp.alt_response(429, description="rate_limited")
+@blp.alt_response(403, description="account_frozen: an operator froze the account")
 def create_upload(files: dict):
     """Upload a photo (JPEG, PNG or WebP) to use as check-in evidence."""
     return service.save_photo(current_principal().user_id, files["file"].read())
@@ -81,6 +83,7 @@ def create_upload(files: dict):
 @blp.alt_response(400, description="invalid_encrypted_data, stale_data")
 @blp.alt_response(409, description="consent_required: WeRun consent was withdrawn")
 @blp.alt_response(429, description="rate_limited")
+@blp.alt_response(403, description="account_frozen: an operator froze the account")
 def sync_werun(body: dict):
     """Credit WeRun steps from wx.getWeRunData (today and yesterday; re-sync pays growth).
 

@@ -34,6 +34,7 @@ from app.checkins.settings import setting
 from app.db import utcnow
 from app.errors import Conflict, NotFound
 from app.extensions import db
+from app.users import service as users
 
 # No 0/O, 1/I/L: the code is read off one app and typed into another.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -94,8 +95,10 @@ def bind_partner_account(user_id: int, code: str) -> BindingResult:
 
     Raises BindingCodeNotFound (404), Conflict (`binding_code_used`,
     `binding_code_expired`, `partner_account_bound`: that account belongs to another
-    resident, `partner_already_bound`: the resident bound another account there).
+    resident, `partner_already_bound`: the resident bound another account there),
+    AccountFrozen (403 `account_frozen`: held events are not paid to a frozen account).
     """
+    users.require_not_frozen(user_id)
     now = utcnow()
     code_hash = _hash(code)
     claimed = db.session.execute(

@@ -8,7 +8,7 @@ from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, String, Tex
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.carbon.models import Scenario
-from app.db import TimestampMixin, UtcDateTime
+from app.db import TimestampMixin, UtcDateTime, utcnow
 from app.extensions import db
 
 
@@ -251,3 +251,22 @@ class PartnerBindingCode(TimestampMixin, db.Model):
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
     used_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class PartnerDelivery(db.Model):
+    """One webhook call of a known partner and how it ended (credited, a repeat, or the
+    reason it was refused), for the operators' "recent events" view. Written after the
+    request's own transaction has ended, so refused calls are kept too; trimmed to the
+    latest DELIVERIES_KEPT per partner (app/checkins/deliveries.py)."""
+
+    __tablename__ = "checkin_partner_deliveries"
+    __table_args__ = (Index("ix_checkin_partner_deliveries_partner_id_id", "partner_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("checkin_partners.id"))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    event_id: Mapped[str] = mapped_column(String(128), default="")
+    status_code: Mapped[int] = mapped_column()
+    reason: Mapped[str] = mapped_column(String(64), default="")
+    message: Mapped[str] = mapped_column(String(200), default="")
+    record_id: Mapped[int | None] = mapped_column(ForeignKey("carbon_records.id"))

@@ -1,21 +1,31 @@
 """Partner webhooks, signed with the partner's secret: `POST /api/v1/partner/events` and
-`POST /api/v1/partner/binding-codes` (a one-time code a resident binds the account with)."""
+`POST /api/v1/partner/binding-codes` (a one-time code a resident binds the account with).
+
+Each call of a known partner leaves its outcome in the partner's delivery log (what the
+operators see as its recent events): noted when the answer is ready, written once the
+request's own transaction has ended (app/checkins/deliveries.py).
+"""
 
 from __future__ import annotations
 
 import functools
+import json
+import logging
 from collections.abc import Callable
 
-from flask import g, request
+from flask import Response, g, request
 from flask_smorest import Blueprint
 
-from app.checkins import bindings, partner_events, partners
+from app.checkins import bindings, deliveries, partner_events, partners
 from app.checkins.schemas import (
     BindingCodeRequestSchema,
     BindingCodeSchema,
     PartnerEventResultSchema,
     PartnerEventSchema,
 )
+from app.extensions import db
+
+log = logging.getLogger(__name__)
 
 blp = Blueprint("partner", __name__, description="合作方数据 Partner events (server to server)")
 
@@ -68,7 +78,9 @@ _SIGNED_401 = (
     "happened), once",
 )
 @blp.alt_response(401, description=_SIGNED_401)
-@blp.alt_response(403, description="scenario_not_allowed")
+@blp.alt_response(
+    403, description="scenario_not_allowed, account_frozen (the resident's account is frozen)"
+)
 @blp.alt_response(404, description="scenario_not_found, user_not_found")
 @blp.alt_response(409, description="consent_required, daily_cap_reached, scenario_inactive")
 @blp.alt_response(422, description="invalid_occurred_at, invalid_quantity")
@@ -92,3 +104,43 @@ def issue_binding_code(body: dict):
     resident types it into the mini-program, which binds `partner_user_id` to them and pays
     the events held for it."""
     return bindings.issue_binding_code(g.partner, body["partner_user_id"])
+
+
+@blp.after_request
+def _note_outcome(response: Response) -> Response:
+    # Runs before the app's commit or rollback: only note what to log.
+    partner = g.get("partner")
+    partner_id = partner.id if partner is not None else None
+    if partner_id is None:
+        partner_id = deliveries.partner_id_for(request.headers.get("X-Partner-Id"))
+    if partner_id is None:
+        return response
+    answer = response.get_json(silent=True) if response.is_json else None
+    answer = answer if isinstance(answer, dict) else {}
+    try:
+        sent = json.loads(request.get_data(cache=True) or b"{}")
+    except Exception:  # not JSON, too large, not UTF-8: logged without an event_id
+        sent = {}
+    event_id = sent.get("event_id") if isinstance(sent, dict) else None
+    g.partner_delivery = {
+        "partner_id": partner_id,
+        "status_code": response.status_code,
+        "event_id": event_id if isinstance(event_id, str) else "",
+        "reason": str(answer.get("reason") or ""),
+        "message": str(answer.get("message") or ""),
+        "record_id": answer.get("record_id") if response.status_code < 300 else None,
+    }
+    return response
+
+
+@blp.teardown_request
+def _write_outcome(_error) -> None:
+    # After the request's transaction has been committed or rolled back.
+    if (noted := g.pop("partner_delivery", None)) is None:
+        return
+    try:
+        deliveries.record_delivery(noted.pop("partner_id"), **noted)
+        db.session.commit()
+    except Exception:  # the partner's answer is decided; the log is best effort
+        db.session.rollback()
+        log.warning("partner delivery log not written", exc_info=True)

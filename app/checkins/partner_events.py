@@ -64,7 +64,8 @@ def record_partner_event(
     `partner_user_id` names the resident.
 
     Raises ScenarioNotFound, Forbidden (`scenario_not_allowed`), ScenarioInactive,
-    EvidenceNotAccepted, NotFound (404 `user_not_found`: an unknown openid), Conflict
+    EvidenceNotAccepted, NotFound (404 `user_not_found`: an unknown openid), AccountFrozen
+    (403 `account_frozen`: the bound or named resident is frozen), Conflict
     (`consent_required`), Unprocessable (`invalid_occurred_at`, `invalid_quantity`),
     DailyCapReached (409).
     """
@@ -98,6 +99,8 @@ def _record_partner_event(partner, event_id, scenario, quantity, occurred_at, op
         if user_id is None:
             lock_partner(partner.id)  # serialised with bindings of this partner (see there)
             user_id = bound_user(partner.id, partner_user_id)
+    if user_id is not None:
+        users.require_not_frozen(user_id)  # 403 account_frozen: nothing is paid meanwhile
     if user_id is not None and not carbon.has_consent(user_id, target.id):
         raise Conflict("用户未授权该场景的数据使用", reason="consent_required")
     now = utcnow()

@@ -214,8 +214,17 @@ class ScanSiteSchema(Schema):
 
 
 class ReviewArgsSchema(PageArgsSchema):
-    status = fields.String(load_default="pending", validate=validate.OneOf(RECORD_STATUSES))
+    status = fields.String(
+        load_default="pending",
+        validate=validate.OneOf([*RECORD_STATUSES, "all"]),
+        metadata={"description": "`all`: every status (a resident's records)"},
+    )
     user_id = Id(load_default=None, metadata={"description": "one resident's records"})
+    min_risk = fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=0, max=1000),
+        metadata={"description": "only records scored at least this (a risk history: 1)"},
+    )
 
 
 class RiskExplanationSchema(Schema):
@@ -372,3 +381,19 @@ class BindingListSchema(Schema):
 
 class PartnerListSchema(Schema):
     items = fields.List(fields.Nested(PartnerRefSchema))
+
+
+class PartnerDeliverySchema(Schema):
+    """One webhook call of a partner and how it ended."""
+
+    id = fields.Integer()
+    received_at = fields.DateTime()
+    event_id = fields.String(metadata={"description": "as sent (empty if unreadable)"})
+    status_code = fields.Integer(metadata={"description": "the HTTP status we answered"})
+    outcome = fields.String(metadata={"enum": ["credited", "duplicate", "refused"]})
+    reason = fields.String(metadata={"description": "the refusal's reason slug"})
+    message = fields.String()
+    record_id = fields.Integer(allow_none=True)
+    record_status = fields.String(allow_none=True)
+    points = fields.Integer(allow_none=True)
+    carbon_g = fields.Float(allow_none=True)

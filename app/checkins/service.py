@@ -60,9 +60,9 @@ def record_checkin(
     site (app/checkins/quantity.py); a quantity the resident declares alone is paid at once
     only up to a small amount, else it waits for review like a photo.
 
-    Raises RateLimited (429), ScenarioNotFound (404), ScenarioInactive,
-    EvidenceNotAccepted, InvalidQuantity, QuantityRequired (422), InvalidQr (400),
-    UploadNotFound (404),
+    Raises AccountFrozen (403 `account_frozen`), RateLimited (429), ScenarioNotFound (404),
+    ScenarioInactive, EvidenceNotAccepted, InvalidQuantity, QuantityRequired (422),
+    InvalidQr (400), UploadNotFound (404),
     DuplicateEvidence, ReceiptAlreadyUsed, SiteLimitReached, DailyCapReached (409).
     """
     with outcomes.counted(scenario_code, evidence["type"]) as kept:
@@ -74,6 +74,7 @@ def record_checkin(
 def _record_checkin(
     user_id: int, scenario_code: str, quantity: Decimal | None, evidence: dict
 ) -> CarbonRecord:
+    users.require_not_frozen(user_id)
     ratelimit.hit("checkin", user_id)
     scenario = carbon.get_scenario(scenario_code)
     if not scenario.active:
@@ -140,20 +141,28 @@ def own_upload_id(user_id: int, public_id: str) -> str:
 def save_photo(user_id: int, data: bytes) -> Upload:
     """Store a photo for later use as evidence.
 
-    Raises RateLimited (429), InvalidImage (422 `invalid_image`).
+    Raises AccountFrozen (403 `account_frozen`), RateLimited (429), InvalidImage (422
+    `invalid_image`).
     """
+    users.require_not_frozen(user_id)
     ratelimit.hit("upload", user_id)
     return uploads.save_upload(user_id, data)
 
 
 def review_queue(
-    status: str, limit: int, cursor: str | None, user_id: int | None = None
+    status: str,
+    limit: int,
+    cursor: str | None,
+    user_id: int | None = None,
+    min_risk: int | None = None,
 ) -> tuple[list[dict], str | None]:
-    """Records by status (of one resident with `user_id`) for operators, newest first, with
-    their photo. Raises InvalidCursor."""
-    stmt = carbon.records_stmt(status=status)
+    """Records by status (`all`: any) for operators, newest first, with their photo; of one
+    resident with `user_id`, scored at least `min_risk`. Raises InvalidCursor."""
+    stmt = carbon.records_stmt(status=None if status == "all" else status)
     if user_id is not None:
         stmt = stmt.where(CarbonRecord.user_id == user_id)
+    if min_risk is not None:
+        stmt = stmt.where(CarbonRecord.risk_score >= min_risk)
     records, next_cursor = paginate_desc(stmt, CarbonRecord.id, limit, cursor)
     return [review_item(record) for record in records], next_cursor
 

@@ -80,8 +80,8 @@ def sync_werun(user_id: int, encrypted_data: str, iv: str) -> list[dict]:
 
     A resident who withdrew consent for `walk_steps` is refused; one who was never asked
     is not (the sync is their own act, after WeChat's scope.werun prompt).
-    Raises RateLimited (429), InvalidEncryptedData / StaleData (400), ScenarioNotFound,
-    Conflict (409 `consent_required`).
+    Raises AccountFrozen (403 `account_frozen`), RateLimited (429), InvalidEncryptedData /
+    StaleData (400), ScenarioNotFound, Conflict (409 `consent_required`).
     """
     with outcomes.counted(WERUN_SCENARIO, "werun") as kept:
         days = _sync_werun(user_id, encrypted_data, iv)
@@ -90,6 +90,7 @@ def sync_werun(user_id: int, encrypted_data: str, iv: str) -> list[dict]:
 
 
 def _sync_werun(user_id: int, encrypted_data: str, iv: str) -> list[dict]:
+    users.require_not_frozen(user_id)
     ratelimit.hit("werun", user_id)
     scenario = carbon.get_scenario(WERUN_SCENARIO)
     if carbon.consent_withdrawn(user_id, scenario.id):

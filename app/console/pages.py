@@ -45,13 +45,16 @@ _SINKS = "碳汇与零碳活动"
 OPERATOR_PAGES = (
     Page("dashboard", "数据看板", "operator"),
     Page("review", "打卡审核", "operator"),
+    Page("residents", "居民", "operator"),
     Page("merchants", "联盟商户", "operator"),
     Page("applications", "入驻申请", "operator"),
-    Page("offers", "商品审核", "operator"),
+    Page("offers", "商品管理", "operator"),
     Page("sites", "打卡点位", "operator"),
+    Page("partners", "合作方", "operator"),
     Page("scenarios", "场景与方法学", "operator"),
     Page("campaigns", "激励活动", "operator"),
     Page("adjustments", "积分调整", "operator"),
+    Page("accounts", "账号管理", "operator"),
     Page("audit", "审计日志", "operator"),
     Page("exports", "导出与任务", "operator"),
     # The registry (核证减排量登记): programmes, batches, organisations, movements.

@@ -54,6 +54,7 @@ def get_offer(offer_id: int):
 @blp.alt_response(
     409, description="out_of_stock, insufficient_points, limit_reached, offer_not_live"
 )
+@blp.alt_response(403, description="account_frozen: an operator froze the account")
 def redeem(_body: dict, offer_id: int):
     """Spend points on one coupon of the offer (one transaction: stock, limit, points)."""
     key, request_hash = current_idempotency()

@@ -1,8 +1,9 @@
 """What residents see: live offers, cached in Redis (app/cache.py).
 
 A page of the list is cached for `LIST_TTL_SECONDS` under a generation number that every
-committed offer change bumps: edits, approval, pause, and every redemption or
-cancellation (stock_left), so a resident never sees a page older than the last commit.
+committed offer change bumps: edits, approval, pause, take-down, a merchant frozen or
+unfrozen, and every redemption or cancellation (stock_left), so a resident never sees a
+page older than the last commit.
 During a flash sale the bumps make most reads rebuild the page (two queries), which is
 what every read cost before the cache.
 """
@@ -142,3 +143,5 @@ def invalidate_after_commit() -> None:
 
 # Offer pages carry the merchant's name and place: a profile edit shows at once too.
 merchants.on_profile_change(invalidate_after_commit)
+# A merchant frozen or unfrozen: its offers leave or rejoin the list once committed.
+merchants.register_standing_listener(lambda _merchant_id: invalidate_after_commit())

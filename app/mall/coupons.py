@@ -29,6 +29,7 @@ from app.mall.models import (
     Offer,
 )
 from app.mall.redemption import release_user_slot
+from app.merchants import service as merchants
 from app.pagination import paginate_desc
 from app.qrimage import qr_png
 
@@ -91,12 +92,17 @@ def cancel_coupon(user_id: int, coupon_id: int) -> Cancellation:
     """Cancel an unused, unexpired coupon: points back through a ledger reversal, the
     stock back to the offer and the per-user slot back to the resident.
 
+    A coupon of a frozen merchant may be cancelled whatever its offer says (it cannot be
+    used meanwhile, docs/decisions/0940).
+
     Raises CouponNotFound (404, also for another resident's coupon), CouponNotCancellable
     (409 `coupon_not_cancellable`: used, expired, cancelled, or the offer forbids it).
     """
     coupon = get_own_coupon(user_id, coupon_id)
     offer = db.session.get(Offer, coupon.offer_id)
-    if offer.cancel_policy != CANCEL_ALLOWED:
+    if offer.cancel_policy != CANCEL_ALLOWED and not merchants.is_merchant_frozen(
+        offer.merchant_id
+    ):
         raise CouponNotCancellable("该券不支持取消")
     now = utcnow()
     result = db.session.execute(
@@ -186,8 +192,9 @@ def export_coupons(user_id: int) -> list[dict]:
 
 def expire_due_coupons(now: datetime, batch_size: int = 500) -> ExpiryBatch:
     """Expire one batch of unused coupons whose time is up; refund the points when the
-    offer's policy says so. Stock and per-user slots are not given back (the coupon was
-    held until it lapsed). Call again until `seen` is 0; commit between batches.
+    offer's policy says so or its merchant is frozen. Stock and per-user slots are not
+    given back (the coupon was held until it lapsed). Call again until `seen` is 0;
+    commit between batches.
     """
     ids = list(
         db.session.scalars(
@@ -211,7 +218,11 @@ def expire_due_coupons(now: datetime, batch_size: int = 500) -> ExpiryBatch:
         coupon = db.session.get(Coupon, coupon_id)
         db.session.refresh(coupon)
         offer = db.session.get(Offer, coupon.offer_id)
-        if offer.expiry_policy == EXPIRY_REFUND and coupon.redemption_txn_id is not None:
+        # A coupon that lapsed while its merchant was frozen could not be used: refunded.
+        refundable = offer.expiry_policy == EXPIRY_REFUND or merchants.is_merchant_frozen(
+            offer.merchant_id
+        )
+        if refundable and coupon.redemption_txn_id is not None:
             refund = ledger.reverse_transaction(
                 coupon.redemption_txn_id,
                 code="redemption_refund",

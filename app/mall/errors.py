@@ -55,3 +55,7 @@ class OfferNotPending(Conflict):
 
 class StockBelowIssued(Conflict):
     reason, message = "stock_below_issued", "库存不能少于已兑出的数量"
+
+
+class OfferTakenDown(Conflict):
+    reason, message = "offer_taken_down", "该商品已被平台下架，请联系运营人员处理"

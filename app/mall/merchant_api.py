@@ -80,7 +80,9 @@ def get_offer(offer_id: int):
 @blp.arguments(OfferPatchSchema)
 @blp.response(200, OfferSchema)
 @blp.alt_response(404, description="offer_not_found")
-@blp.alt_response(409, description="offer_live (pause first), stock_below_issued")
+@blp.alt_response(
+    409, description="offer_live (pause first), offer_taken_down (terms locked), stock_below_issued"
+)
 def update_offer(body: dict, offer_id: int):
     """Edit an offer. New terms go back to review; `stock` may change at any time."""
     return offers.update_offer(current_principal().user_id, offer_id, body)
@@ -91,6 +93,7 @@ def update_offer(body: dict, offer_id: int):
 @blp.arguments(EmptySchema)
 @blp.response(200, OfferSchema)
 @blp.alt_response(404, description="offer_not_found")
+@blp.alt_response(409, description="offer_taken_down, offer_not_pausable")
 def pause_offer(_body: dict, offer_id: int):
     """Stop redemptions of an offer."""
     return offers.pause_offer(current_principal().user_id, offer_id)
@@ -100,7 +103,7 @@ def pause_offer(_body: dict, offer_id: int):
 @merchant_owner_required
 @blp.arguments(EmptySchema)
 @blp.response(200, OfferSchema)
-@blp.alt_response(409, description="offer_not_paused")
+@blp.alt_response(409, description="offer_not_paused, offer_taken_down (an operator took it down)")
 def resume_offer(_body: dict, offer_id: int):
     """Resume a paused offer (live again if approved, else back to review)."""
     return offers.resume_offer(current_principal().user_id, offer_id)
@@ -138,7 +141,9 @@ def lookup_coupon(body: dict):
 @blp.response(200, VerifyResultSchema)
 @blp.alt_response(404, description="coupon_not_found (also another merchant's coupon)")
 @blp.alt_response(
-    409, description="coupon_already_used, coupon_expired, coupon_cancelled, coupon_not_yet_valid"
+    409,
+    description="coupon_already_used, coupon_expired, coupon_cancelled, coupon_not_yet_valid, "
+    "merchant_frozen (an operator froze the merchant: nothing is verified meanwhile)",
 )
 @blp.alt_response(429, description="rate_limited: too many wrong codes")
 def verify_coupon(body: dict):

@@ -29,7 +29,10 @@ OFFER_PENDING = "pending_review"
 OFFER_LIVE = "live"
 OFFER_PAUSED = "paused"
 OFFER_REJECTED = "rejected"
-OFFER_STATUSES = (OFFER_PENDING, OFFER_LIVE, OFFER_PAUSED, OFFER_REJECTED)
+# 下架: an operator took the offer off sale. Only an operator puts it back (the owner can
+# neither resume it nor change its terms meanwhile); issued coupons stay valid (0940).
+OFFER_TAKEN_DOWN = "taken_down"
+OFFER_STATUSES = (OFFER_PENDING, OFFER_LIVE, OFFER_PAUSED, OFFER_REJECTED, OFFER_TAKEN_DOWN)
 
 CANCEL_ALLOWED = "cancellable"  # the resident may cancel an unused, unexpired coupon
 CANCEL_FORBIDDEN = "not_cancellable"

@@ -1,4 +1,5 @@
-"""Offer management: merchants create, edit, pause and resume; operators approve or reject.
+"""Offer management by merchants: create, edit, pause and resume (what operators do is in
+app/mall/offer_review.py: approve, reject, take down, put back).
 
 Changing the terms of an offer (price, limit, validity, policies, settlement value, texts)
 sends it back to review, and is refused while it is live: a resident must never pay a
@@ -12,19 +13,20 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
-from app.audit.service import record_audit
 from app.db import utcnow
 from app.errors import Conflict, Unprocessable
 from app.extensions import db
-from app.mall import catalog, gate
-from app.mall.errors import OfferLive, OfferNotFound, OfferNotPending, StockBelowIssued
+from app.mall.errors import OfferLive, OfferNotFound, OfferTakenDown, StockBelowIssued
 from app.mall.models import (
     OFFER_LIVE,
     OFFER_PAUSED,
     OFFER_PENDING,
     OFFER_REJECTED,
+    OFFER_TAKEN_DOWN,
     Offer,
 )
+from app.mall.offer_review import approve_offer, reject_offer  # noqa: F401  (seeds, benches)
+from app.mall.offer_state import changed, set_status
 from app.merchants import service as merchants
 from app.pagination import paginate_desc
 
@@ -54,17 +56,6 @@ def _validate_terms(values: dict, now: datetime) -> None:
         errors["sale_ends_at"] = ["sale_ends_at 须晚于开售时间与当前时间"]
     if errors:
         raise Unprocessable("请求内容无效", errors=errors)
-
-
-def _changed(offer: Offer) -> None:
-    """After commit: the resident list is rebuilt and the flash-sale gate reloaded."""
-    offer.updated_at = utcnow()
-    catalog.invalidate_after_commit()
-    gate.drop_after_commit(offer.id)
-
-
-def _snapshot(offer: Offer) -> dict:
-    return {"status": offer.status, "stock_total": offer.stock_total}
 
 
 def create_offer(owner_user_id: int, data: dict) -> Offer:
@@ -126,30 +117,39 @@ def update_offer(owner_user_id: int, offer_id: int, changes: dict) -> Offer:
     `stock` (the new total) may change in any state.
 
     Raises NotMerchantStaff, NotMerchantOwner, OfferNotFound, OfferLive (409
-    `offer_live`), StockBelowIssued (409 `stock_below_issued`), Unprocessable (422).
+    `offer_live`), OfferTakenDown (409 `offer_taken_down`: an operator took it off sale),
+    StockBelowIssued (409 `stock_below_issued`), Unprocessable (422).
     """
     offer = _owned_offer(owner_user_id, offer_id)
     terms = {f: changes[f] for f in TERM_FIELDS if f in changes and changes[f] != getattr(offer, f)}
     if terms:
-        if offer.status == OFFER_LIVE:
-            raise OfferLive()
+        _raise_if_locked(offer.status)
         _validate_terms({f: getattr(offer, f) for f in TERM_FIELDS} | terms, utcnow())
-        # Conditional: an approval racing this edit cannot leave new terms live unreviewed.
+        # Conditional: an approval or a take-down racing this edit cannot leave new terms
+        # live unreviewed, nor bring a taken-down offer back to review.
         result = db.session.execute(
             update(Offer)
-            .where(Offer.id == offer.id, Offer.status != OFFER_LIVE)
+            .where(Offer.id == offer.id, Offer.status.not_in((OFFER_LIVE, OFFER_TAKEN_DOWN)))
             .values(**terms, status=OFFER_PENDING, approved_at=None, approved_by=None)
             .execution_options(synchronize_session=False)
         )
-        if result.rowcount != 1:
-            raise OfferLive()
         db.session.refresh(offer)
+        if result.rowcount != 1:
+            _raise_if_locked(offer.status)
+            raise Conflict("商品状态已变化，请刷新后重试", reason="offer_state_changed")
     if "stock" in changes and changes["stock"] != offer.stock_total:
         _set_stock_total(offer, changes["stock"])
     if terms or "stock" in changes:
-        _changed(offer)
+        changed(offer)
     db.session.flush()
     return offer
+
+
+def _raise_if_locked(status: str) -> None:
+    if status == OFFER_LIVE:
+        raise OfferLive()
+    if status == OFFER_TAKEN_DOWN:
+        raise OfferTakenDown()
 
 
 def _set_stock_total(offer: Offer, total: int) -> None:
@@ -168,96 +168,29 @@ def _set_stock_total(offer: Offer, total: int) -> None:
 def pause_offer(owner_user_id: int, offer_id: int) -> Offer:
     """Stop redemptions (live or pending -> paused; paused stays paused).
 
-    Raises NotMerchantStaff, NotMerchantOwner, OfferNotFound, Conflict
-    (`offer_not_pausable` for a rejected offer).
+    Raises NotMerchantStaff, NotMerchantOwner, OfferNotFound, OfferTakenDown (409
+    `offer_taken_down`), Conflict (`offer_not_pausable` for a rejected offer).
     """
     offer = _owned_offer(owner_user_id, offer_id)
+    if offer.status == OFFER_TAKEN_DOWN:
+        raise OfferTakenDown()
     if offer.status == OFFER_REJECTED:
         raise Conflict("已驳回的商品无需暂停", reason="offer_not_pausable")
     if offer.status != OFFER_PAUSED:
-        _set_status(offer, (OFFER_LIVE, OFFER_PENDING), OFFER_PAUSED)
+        set_status(offer, (OFFER_LIVE, OFFER_PENDING), OFFER_PAUSED)
     return offer
 
 
 def resume_offer(owner_user_id: int, offer_id: int) -> Offer:
     """Put a paused offer back: live again if its terms are approved, else to review.
 
-    Raises NotMerchantStaff, NotMerchantOwner, OfferNotFound, Conflict
-    (`offer_not_paused`).
+    Raises NotMerchantStaff, NotMerchantOwner, OfferNotFound, OfferTakenDown (409
+    `offer_taken_down`: only an operator puts it back), Conflict (`offer_not_paused`).
     """
     offer = _owned_offer(owner_user_id, offer_id)
+    if offer.status == OFFER_TAKEN_DOWN:
+        raise OfferTakenDown()
     if offer.status != OFFER_PAUSED:
         raise Conflict("商品未处于暂停状态", reason="offer_not_paused")
-    _set_status(offer, (OFFER_PAUSED,), OFFER_LIVE if offer.approved_at else OFFER_PENDING)
-    return offer
-
-
-def _set_status(offer: Offer, expected: tuple[str, ...], new: str) -> None:
-    """Conditional status change: two concurrent transitions cannot both apply."""
-    result = db.session.execute(
-        update(Offer)
-        .where(Offer.id == offer.id, Offer.status.in_(expected))
-        .values(status=new, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    db.session.refresh(offer)
-    if result.rowcount != 1:
-        raise Conflict("商品状态已变化，请刷新后重试", reason="offer_state_changed")
-    _changed(offer)
-
-
-def list_offers_for_operators(
-    status: str | None, limit: int, cursor: str | None
-) -> tuple[list[Offer], str | None]:
-    """One page of all offers, newest first, optionally by status (e.g. pending_review).
-
-    Raises InvalidCursor (400).
-    """
-    stmt = select(Offer)
-    if status:
-        stmt = stmt.where(Offer.status == status)
-    return paginate_desc(stmt, Offer.id, limit, cursor)
-
-
-def approve_offer(operator_id: int, offer_id: int) -> Offer:
-    """An operator puts a pending offer live. Raises OfferNotFound, OfferNotPending (409)."""
-    offer = db.session.get(Offer, offer_id)
-    if offer is None:
-        raise OfferNotFound()
-    before = _snapshot(offer)
-    result = db.session.execute(
-        update(Offer)
-        .where(Offer.id == offer_id, Offer.status == OFFER_PENDING)
-        .values(status=OFFER_LIVE, approved_by=operator_id, approved_at=utcnow(), review_note="")
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        raise OfferNotPending()
-    db.session.refresh(offer)
-    _changed(offer)
-    record_audit(operator_id, "mall.offer.approve", f"offer:{offer.id}", before, _snapshot(offer))
-    return offer
-
-
-def reject_offer(operator_id: int, offer_id: int, note: str) -> Offer:
-    """An operator sends a pending offer back with a note. Raises OfferNotFound,
-    OfferNotPending (409)."""
-    offer = db.session.get(Offer, offer_id)
-    if offer is None:
-        raise OfferNotFound()
-    before = _snapshot(offer)
-    result = db.session.execute(
-        update(Offer)
-        .where(Offer.id == offer_id, Offer.status == OFFER_PENDING)
-        .values(status=OFFER_REJECTED, review_note=note, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        raise OfferNotPending()
-    db.session.refresh(offer)
-    _changed(offer)
-    record_audit(
-        operator_id, "mall.offer.reject", f"offer:{offer.id}", before,
-        {**_snapshot(offer), "note": note},
-    )  # fmt: skip
+    set_status(offer, (OFFER_PAUSED,), OFFER_LIVE if offer.approved_at else OFFER_PENDING)
     return offer

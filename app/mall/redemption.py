@@ -26,6 +26,7 @@ from app.mall.codes import coupon_validity, new_code, new_short_code
 from app.mall.display import describe_coupons
 from app.mall.errors import LimitReached, OfferNotFound, OfferNotLive, OutOfStock
 from app.mall.models import COUPON_ISSUED, OFFER_LIVE, Coupon, Offer, OfferRedemptionCounter
+from app.merchants import service as merchants
 from app.ops import metrics
 from app.sql import conflict_insert
 from app.users import service as users
@@ -49,8 +50,9 @@ def redeem_offer(
 ) -> Redemption:
     """Buy one coupon of a live offer with points.
 
-    Raises OfferNotFound (404), OfferNotLive, OutOfStock, LimitReached, InsufficientPoints
-    (all 409), IdempotencyKeyReused (422, from the ledger).
+    Raises AccountFrozen (403 `account_frozen`), OfferNotFound (404), OfferNotLive,
+    OutOfStock, LimitReached, InsufficientPoints (all 409), IdempotencyKeyReused (422, from
+    the ledger).
     """
     try:
         redemption = _redeem(user_id, offer_id, idempotency_key, request_hash)
@@ -64,6 +66,7 @@ def redeem_offer(
 def _redeem(
     user_id: int, offer_id: int, idempotency_key: str | None, request_hash: str | None
 ) -> Redemption:
+    users.require_not_frozen(user_id)
     now = utcnow()
     offer = db.session.get(Offer, offer_id)
     if offer is None:
@@ -103,7 +106,8 @@ def _redeem(
     )
     coupon.redemption_txn_id = txn.id
     if not _take_stock(offer.id):
-        if db.session.scalar(select(Offer.status).where(Offer.id == offer.id)) != OFFER_LIVE:
+        status = db.session.scalar(select(Offer.status).where(Offer.id == offer.id))
+        if status != OFFER_LIVE or merchants.is_merchant_frozen(offer.merchant_id):
             raise OfferNotLive()
         if slot is not None:
             slot.database_sold_out()
@@ -117,7 +121,13 @@ def _redeem(
 def _take_stock(offer_id: int) -> bool:
     result = db.session.execute(
         update(Offer)
-        .where(Offer.id == offer_id, Offer.stock_left > 0, Offer.status == OFFER_LIVE)
+        .where(
+            Offer.id == offer_id,
+            Offer.stock_left > 0,
+            Offer.status == OFFER_LIVE,
+            # A take-down or a merchant's freeze committed before this statement wins.
+            Offer.merchant_id.in_(merchants.active_merchant_ids_filter()),
+        )
         .values(stock_left=Offer.stock_left - 1)
         .execution_options(synchronize_session=False)
     )

@@ -161,6 +161,18 @@ class OfferListArgsSchema(PageArgsSchema):
     status = fields.String(load_default=None, validate=validate.OneOf(OFFER_STATUSES))
 
 
+class AdminOfferListArgsSchema(OfferListArgsSchema):
+    merchant_id = Id(load_default=None, metadata={"description": "one merchant's offers"})
+
+
+class OfferTakeDownSchema(Schema):
+    reason = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=255),
+        metadata={"description": "下架理由（商户可见）"},
+    )
+
+
 class EmptySchema(Schema):
     """`{}`: nothing to send (unknown fields are still refused)."""
 
@@ -190,6 +202,26 @@ class LiveOfferArgsSchema(PageArgsSchema):
 
 class CouponListArgsSchema(PageArgsSchema):
     status = fields.String(load_default=None, validate=validate.OneOf(COUPON_STATUSES))
+
+
+class ResidentCouponListArgsSchema(CouponListArgsSchema):
+    pass
+
+
+class ResidentCouponSchema(Schema):
+    """A resident's coupon as an operator sees it: everything but the codes."""
+
+    id = fields.Integer()
+    offer_id = fields.Integer()
+    title = fields.String(attribute="offer_title")
+    merchant = fields.Nested(OfferMerchantSchema, attribute="merchant_ref")
+    status = fields.String(metadata={"enum": list(COUPON_STATUSES)})
+    points_price = fields.Integer()
+    expires_at = fields.DateTime()
+    created_at = fields.DateTime()
+    used_at = fields.DateTime(allow_none=True)
+    cancelled_at = fields.DateTime(allow_none=True)
+    expired_at = fields.DateTime(allow_none=True)
 
 
 class RedemptionResultSchema(Schema):

@@ -66,12 +66,15 @@ def verify_coupon(staff_user_id: int, code: str) -> Coupon:
     """Mark a coupon used, recording who verified it and when.
 
     Raises NotMerchantStaff (403), CouponNotFound (404, also another merchant's coupon),
-    CouponAlreadyUsed, CouponExpired, CouponCancelled, CouponNotYetValid (409).
+    CouponAlreadyUsed, CouponExpired, CouponCancelled, CouponNotYetValid, MerchantFrozen
+    (409 `merchant_frozen`: nothing is verified, hence settled, while frozen).
     """
     membership = merchants.require_staff(staff_user_id)
     coupon = _find_for_merchant(membership.merchant_id, code)
     now = utcnow()
     _raise_if_unusable(coupon, now)
+    if merchants.is_merchant_frozen(coupon.merchant_id):
+        raise merchants.MerchantFrozen()
     result = db.session.execute(
         update(Coupon)
         .where(
@@ -79,6 +82,7 @@ def verify_coupon(staff_user_id: int, code: str) -> Coupon:
             Coupon.status == COUPON_ISSUED,
             Coupon.expires_at > now,
             or_(Coupon.valid_from.is_(None), Coupon.valid_from <= now),
+            Coupon.merchant_id.in_(merchants.active_merchant_ids_filter()),
         )
         .values(status=COUPON_USED, used_at=now, verified_by=staff_user_id)
         .execution_options(synchronize_session=False)
@@ -86,6 +90,8 @@ def verify_coupon(staff_user_id: int, code: str) -> Coupon:
     db.session.refresh(coupon)
     if result.rowcount != 1:
         _raise_if_unusable(coupon, now)
+        if merchants.is_merchant_frozen(coupon.merchant_id):  # frozen just now
+            raise merchants.MerchantFrozen()
         raise CouponAlreadyUsed()  # pragma: no cover - the refresh above names the state
     return coupon
 

@@ -1,4 +1,4 @@
-"""Operator endpoints: admit merchants to the alliance and look them up."""
+"""Operator endpoints: admit merchants to the alliance, look them up, freeze and unfreeze."""
 
 from __future__ import annotations
 
@@ -7,8 +7,14 @@ from flask_smorest import Blueprint
 from app.auth import current_principal, operator_required
 from app.merchants import models as _models  # noqa: F401  (registers the tables)
 from app.merchants import service
-from app.merchants.schemas import MerchantCreateSchema, MerchantSchema
-from app.pagination import PageArgsSchema, page_schema
+from app.merchants.schemas import (
+    MerchantCreateSchema,
+    MerchantFreezeSchema,
+    MerchantListArgsSchema,
+    MerchantSchema,
+    UnfreezeSchema,
+)
+from app.pagination import page_schema
 
 blp = Blueprint("admin_merchants", __name__, description="商户管理 Merchants (operators)")
 
@@ -26,11 +32,11 @@ def create_merchant(body: dict):
 
 @blp.route("", methods=["GET"])
 @operator_required
-@blp.arguments(PageArgsSchema, location="query")
+@blp.arguments(MerchantListArgsSchema, location="query")
 @blp.response(200, page_schema(MerchantSchema))
 def list_merchants(args: dict):
-    """All merchants, newest first."""
-    items, next_cursor = service.list_merchants(args["limit"], args["cursor"])
+    """All merchants, newest first (`?status=frozen` for the frozen ones)."""
+    items, next_cursor = service.list_merchants(args["limit"], args["cursor"], args["status"])
     return {"items": items, "next_cursor": next_cursor}
 
 
@@ -41,3 +47,26 @@ def list_merchants(args: dict):
 def get_merchant(merchant_id: int):
     """One merchant."""
     return service.get_merchant(merchant_id)
+
+
+@blp.route("/<int:merchant_id>/freeze", methods=["POST"])
+@operator_required
+@blp.arguments(MerchantFreezeSchema)
+@blp.response(200, MerchantSchema)
+@blp.alt_response(404, description="merchant_not_found")
+@blp.alt_response(409, description="merchant_frozen (already)")
+def freeze_merchant(body: dict, merchant_id: int):
+    """冻结: its offers stop selling and its coupons cannot be verified until unfrozen;
+    residents may cancel its unused coupons for a refund (docs/decisions/0940)."""
+    return service.freeze_merchant(current_principal().user_id, merchant_id, body["reason"])
+
+
+@blp.route("/<int:merchant_id>/unfreeze", methods=["POST"])
+@operator_required
+@blp.arguments(UnfreezeSchema)
+@blp.response(200, MerchantSchema)
+@blp.alt_response(404, description="merchant_not_found")
+@blp.alt_response(409, description="merchant_not_frozen")
+def unfreeze_merchant(_body: dict, merchant_id: int):
+    """Let a frozen merchant sell and verify again."""
+    return service.unfreeze_merchant(current_principal().user_id, merchant_id)

@@ -13,6 +13,9 @@ from app.extensions import db
 STAFF_OWNER = "owner"
 STAFF_CLERK = "clerk"
 MERCHANT_ACTIVE = "active"
+# Frozen by an operator: its offers are not sold and its coupons not verified until it is
+# unfrozen; residents may cancel its unused coupons for a refund (docs/decisions/0940).
+MERCHANT_FROZEN = "frozen"
 
 
 class Merchant(TimestampMixin, db.Model):
@@ -33,6 +36,8 @@ class Merchant(TimestampMixin, db.Model):
     owner_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     status: Mapped[str] = mapped_column(String(16), default=MERCHANT_ACTIVE)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    frozen_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    frozen_reason: Mapped[str] = mapped_column(String(200), default="")
 
 
 class MerchantStaff(TimestampMixin, db.Model):

@@ -68,7 +68,9 @@ class MerchantSchema(Schema):
     latitude_e6 = fields.Integer(allow_none=True, metadata={"description": _GCJ02})
     longitude_e6 = fields.Integer(allow_none=True, metadata={"description": _GCJ02})
     owner_user_id = fields.Integer()
-    status = fields.String()
+    status = fields.String(metadata={"enum": ["active", "frozen"]})
+    frozen_at = fields.DateTime(allow_none=True)
+    frozen_reason = fields.String(metadata={"description": "why an operator froze it"})
     created_at = fields.DateTime()
 
 
@@ -132,6 +134,22 @@ class ApplicationRejectSchema(Schema):
     )
 
 
+class MerchantListArgsSchema(PageArgsSchema):
+    status = fields.String(load_default=None, validate=validate.OneOf(["active", "frozen"]))
+
+
+class UnfreezeSchema(Schema):
+    """`{}`."""
+
+
+class MerchantFreezeSchema(Schema):
+    reason = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "冻结原因（商户可见）"},
+    )
+
+
 class MerchantRefSchema(Schema):
     id = fields.Integer()
     name = fields.String()
@@ -153,6 +171,7 @@ class JoinResultSchema(Schema):
 
 class StaffSchema(Schema):
     user_id = fields.Integer()
+    nickname = fields.String(metadata={"description": "the person's name"})
     role = fields.String(metadata={"enum": ["owner", "clerk"]})
     joined_at = fields.DateTime(attribute="created_at")
 
@@ -171,6 +190,7 @@ class SettlementLineSchema(Schema):
     offer_title = fields.String()
     short_code = fields.String()
     verified_by = fields.Integer(allow_none=True)
+    verified_by_name = fields.String(metadata={"description": "the clerk's name"})
     points_price = fields.Integer()
     settlement_value_fen = fields.Integer()
 

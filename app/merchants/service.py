@@ -36,6 +36,13 @@ from app.merchants.places import (  # noqa: F401  (re-exported for other domains
     on_profile_change,
     profile_changed,
 )
+from app.merchants.standing import (  # noqa: F401  (the domain's interface)
+    MerchantFrozen,
+    freeze_merchant,
+    is_merchant_frozen,
+    register_standing_listener,
+    unfreeze_merchant,
+)
 from app.pagination import paginate_desc
 from app.users import service as users
 
@@ -185,21 +192,30 @@ def get_my_merchant(staff_user_id: int) -> Merchant:
     return get_merchant(require_staff(staff_user_id).merchant_id)
 
 
-def list_merchants(limit: int, cursor: str | None) -> tuple[list[Merchant], str | None]:
-    """One page of all merchants, newest first. Raises InvalidCursor (400)."""
-    return paginate_desc(select(Merchant), Merchant.id, limit, cursor)
+def list_merchants(
+    limit: int, cursor: str | None, status: str | None = None
+) -> tuple[list[Merchant], str | None]:
+    """One page of all merchants (of one status), newest first. Raises InvalidCursor (400)."""
+    stmt = select(Merchant)
+    if status:
+        stmt = stmt.where(Merchant.status == status)
+    return paginate_desc(stmt, Merchant.id, limit, cursor)
 
 
 def list_staff(
     owner_user_id: int, limit: int, cursor: str | None
 ) -> tuple[list[MerchantStaff], str | None]:
-    """One page of the owner's merchant's staff, newest first.
+    """One page of the owner's merchant's staff, newest first, each with `nickname`.
 
     Raises NotMerchantStaff, NotMerchantOwner (403), InvalidCursor (400).
     """
     membership = require_owner(owner_user_id)
     stmt = select(MerchantStaff).where(MerchantStaff.merchant_id == membership.merchant_id)
-    return paginate_desc(stmt, MerchantStaff.id, limit, cursor)
+    rows, next_cursor = paginate_desc(stmt, MerchantStaff.id, limit, cursor)
+    names = users.public_nicknames([row.user_id for row in rows])
+    for row in rows:
+        row.nickname = names.get(row.user_id, "")
+    return rows, next_cursor
 
 
 def _add_staff(merchant_id: int, user_id: int, role: str, invited_by: int | None) -> None:

@@ -16,9 +16,11 @@ from app.db import utcnow
 from app.errors import Unprocessable
 from app.mall import service as mall
 from app.merchants.service import get_merchant, require_owner
+from app.users import service as users
 
 CSV_COLUMNS = (
     "coupon_id", "used_at", "offer_id", "offer_title", "short_code", "verified_by",
+    "verified_by_name",
     "points_price", "settlement_value_fen", "settlement_value_yuan",
 )  # fmt: skip
 
@@ -33,6 +35,7 @@ class SettlementLine:
     verified_by: int | None
     points_price: int
     settlement_value_fen: int
+    verified_by_name: str = ""
 
 
 @dataclass
@@ -84,6 +87,7 @@ def monthly_settlement(owner_user_id: int, month: str) -> Settlement:
     merchant = get_merchant(membership.merchant_id)
     coupons = mall.used_coupons_between(merchant.id, start, end)
     titles = mall.offer_titles({c.offer_id for c in coupons})
+    clerks = users.public_nicknames(sorted({c.verified_by for c in coupons if c.verified_by}))
     result = Settlement(merchant.id, merchant.name, month, start, end)
     totals: dict[int, OfferTotal] = {}
     for coupon in coupons:
@@ -98,6 +102,7 @@ def monthly_settlement(owner_user_id: int, month: str) -> Settlement:
                 coupon.verified_by,
                 coupon.points_price,
                 coupon.settlement_value_fen,
+                clerks.get(coupon.verified_by, ""),
             )
         )
         total = totals.setdefault(coupon.offer_id, OfferTotal(coupon.offer_id, title))
@@ -126,6 +131,7 @@ def settlement_csv(settlement: Settlement) -> str:
             "offer_title": line.offer_title,
             "short_code": line.short_code,
             "verified_by": line.verified_by,
+            "verified_by_name": line.verified_by_name,
             "points_price": line.points_price,
             "settlement_value_fen": line.settlement_value_fen,
             "settlement_value_yuan": _yuan(line.settlement_value_fen),

@@ -116,6 +116,7 @@ def _with_certificates(offsets: list) -> list:
 @blp.alt_response(404, description="offset_pool_not_found")
 @blp.alt_response(409, description="insufficient_points, insufficient_units")
 @blp.alt_response(422, description="invalid_quantity")
+@blp.alt_response(403, description="account_frozen: an operator froze the account")
 def create_offset(body: dict):
     """Spend points to retire kilograms in my name; the answer names my certificate
     (我的碳中和证书, public at /registry/certificates/<id>)."""

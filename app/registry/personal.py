@@ -29,6 +29,7 @@ from app.registry.models import (
     Programme,
     UnitAccount,
 )
+from app.users import service as users
 
 POOL_KINDS = ("sink", PROGRAMME_REDUCTION, "any")
 MAX_KG = 1000
@@ -107,8 +108,10 @@ def offset(
     idempotency_key: str | None = None,
     request_hash: str | None = None,
 ) -> PersonalOffset:
-    """Retire `kg` kilograms of a pool's units for the resident. Raises PoolNotFound (404),
-    Unprocessable (`invalid_quantity`), InsufficientPoints, InsufficientUnits (409)."""
+    """Retire `kg` kilograms of a pool's units for the resident. Raises AccountFrozen (403
+    `account_frozen`), PoolNotFound (404), Unprocessable (`invalid_quantity`),
+    InsufficientPoints, InsufficientUnits (409)."""
+    users.require_not_frozen(user_id)
     pool = db.session.get(OffsetPool, pool_id)
     if pool is None or not pool.active:
         raise PoolNotFound()

@@ -71,8 +71,10 @@ def adopt_tree(
     request_hash: str | None = None,
 ) -> Adoption:
     """Adopt a living tree for a year (this year by default, or next) for the project's
-    price in points. Raises TreeNotFound (404), Unprocessable (`invalid_year`),
-    TreeNotAdoptable, TreeAlreadyAdopted, InsufficientPoints (409)."""
+    price in points. Raises AccountFrozen (403 `account_frozen`), TreeNotFound (404),
+    Unprocessable (`invalid_year`), TreeNotAdoptable, TreeAlreadyAdopted, InsufficientPoints
+    (409)."""
+    users.require_not_frozen(user_id)
     tree = get_tree(tree_id)
     this_year = shanghai_today().year
     year = this_year if year is None else year

@@ -57,6 +57,7 @@ def trees(args: dict, project_id: int):
 @blp.alt_response(404, description="tree_not_found")
 @blp.alt_response(409, description="tree_already_adopted, tree_not_adoptable, insufficient_points")
 @blp.alt_response(422, description="invalid_year")
+@blp.alt_response(403, description="account_frozen: an operator froze the account")
 def adopt(body: dict, tree_id: int):
     """Adopt a tree for a year with points (the owner is paid through the ledger). After
     the year's monitoring is verified, its sequestration appears in my carbon account."""

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime
 
-from sqlalchemy import distinct, func, select, union_all
+from sqlalchemy import distinct, exists, func, select, union_all
+from sqlalchemy.orm import aliased
 
 from app.campaigns.models import Campaign, CampaignAward
 from app.carbon.models import RECORD_APPROVED, RECORD_STATUSES, CarbonRecord, Scenario
@@ -41,12 +42,24 @@ POINT_FLOWS = {"issuance": ("issued", -1), "redemptions": ("redeemed", 1),
                "expired": ("expired", 1), "adjustments": ("adjusted", -1)}  # fmt: skip
 
 
+STAFF_ROLES = ("merchant_owner", "merchant_clerk")
+
+
 def _residents():
-    """Live (not deleted) users with the resident role."""
+    """Residents the scheme serves: live (not deleted) WeChat accounts with the resident
+    role that are not merchant staff (an owner or clerk has a resident login to work
+    from the mini-program, and console accounts have none)."""
+    staff_role = aliased(UserRole)
+    staff = exists().where(staff_role.user_id == User.id, staff_role.role.in_(STAFF_ROLES))
     return (
         select(User.id, User.created_at)
         .join(UserRole, UserRole.user_id == User.id)
-        .where(UserRole.role == "resident", User.deleted_at.is_(None))
+        .where(
+            UserRole.role == "resident",
+            User.deleted_at.is_(None),
+            User.username.is_(None),
+            ~staff,
+        )
     )
 
 
@@ -101,7 +114,7 @@ def merchant_counts() -> dict[str, int]:
 
 def residents_by_day(first: date, last: date, start: datetime, end: datetime) -> dict:
     """New residents per day, how many there were before `first`, and daily actives
-    (residents who checked in or redeemed a coupon that day)."""
+    (residents, as `_residents` counts them, who checked in or redeemed that day)."""
     residents = _residents().subquery()
     day = shanghai_day(residents.c.created_at)
     new = {
@@ -127,7 +140,9 @@ def residents_by_day(first: date, last: date, start: datetime, end: datetime) ->
     active = {
         as_date(d): int(n)
         for d, n in db.session.execute(
-            select(acts.c.d, func.count(distinct(acts.c.u))).group_by(acts.c.d)
+            select(acts.c.d, func.count(distinct(acts.c.u)))
+            .where(acts.c.u.in_(select(residents.c.id)))
+            .group_by(acts.c.d)
         )
     }
     return {"new": new, "before": int(before or 0), "active": active}

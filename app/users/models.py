@@ -40,6 +40,14 @@ class User(TimestampMixin, db.Model):
     # img_sec_check): a random name under <instance>/avatars, new on every change so
     # caches never serve the old picture. None: no avatar.
     avatar_key: Mapped[str | None] = mapped_column(String(32), unique=True)
+    # An operator froze the resident's account: no check-ins, uploads, WeRun, redemptions,
+    # adoptions or offsets (403 `account_frozen`) until unfrozen; reading, exporting and
+    # deleting stay open (docs/decisions/0941). The reason is for operators only.
+    frozen_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    frozen_reason: Mapped[str] = mapped_column(String(200), default="")
+    frozen_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # A console account an operator disabled: it cannot log in and its sessions are dead.
+    disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     roles: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"

@@ -25,6 +25,12 @@ from app.users.profile import (  # noqa: F401  (re-exported for the views)
     set_avatar,
     set_nickname,
 )
+from app.users.standing import (  # noqa: F401  (the domain's interface)
+    AccountFrozen,
+    freeze_resident,
+    require_not_frozen,
+    unfreeze_resident,
+)
 from app.wechat import WxSession, wechat
 
 password_hasher = PasswordHasher()
@@ -89,7 +95,8 @@ def login_with_wechat(code: str, ttl_seconds: int) -> LoginResult:
 def login_operator(username: str, password: str, ttl_seconds: int) -> LoginResult:
     """Check a console account's password and issue a token.
 
-    Raises InvalidCredentials for an unknown username or a wrong password.
+    Raises InvalidCredentials for an unknown username or a wrong password, Unauthorized
+    (`account_disabled`) for a disabled account (only once the password is right).
     """
     user = db.session.scalar(select(User).where(User.username == username.strip().lower()))
     try:
@@ -98,6 +105,8 @@ def login_operator(username: str, password: str, ttl_seconds: int) -> LoginResul
         raise InvalidCredentials() from None
     if user is None or user.deleted_at is not None:
         raise InvalidCredentials()
+    if user.disabled_at is not None:
+        raise Unauthorized("该账号已停用，请联系运营管理员", reason="account_disabled")
     if password_hasher.check_needs_rehash(user.password_hash):
         user.password_hash = password_hasher.hash(password)
     token, expires_in = issue_token(user, ttl_seconds)

@@ -164,7 +164,8 @@ def test_dashboard_draws_its_charts(app, client, console, operator, live_server,
     tab.login(*operator)
     tab.page.wait_for_selector("body[data-loaded='1']")
     expect(tab.page.locator("#kpis .kpi")).to_have_count(7)
-    expect(tab.page.locator("#kpis .kpi").first).to_contain_text("5")  # 4 residents + owner
+    # 4 residents; the shop owner is merchant staff, not counted (issue 17)
+    expect(tab.page.locator("#kpis .kpi").first).to_contain_text("居民4")
     expect(tab.page.locator("#scenario-table")).to_contain_text("光盘打卡")
     expect(tab.page.locator("canvas[data-drawn='1']")).to_have_count(6)  # animations done
     drawn = tab.page.evaluate(

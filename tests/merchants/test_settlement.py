@@ -28,7 +28,7 @@ def _verified(app, client, shop, clerk, offer_id, token) -> dict:
 
 def test_settlement_json_and_csv(app, client):
     shop = open_shop(app, client)
-    _, clerk = add_clerk(app, client, shop)
+    clerk_id, clerk = add_clerk(app, client, shop)
     coffee = live_offer(
         client, shop, title="=咖啡", stock=5, per_user_limit=5, settlement_value_fen=1250
     )
@@ -61,6 +61,10 @@ def test_settlement_json_and_csv(app, client):
         (bread, 1, 800),
     ]
     assert len(body["items"]) == 3
+    # The clerk by name (issue 17): the owner's staff list knows the same name.
+    staff = client.get("/api/v1/merchant/staff", headers=shop.owner).get_json()["items"]
+    clerk_name = next(s["nickname"] for s in staff if s["user_id"] == clerk_id)
+    assert clerk_name and {i["verified_by_name"] for i in body["items"]} == {clerk_name}
 
     response = client.get(
         f"{SETTLEMENT}?month={month}", headers={**shop.owner, "Accept": "text/csv"}
@@ -74,6 +78,8 @@ def test_settlement_json_and_csv(app, client):
     assert sum(int(r["settlement_value_fen"]) for r in rows) == 3300
     assert rows[0]["settlement_value_yuan"] == "12.50"
     assert rows[0]["offer_title"] == "'=咖啡"  # never a spreadsheet formula
+    assert rows[0]["verified_by_name"] == clerk_name
+    assert rows[0]["used_at"].endswith("+08:00")
 
     # 2026-01-31 15:59 UTC is 23:59 in Beijing: January.
     january = client.get(f"{SETTLEMENT}?month=2026-01", headers=shop.owner).get_json()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 
@@ -14,11 +15,17 @@ from tests.registry.support import ADMIN, issued_batch, new_holder, world
 PUBLIC = "/api/v1/public/registry"
 
 
+_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T[\d:.]+(?:[+-]\d{2}:\d{2}|Z)?")
+
+
 def rows(response) -> list[dict]:
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
     assert response.mimetype == "text/csv"
     assert response.headers["Content-Disposition"].startswith("attachment; filename=")
-    return list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    text = response.get_data(as_text=True)
+    # Every time in Beijing time with its offset (issue 17): no UTC left in any cell.
+    assert all(t.endswith("+08:00") for t in _TIME.findall(text)), _TIME.findall(text)[:5]
+    return list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
 
 
 def header(response) -> list[str]:

@@ -134,6 +134,7 @@ def test_export_job_writes_a_csv_to_download(app, client, op, login_resident):
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     assert [int(r["id"]) for r in rows] == sorted(r for r, _, _ in made)
     assert {r["status"] for r in rows} == {"pending"} and rows[0]["scenario"] == "clean_plate"
+    assert all(r["created_at"].endswith("+08:00") for r in rows)  # Beijing time (issue 17)
     audit = client.get("/api/v1/admin/audit-log?action=export.csv", headers=bearer(op)).get_json()
     assert audit["items"][0]["after"] == {"rows": 3}
 

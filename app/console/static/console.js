@@ -30,9 +30,19 @@
     return first ? AUDIENCES[first].home : null;
   }
 
+  /** What to tell a person about a failed call: the API's own Chinese message when it
+   * sent one, else a plain sentence for the status (a proxy's HTML 502 says nothing). */
+  function failureMessage(status, body) {
+    if (body && body.message && status < 500) return body.message;
+    if (status === 0) return "网络异常，请检查连接后重试";
+    if (status >= 502 && status <= 504) return `服务暂时不可用，请稍后重试（${status}）`;
+    if (status >= 500) return `服务器出错了，请稍后重试；如果一再出现，请联系技术支持（${status}）`;
+    return `请求失败（${status}）`;
+  }
+
   class ApiError extends Error {
     constructor(status, body) {
-      super((body && body.message) || `请求失败 (${status})`);
+      super(failureMessage(status, body));
       this.status = status;
       this.reason = (body && body.reason) || "error";
       this.errors = (body && body.errors) || null;
@@ -84,7 +94,7 @@
         body: body === undefined || multipart ? body : JSON.stringify(body),
       });
     } catch (err) {
-      throw new ApiError(0, { message: "网络异常，请检查连接后重试", reason: "network" });
+      throw new ApiError(0, { reason: "network" });
     }
     if (response.status === 401 && !opts.noRedirect) {
       toLogin();
@@ -102,6 +112,8 @@
   const get = (path, opts) => api("GET", path, undefined, opts);
   const post = (path, body = {}, opts) => api("POST", path, body, opts);
   const patch = (path, body, opts) => api("PATCH", path, body, opts);
+  const put = (path, opts) => api("PUT", path, undefined, opts);
+  const del = (path, opts) => api("DELETE", path, undefined, opts);
 
   /** A URL for an image the API serves behind the bearer token (for <img src>). */
   async function blobUrl(path, accept = "image/*") {
@@ -176,6 +188,8 @@
     expired: ["已过期", ""], active: ["进行中", "green"], pending_approval: ["待复核", "amber"],
     applied: ["已生效", "green"], queued: ["排队中", ""], started: ["进行中", "blue"],
     finished: ["已完成", "green"], failed: ["失败", "red"], withdrawn: ["已撤回", ""],
+    finished: ["已完成", "green"], failed: ["失败", "red"], taken_down: ["已下架", "red"],
+    frozen: ["已冻结", "red"], revoked: ["已撤销", ""],
   };
   function badge(status, label) {
     const [text, color] = STATUS[status] || [status, ""];
@@ -197,20 +211,43 @@
     return el("div", { class: "table-wrap" }, el("table", {}, el("thead", {}, head), body));
   }
 
-  /** A list with "加载更多": fetcher(cursor) -> {items, next_cursor}; render(items) appends. */
+  /** Grey placeholder lines while a container's data loads (instead of a blank card). */
+  function skeleton(container, lines = 4) {
+    container.setAttribute("aria-busy", "true");
+    container.replaceChildren(el("div", { class: "skeleton", role: "status", "aria-label": "加载中" },
+      Array.from({ length: lines }, (_, i) => el("div", { class: `line${i % 3 === 2 ? " short" : ""}` }))));
+  }
+  function loaded(container) { container.removeAttribute("aria-busy"); }
+
+  /** The error state of a container: what failed, in Chinese, and a 重试 button. */
+  function errorState(container, err, retry) {
+    loaded(container);
+    const text = err instanceof ApiError ? err.describe() : "页面出错了，请刷新后重试";
+    const again = el("button", { class: "small", type: "button", dataset: { action: "retry" } }, "重试");
+    again.addEventListener("click", () => (retry ? retry() : location.reload()));
+    container.replaceChildren(el("div", { class: "error-state", role: "alert" },
+      el("strong", {}, "加载失败"), el("span", {}, text), again));
+  }
+
+  /** A list with "加载更多": fetcher(cursor) -> {items, next_cursor}; render(items) appends.
+   * A (re)load shows a skeleton first, and its failure an error state with 重试. */
   function pager(container, fetcher, render) {
     let cursor = null;
     const more = el("button", { class: "small" }, "加载更多");
     const foot = el("div", { class: "toolbar" }, more);
     async function load(reset) {
-      if (reset) { cursor = null; container.replaceChildren(); }
+      if (reset) { cursor = null; skeleton(container); foot.classList.add("hidden"); }
       more.disabled = true;
       try {
         const page = await fetcher(cursor);
+        if (reset) container.replaceChildren();
+        loaded(container);
         render(page.items, reset);
         cursor = page.next_cursor;
         foot.classList.toggle("hidden", !cursor);
-      } catch (err) { fail(err); } finally { more.disabled = false; }
+      } catch (err) {
+        if (reset) errorState(container, err, () => load(true)); else fail(err);
+      } finally { more.disabled = false; }
     }
     more.addEventListener("click", () => load(false));
     container.after(foot);
@@ -224,34 +261,6 @@
       buttons.forEach((x) => x.classList.toggle("on", x === b));
       onPick(b.dataset.status);
     }));
-  }
-
-  /** Poll a background job until it ends; onUpdate(job) gets every state. */
-  async function pollJob(jobId, onUpdate, intervalMs = 400) {
-    for (;;) {
-      const job = await get(`/admin/jobs/${jobId}`);
-      onUpdate(job);
-      if (["finished", "failed", "stopped", "canceled", "expired"].includes(job.status)) return job;
-      await new Promise((r) => setTimeout(r, intervalMs));
-    }
-  }
-
-  /** A progress widget for a job: returns {node, update(job)}. */
-  function jobProgress(title) {
-    const bar = el("div");
-    const text = el("span", { class: "small muted" }, "排队中…");
-    const node = el("div", { class: "job" },
-      el("div", { class: "toolbar spread-row" }, el("strong", {}, title), text),
-      el("div", { class: "progress", role: "progressbar" }, bar));
-    function update(job) {
-      const pct = job.total ? Math.round((100 * job.done) / job.total) : (job.status === "finished" ? 100 : 0);
-      bar.style.width = `${pct}%`;
-      node.querySelector(".progress").setAttribute("aria-valuenow", String(pct));
-      node.dataset.status = job.status;
-      const label = (STATUS[job.status] || [job.status])[0];
-      text.textContent = job.total ? `${label} ${job.done}/${job.total}（${pct}%）` : label;
-    }
-    return { node, update };
   }
 
   function formData(form) {
@@ -291,13 +300,34 @@
       $("#denied")?.classList.remove("hidden");
       return;
     }
-    $("#content")?.classList.remove("hidden");
-    try { await init(me); } catch (err) { fail(err); }
+    const content = $("#content");
+    content?.classList.remove("hidden");
+    // Every container the page fills from the API shows a skeleton until it is filled;
+    // if the page cannot load, each one still waiting says so, with 重试.
+    if (audience === "merchant" && window.Console.merchantStanding) window.Console.merchantStanding(content);
+    const waiting = $$("[data-loads]");
+    waiting.forEach((box) => skeleton(box));
+    try {
+      await init(me);
+      waiting.filter((box) => box.querySelector(":scope > .skeleton")).forEach((box) => {
+        box.replaceChildren();
+        loaded(box);
+      });
+    } catch (err) {
+      console.error(err);
+      const still = waiting.filter((box) => box.querySelector(":scope > .skeleton"));
+      still.forEach((box) => errorState(box, err));
+      if (!still.length && content) {
+        const banner = el("div", { class: "card page-error" });
+        content.prepend(banner);
+        errorState(banner, err);
+      }
+    }
   }
 
   window.Console = {
-    api, get, post, patch, blobUrl, download, el, $, $$, toast, fail, fmt, badge, table, pager, statusFilter,
-    pollJob, jobProgress, formData, intOrNull, start, session, ApiError, idempotencyKey,
-    homeFor, audiencesOf,
+    api, get, post, patch, put, del, blobUrl, download, el, $, $$, toast, fail, fmt, badge, table, pager, statusFilter,
+    formData, intOrNull, start, session, ApiError, idempotencyKey,
+    homeFor, audiencesOf, skeleton, loaded, errorState, STATUS,
   };
 })();

@@ -43,6 +43,8 @@
 
   C.start(async (user) => {
     me = user;
+    const preset = C.intOrNull(new URLSearchParams(location.search).get("user_id"));
+    if (preset) { $("#l-user").value = String(preset); $("#a-user").value = String(preset); }
     $("#lookup-form").addEventListener("submit", (event) => {
       event.preventDefault();
       lookup(C.intOrNull($("#l-user").value)).catch(C.fail);
@@ -65,11 +67,11 @@
         rows = reset ? items : rows.concat(items);
         box.replaceChildren(C.table([
           { title: "ID", key: "id" },
-          { title: "居民", render: (a) => `#${a.user_id}` },
+          { title: "居民", render: (a) => C.person(a.user_id) },
           { title: "积分", num: true, render: (a) => (a.amount > 0 ? `+${a.amount}` : String(a.amount)) },
           { title: "原因", key: "reason" },
-          { title: "发起人", render: (a) => `#${a.maker_id}${a.maker_id === me.id ? "（我）" : ""}` },
-          { title: "复核人", render: (a) => (a.checker_id ? `#${a.checker_id}` : "-") },
+          { title: "发起人", render: (a) => el("span", {}, C.person(a.maker_id), a.maker_id === me.id ? "（我）" : "") },
+          { title: "复核人", render: (a) => C.person(a.checker_id) },
           { title: "状态", render: (a) => C.badge(a.status) },
           { title: "时间", render: (a) => fmt.time(a.created_at) },
           { title: "操作", render: actions },

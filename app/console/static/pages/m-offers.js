@@ -89,7 +89,7 @@
       rows = reset ? items : rows.concat(items);
       box.replaceChildren(C.table([
         { title: "ID", key: "id" },
-        { title: "商品", render: (o) => el("div", {}, el("strong", {}, o.title), o.review_note ? el("div", { class: "small badge red" }, `驳回：${o.review_note}`) : null) },
+        { title: "商品", render: (o) => el("div", {}, el("strong", {}, o.title), o.review_note ? el("div", { class: "small badge red" }, `${o.status === "taken_down" ? "平台下架" : "驳回"}：${o.review_note}`) : null) },
         { title: "积分", num: true, render: (o) => fmt.int(o.points_price) },
         { title: "剩余/总库存", num: true, render: (o) => `${fmt.int(o.stock_left)}/${fmt.int(o.stock_total)}` },
         { title: "每人限兑", num: true, key: "per_user_limit" },

@@ -24,7 +24,7 @@
       { title: "核销时间", render: (r) => fmt.time(r.used_at) },
       { title: "商品", key: "offer_title" },
       { title: "券码", render: (r) => el("span", { class: "mono" }, r.short_code) },
-      { title: "核销人", render: (r) => (r.verified_by ? `#${r.verified_by}` : "-") },
+      { title: "核销人", render: (r) => (r.verified_by ? r.verified_by_name || `用户 ${r.verified_by}` : "-") },
       { title: "积分", num: true, key: "points_price" },
       { title: "结算价", num: true, render: (r) => fmt.yuan(r.settlement_value_fen) },
     ], s.items, "本月没有核销"));

@@ -33,14 +33,14 @@
     list = C.pager(box, (cursor) => C.get(`/merchant/staff?limit=50${cursor ? `&cursor=${cursor}` : ""}`), (items, reset) => {
       rows = reset ? items : rows.concat(items);
       box.replaceChildren(C.table([
-        { title: "用户", render: (s) => `#${s.user_id}${s.user_id === me.id ? "（我）" : ""}` },
+        { title: "姓名", render: (s) => `${s.nickname || `用户 ${s.user_id}`}${s.user_id === me.id ? "（我）" : ""}` },
         { title: "角色", render: (s) => (s.role === "owner" ? "店主" : "店员") },
         { title: "加入时间", render: (s) => fmt.time(s.joined_at) },
         { title: "操作", render: (s) => {
           if (s.role === "owner") return "";
           const remove = el("button", { class: "danger small" }, "移除");
           remove.addEventListener("click", async () => {
-            if (!confirm(`移除店员 #${s.user_id}？其访问将立即失效。`)) return;
+            if (!confirm(`移除店员「${s.nickname || s.user_id}」？其访问将立即失效。`)) return;
             try { await C.api("DELETE", `/merchant/staff/${s.user_id}`); list.reload(); } catch (err) { C.fail(err); }
           });
           return remove;

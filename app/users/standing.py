@@ -1,0 +1,87 @@
+"""Freezing a resident's account (冻结账号) and unfreezing it.
+
+A frozen resident can still log in, read, export and delete their data, but every write
+that moves or earns points is refused with 403 `account_frozen`: check-ins (also a
+partner's events for them), photo uploads, WeRun syncs, redemptions, tree adoptions and
+offsets. Each of those services calls `require_not_frozen` first, which reads the
+`frozen_at` column now: a freeze is not cached anywhere (not in the auth cache either),
+so the next such request is refused on every worker, whatever session it carries. A
+write already running when the freeze commits may finish: it started before it.
+(docs/decisions/0941)
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import exists, select, update
+
+from app.audit.service import record_audit
+from app.db import utcnow
+from app.errors import Conflict, Forbidden, NotFound
+from app.extensions import db
+from app.users.models import User, UserRole
+
+
+class AccountFrozen(Forbidden):
+    reason = "account_frozen"
+    message = (
+        "您的账号已被冻结，暂不能打卡、兑换或使用积分；查看和导出数据不受影响。如有疑问请联系客服"
+    )
+
+
+def require_not_frozen(user_id: int) -> None:
+    """Raise AccountFrozen (403 `account_frozen`) if an operator froze this account."""
+    frozen_at = db.session.scalar(select(User.frozen_at).where(User.id == user_id))
+    if frozen_at is not None:
+        raise AccountFrozen(frozen_at=frozen_at.isoformat())
+
+
+def _resident(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None or user.deleted_at is not None:
+        raise NotFound("用户不存在", reason="user_not_found")
+    is_resident = db.session.scalar(
+        select(exists().where(UserRole.user_id == user_id, UserRole.role == "resident"))
+    )
+    if not is_resident:
+        raise Conflict(
+            "只能冻结居民账号；控制台账号请在「账号管理」中停用", reason="not_a_resident"
+        )
+    return user
+
+
+def freeze_resident(operator_id: int, user_id: int, reason: str) -> User:
+    """Freeze a resident's account; `reason` is for operators (audited, not shown to the
+    resident). Raises NotFound (`user_not_found`), Conflict (`not_a_resident`,
+    `account_frozen` if it already is)."""
+    user = _resident(user_id)
+    result = db.session.execute(
+        update(User)
+        .where(User.id == user_id, User.frozen_at.is_(None))
+        .values(frozen_at=utcnow(), frozen_reason=reason, frozen_by=operator_id)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(user)
+    if result.rowcount != 1:
+        raise Conflict("该账号已处于冻结状态", reason="account_frozen")
+    record_audit(operator_id, "users.freeze", f"user:{user_id}", {"frozen": False},
+                 {"frozen": True, "reason": reason})  # fmt: skip
+    return user
+
+
+def unfreeze_resident(operator_id: int, user_id: int) -> User:
+    """Unfreeze a resident's account. Raises NotFound (`user_not_found`), Conflict
+    (`not_a_resident`, `account_not_frozen`)."""
+    user = _resident(user_id)
+    reason = user.frozen_reason
+    result = db.session.execute(
+        update(User)
+        .where(User.id == user_id, User.frozen_at.is_not(None))
+        .values(frozen_at=None, frozen_reason="", frozen_by=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(user)
+    if result.rowcount != 1:
+        raise Conflict("该账号未被冻结", reason="account_not_frozen")
+    record_audit(operator_id, "users.unfreeze", f"user:{user_id}",
+                 {"frozen": True, "reason": reason}, {"frozen": False})  # fmt: skip
+    return user

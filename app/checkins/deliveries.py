@@ -14,11 +14,11 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 
 from app.carbon import service as carbon
-from app.carbon.rules import mg_to_g
 from app.checkins.models import Partner, PartnerDelivery
 from app.checkins.partners import PartnerNotFound
 from app.extensions import db
 from app.pagination import paginate_desc
+from app.units import mg_to_g
 
 DELIVERIES_KEPT = 500
 

@@ -1,14 +1,16 @@
-"""Merchant endpoints of the mall: offers (owner) and coupon verification (all staff)."""
+"""Merchant endpoints of the mall: offers (owner), coupon verification (all staff) and the
+month's settlement (owner)."""
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, request
 from flask_smorest import Blueprint
 
 from app.auth import current_principal, merchant_owner_required, merchant_staff_required
+from app.csvout import csv_response
 from app.idempotency import idempotent
 from app.mall import models as _models  # noqa: F401  (registers the tables)
-from app.mall import offers, verification
+from app.mall import offers, settlement, verification
 from app.mall.schemas import (
     CodeSchema,
     CouponListArgsSchema,
@@ -19,6 +21,8 @@ from app.mall.schemas import (
     OfferPatchSchema,
     OfferSchema,
     OfferStatusSchema,
+    SettlementArgsSchema,
+    SettlementSchema,
     VerifyResultSchema,
 )
 from app.pagination import page_schema
@@ -149,3 +153,27 @@ def lookup_coupon(body: dict):
 def verify_coupon(body: dict):
     """Verify (核销) a coupon: issued -> used, once."""
     return {"coupon": verification.verify_coupon(current_principal().user_id, body["code"])}
+
+
+def _wants_csv() -> bool:
+    best = request.accept_mimetypes.best_match(["application/json", "text/csv"])
+    return (
+        best == "text/csv"
+        and request.accept_mimetypes["text/csv"] > (request.accept_mimetypes["application/json"])
+    )
+
+
+@blp.route("/settlement", methods=["GET"])
+@merchant_owner_required
+@blp.arguments(SettlementArgsSchema, location="query")
+@blp.response(
+    200, SettlementSchema, description="JSON; CSV (one row per coupon) with `Accept: text/csv`"
+)
+def get_settlement(args: dict):
+    """Coupons verified in a month and the amounts owed (JSON, or CSV by Accept)."""
+    month = args["month"] or settlement.current_month()
+    statement = settlement.monthly_settlement(current_principal().user_id, month)
+    if not _wants_csv():
+        return statement
+    filename = f"settlement-{statement.merchant_id}-{month}.csv"
+    return csv_response(settlement.settlement_csv(statement), filename)

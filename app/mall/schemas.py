@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from app.clock import SHANGHAI
-from app.fields import AwareDateTime, Id
+from app.fields import AwareDateTime, Id, Month
 from app.mall.models import (
     CANCEL_ALLOWED,
     CANCEL_FORBIDDEN,
@@ -274,3 +274,45 @@ class MerchantCouponSchema(Schema):
 
 class VerifyResultSchema(Schema):
     coupon = fields.Nested(MerchantCouponSchema)
+
+
+class SettlementArgsSchema(Schema):
+    month = Month(
+        load_default=None,
+        metadata={"description": "YYYY-MM (Beijing time), 1970-01..2999-12; default: this month"},
+    )
+
+
+class SettlementLineSchema(Schema):
+    coupon_id = fields.Integer()
+    used_at = fields.DateTime()
+    offer_id = fields.Integer()
+    offer_title = fields.String()
+    short_code = fields.String()
+    verified_by = fields.Integer(allow_none=True)
+    verified_by_name = fields.String(metadata={"description": "the clerk's name"})
+    points_price = fields.Integer()
+    settlement_value_fen = fields.Integer()
+
+
+class OfferTotalSchema(Schema):
+    offer_id = fields.Integer()
+    offer_title = fields.String()
+    coupons = fields.Integer()
+    points = fields.Integer()
+    settlement_fen = fields.Integer()
+
+
+class SettlementSchema(Schema):
+    merchant = fields.Method("_merchant")
+    month = fields.String()
+    starts_at = fields.DateTime()
+    ends_at = fields.DateTime()
+    coupons = fields.Integer(metadata={"description": "coupons verified in the month"})
+    points = fields.Integer()
+    settlement_fen = fields.Integer(metadata={"description": "amount owed, in fen"})
+    by_offer = fields.List(fields.Nested(OfferTotalSchema))
+    items = fields.List(fields.Nested(SettlementLineSchema))
+
+    def _merchant(self, obj) -> dict:
+        return {"id": obj.merchant_id, "name": obj.merchant_name}

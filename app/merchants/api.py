@@ -1,8 +1,9 @@
-"""Merchant endpoints: profile, staff and invites, joining as a clerk, settlement."""
+"""Merchant endpoints: profile, staff and invites, joining as a clerk. (The month's
+settlement is the mall's: app/mall/merchant_api.py.)"""
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app
 from flask_smorest import Blueprint
 
 from app.auth import (
@@ -11,17 +12,14 @@ from app.auth import (
     merchant_owner_required,
     merchant_staff_required,
 )
-from app.csvout import csv_response
 from app.merchants import models as _models  # noqa: F401  (registers the tables)
-from app.merchants import service, settlement
+from app.merchants import service
 from app.merchants.schemas import (
     InviteSchema,
     JoinResultSchema,
     JoinSchema,
     MerchantProfilePatchSchema,
     MerchantSchema,
-    SettlementArgsSchema,
-    SettlementSchema,
     StaffSchema,
 )
 from app.pagination import PageArgsSchema, page_schema
@@ -98,27 +96,3 @@ def join(body: dict):
     """Join a merchant as a clerk with an invite code (any logged-in user)."""
     merchant = service.join_merchant(current_principal().user_id, body["invite_code"])
     return {"merchant": merchant, "role": service.ROLE_CLERK}
-
-
-def _wants_csv() -> bool:
-    best = request.accept_mimetypes.best_match(["application/json", "text/csv"])
-    return (
-        best == "text/csv"
-        and request.accept_mimetypes["text/csv"] > (request.accept_mimetypes["application/json"])
-    )
-
-
-@blp.route("/settlement", methods=["GET"])
-@merchant_owner_required
-@blp.arguments(SettlementArgsSchema, location="query")
-@blp.response(
-    200, SettlementSchema, description="JSON; CSV (one row per coupon) with `Accept: text/csv`"
-)
-def get_settlement(args: dict):
-    """Coupons verified in a month and the amounts owed (JSON, or CSV by Accept)."""
-    month = args["month"] or settlement.current_month()
-    statement = settlement.monthly_settlement(current_principal().user_id, month)
-    if not _wants_csv():
-        return statement
-    filename = f"settlement-{statement.merchant_id}-{month}.csv"
-    return csv_response(settlement.settlement_csv(statement), filename)

@@ -15,7 +15,7 @@ from app.csvout import to_csv
 from app.db import utcnow
 from app.errors import Unprocessable
 from app.mall import service as mall
-from app.merchants.service import get_merchant, require_owner
+from app.merchants import service as merchants
 from app.users import service as users
 
 CSV_COLUMNS = (
@@ -82,9 +82,9 @@ def monthly_settlement(owner_user_id: int, month: str) -> Settlement:
 
     Raises NotMerchantStaff, NotMerchantOwner (403), Unprocessable (422) for a bad month.
     """
-    membership = require_owner(owner_user_id)
+    membership = merchants.require_owner(owner_user_id)
     start, end = _month_bounds(month)
-    merchant = get_merchant(membership.merchant_id)
+    merchant = merchants.get_merchant(membership.merchant_id)
     coupons = mall.used_coupons_between(merchant.id, start, end)
     titles = mall.offer_titles({c.offer_id for c in coupons})
     clerks = users.public_nicknames(sorted({c.verified_by for c in coupons if c.verified_by}))

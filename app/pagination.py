@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 from functools import cache
+from typing import NamedTuple
 
 from marshmallow import Schema, fields, validate
 from sqlalchemy import Select
@@ -46,10 +47,18 @@ def decode_cursor(cursor: str) -> int:
         raise InvalidCursor() from None
 
 
+class Page(NamedTuple):
+    """One page of a list: what every list endpoint answers (`page_schema` dumps it), and
+    what `paginate_desc` returns (it unpacks as `(items, next_cursor)` too)."""
+
+    items: list
+    next_cursor: str | None
+
+
 def paginate_desc(
     stmt: Select, id_column: InstrumentedAttribute, limit: int, cursor: str | None
-) -> tuple[list, str | None]:
-    """Keyset pagination, highest id first; returns (rows, next_cursor).
+) -> Page:
+    """Keyset pagination, highest id first; returns Page(rows, next_cursor).
 
     `stmt` selects one ORM entity (rows are objects) or several columns (rows are Row
     objects that include `id_column` under its own name).
@@ -63,8 +72,8 @@ def paginate_desc(
     has_more = len(rows) > limit
     rows = rows[:limit]
     if not has_more or not rows:
-        return rows, None
-    return rows, encode_cursor(getattr(rows[-1], id_column.key))
+        return Page(rows, None)
+    return Page(rows, encode_cursor(getattr(rows[-1], id_column.key)))
 
 
 @cache

@@ -8,7 +8,7 @@ from app.audit import models as _models  # noqa: F401  (registers the table)
 from app.audit import service
 from app.audit.schemas import AuditEntrySchema, AuditListArgsSchema
 from app.auth import operator_required
-from app.pagination import page_schema
+from app.pagination import Page, page_schema
 
 blp = Blueprint("admin_audit", __name__, description="审计日志 Audit log (operators)")
 
@@ -27,4 +27,4 @@ def list_audit_log(args: dict):
         target=args["target"],
         actor_id=args["actor_id"],
     )
-    return {"items": rows, "next_cursor": next_cursor}
+    return Page(rows, next_cursor)

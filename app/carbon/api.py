@@ -20,7 +20,7 @@ from app.carbon.schemas import (
     RecordSchema,
     ScenarioListSchema,
 )
-from app.pagination import page_schema
+from app.pagination import Page, page_schema
 
 blp = Blueprint("carbon", __name__, description="碳账户 Carbon account")
 
@@ -46,10 +46,11 @@ def my_account():
 @blp.response(200, page_schema(RecordSchema))
 def my_records(args: dict):
     """My carbon records, newest first (`?status=pending|approved|rejected`)."""
-    items, next_cursor = account.list_records(
-        current_principal().user_id, args["limit"], args["cursor"], args["status"]
+    return Page(
+        *account.list_records(
+            current_principal().user_id, args["limit"], args["cursor"], args["status"]
+        )
     )
-    return {"items": items, "next_cursor": next_cursor}
 
 
 @blp.route("/leaderboard", methods=["GET"])

@@ -25,7 +25,7 @@ from app.checkins.schemas import (
     SiteUpdateSchema,
     StationKeySchema,
 )
-from app.pagination import PageArgsSchema, page_schema
+from app.pagination import Page, PageArgsSchema, page_schema
 
 blp = Blueprint("admin_checkins", __name__, description="打卡点与审核 Sites and review (operators)")
 
@@ -58,8 +58,7 @@ def create_site(body: dict):
 @blp.response(200, page_schema(SiteSchema))
 def list_sites(args: dict):
     """QR sites, newest first."""
-    items, next_cursor = service.list_sites(args["limit"], args["cursor"])
-    return {"items": items, "next_cursor": next_cursor}
+    return Page(*service.list_sites(args["limit"], args["cursor"]))
 
 
 @blp.route("/sites/<int:site_id>", methods=["PATCH"])
@@ -139,10 +138,11 @@ def site_qr(args: dict, site_id: int):
 def review_queue(args: dict):
     """Check-ins by status (default `pending`: the review queue; `all`), newest first;
     `?user_id=` for one resident's, `&min_risk=1` for their risk history."""
-    items, next_cursor = service.review_queue(
-        args["status"], args["limit"], args["cursor"], args["user_id"], args["min_risk"]
+    return Page(
+        *service.review_queue(
+            args["status"], args["limit"], args["cursor"], args["user_id"], args["min_risk"]
+        )
     )
-    return {"items": items, "next_cursor": next_cursor}
 
 
 @blp.route("/checkins/<int:record_id>/approve", methods=["POST"])
@@ -210,8 +210,7 @@ def update_partner(body: dict, partner_id: int):
 @blp.response(200, page_schema(PartnerSchema))
 def list_partners(args: dict):
     """Partner systems, newest first (secrets are never shown again)."""
-    items, next_cursor = partners.list_partners(args["limit"], args["cursor"])
-    return {"items": items, "next_cursor": next_cursor}
+    return Page(*partners.list_partners(args["limit"], args["cursor"]))
 
 
 @blp.route("/partners/<int:partner_id>/rotate-secret", methods=["POST"])
@@ -234,5 +233,4 @@ def partner_events(args: dict, partner_id: int):
     """The partner's recent webhook calls (the latest 500), newest first: credited, a
     repeat of an event_id, or refused with the reason we answered (a bad signature, a
     stale timestamp, an unknown resident, a cap)."""
-    items, next_cursor = deliveries.list_deliveries(partner_id, args["limit"], args["cursor"])
-    return {"items": items, "next_cursor": next_cursor}
+    return Page(*deliveries.list_deliveries(partner_id, args["limit"], args["cursor"]))

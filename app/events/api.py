@@ -16,7 +16,7 @@ from app.events.schemas import (
     FactorListSchema,
     PublicEventSchema,
 )
-from app.pagination import page_schema
+from app.pagination import Page, page_schema
 from app.registry import service as registry
 
 blp = Blueprint("events", __name__, description="零碳活动 Zero-carbon events")
@@ -44,8 +44,7 @@ def record_attendance(body: dict):
 @blp.response(200, page_schema(EventSchema))
 def public_events(args: dict):
     """Zero-carbon events, newest first."""
-    items, next_cursor = service.list_events(None, args["limit"], args["cursor"])
-    return {"items": items, "next_cursor": next_cursor}
+    return Page(*service.list_events(None, args["limit"], args["cursor"]))
 
 
 @blp.route("/public/events/<string:public_id>", methods=["GET"])
@@ -71,8 +70,7 @@ def factors():
 def verifier_events(args: dict):
     """Events whose accounting my body was asked to check."""
     mine = registry.verifier_of(current_principal().user_id)
-    items, next_cursor = service.list_events(None, args["limit"], args["cursor"], verifier_id=mine)
-    return {"items": items, "next_cursor": next_cursor}
+    return Page(*service.list_events(None, args["limit"], args["cursor"], verifier_id=mine))
 
 
 @blp.route("/verifier/events/<int:event_id>/check", methods=["POST"])
@@ -95,5 +93,4 @@ def check_event(body: dict, event_id: int):
 @blp.response(200, page_schema(EventSchema))
 def admin_events(args: dict):
     """Every organiser's events, newest first."""
-    items, next_cursor = service.list_events(None, args["limit"], args["cursor"])
-    return {"items": items, "next_cursor": next_cursor}
+    return Page(*service.list_events(None, args["limit"], args["cursor"]))

@@ -25,7 +25,7 @@ from app.events.schemas import (
     PublicEventSchema,
 )
 from app.idempotency import current_idempotency, idempotent
-from app.pagination import page_schema
+from app.pagination import Page, page_schema
 from app.qrimage import qr_png
 from app.registry import service as registry
 from app.wechat import wechat
@@ -58,8 +58,7 @@ def create_event(body: dict):
 @blp.response(200, page_schema(EventSchema))
 def list_events(args: dict):
     """My events, newest first."""
-    items, next_cursor = service.list_events(_holder(), args["limit"], args["cursor"])
-    return {"items": items, "next_cursor": next_cursor}
+    return Page(*service.list_events(_holder(), args["limit"], args["cursor"]))
 
 
 @blp.route("/<int:event_id>", methods=["GET"])

@@ -14,7 +14,7 @@ from app.ledger.schemas import (
     AdjustmentSchema,
     ResidentPointsSchema,
 )
-from app.pagination import PageArgsSchema, page_schema
+from app.pagination import Page, PageArgsSchema, page_schema
 
 blp = Blueprint("admin_points", __name__, description="积分调整 Points adjustments (operators)")
 
@@ -44,7 +44,7 @@ def list_adjustments(args: dict):
     rows, next_cursor = service.list_adjustments(
         args["limit"], args["cursor"], status=args["status"], user_id=args["user_id"]
     )
-    return {"items": rows, "next_cursor": next_cursor}
+    return Page(rows, next_cursor)
 
 
 @blp.route("/adjustments/<int:adjustment_id>", methods=["GET"])

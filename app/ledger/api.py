@@ -8,7 +8,7 @@ from app.auth import current_principal, resident_required
 from app.ledger import models as _models  # noqa: F401  (registers the tables)
 from app.ledger import service
 from app.ledger.schemas import ExpiringPointsSchema, LedgerEntrySchema
-from app.pagination import PageArgsSchema, page_schema
+from app.pagination import Page, PageArgsSchema, page_schema
 
 blp = Blueprint("ledger", __name__, description="积分明细 Points history (residents)")
 
@@ -23,7 +23,7 @@ def my_ledger(args: dict):
     rows, next_cursor = service.list_ledger_entries(
         current_principal().user_id, args["limit"], args["cursor"]
     )
-    return {"items": rows, "next_cursor": next_cursor}
+    return Page(rows, next_cursor)
 
 
 @blp.route("/points/expiring", methods=["GET"])

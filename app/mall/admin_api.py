@@ -18,7 +18,7 @@ from app.mall.schemas import (
     ResidentCouponListArgsSchema,
     ResidentCouponSchema,
 )
-from app.pagination import page_schema
+from app.pagination import Page, page_schema
 
 blp = Blueprint("mall_admin", __name__, description="商品审核 Offer review (operators)")
 users_blp = Blueprint(
@@ -33,10 +33,11 @@ users_blp = Blueprint(
 def list_offers(args: dict):
     """All offers, newest first (`?status=pending_review` for the review queue,
     `?merchant_id=` for one merchant's)."""
-    items, next_cursor = offer_review.list_offers_for_operators(
-        args["status"], args["limit"], args["cursor"], args["merchant_id"]
+    return Page(
+        *offer_review.list_offers_for_operators(
+            args["status"], args["limit"], args["cursor"], args["merchant_id"]
+        )
     )
-    return {"items": items, "next_cursor": next_cursor}
 
 
 @blp.route("/<int:offer_id>/approve", methods=["POST"])
@@ -94,7 +95,4 @@ def relist_offer(_body: dict, offer_id: int):
 @users_blp.alt_response(400, description="invalid_cursor")
 def resident_coupons(args: dict, user_id: int):
     """A resident's coupons, newest first (no codes: they are the resident's bearer secret)."""
-    items, next_cursor = coupons.list_coupons(
-        user_id, args["status"], args["limit"], args["cursor"]
-    )
-    return {"items": items, "next_cursor": next_cursor}
+    return Page(*coupons.list_coupons(user_id, args["status"], args["limit"], args["cursor"]))

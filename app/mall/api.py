@@ -19,7 +19,7 @@ from app.mall.schemas import (
     LiveOfferSchema,
     RedemptionResultSchema,
 )
-from app.pagination import page_schema
+from app.pagination import Page, page_schema
 
 blp = Blueprint("mall", __name__, description="积分商城 Points mall (residents)")
 
@@ -70,10 +70,11 @@ def redeem(_body: dict, offer_id: int):
 @blp.alt_response(400, description="invalid_cursor")
 def list_my_coupons(args: dict):
     """My coupons, newest first (`?status=issued` for the ones I can still use)."""
-    items, next_cursor = coupons.list_coupons(
-        current_principal().user_id, args["status"], args["limit"], args["cursor"]
+    return Page(
+        *coupons.list_coupons(
+            current_principal().user_id, args["status"], args["limit"], args["cursor"]
+        )
     )
-    return {"items": items, "next_cursor": next_cursor}
 
 
 @blp.route("/me/coupons/<int:coupon_id>", methods=["GET"])

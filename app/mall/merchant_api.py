@@ -25,7 +25,7 @@ from app.mall.schemas import (
     SettlementSchema,
     VerifyResultSchema,
 )
-from app.pagination import page_schema
+from app.pagination import Page, page_schema
 from app.ratelimit import guess_limit
 
 blp = Blueprint("mall_merchant", __name__, description="商户商品与核销 Offers and verification")
@@ -54,10 +54,11 @@ wrong_code_limit = guess_limit(
 @blp.response(200, page_schema(OfferSchema))
 def list_offers(args: dict):
     """My merchant's offers, newest first (any status)."""
-    items, next_cursor = offers.list_merchant_offers(
-        current_principal().user_id, args["status"], args["limit"], args["cursor"]
+    return Page(
+        *offers.list_merchant_offers(
+            current_principal().user_id, args["status"], args["limit"], args["cursor"]
+        )
     )
-    return {"items": items, "next_cursor": next_cursor}
 
 
 @blp.route("/offers", methods=["POST"])
@@ -119,10 +120,11 @@ def resume_offer(_body: dict, offer_id: int):
 @blp.response(200, page_schema(MerchantCouponSchema))
 def list_coupons(args: dict):
     """My merchant's coupons, newest first (`?status=used` for verified ones)."""
-    items, next_cursor = verification.list_merchant_coupons(
-        current_principal().user_id, args["status"], args["limit"], args["cursor"]
+    return Page(
+        *verification.list_merchant_coupons(
+            current_principal().user_id, args["status"], args["limit"], args["cursor"]
+        )
     )
-    return {"items": items, "next_cursor": next_cursor}
 
 
 @blp.route("/coupons/lookup", methods=["POST"])

@@ -14,7 +14,7 @@ from app.merchants.schemas import (
     MerchantSchema,
     UnfreezeSchema,
 )
-from app.pagination import page_schema
+from app.pagination import Page, page_schema
 
 blp = Blueprint("admin_merchants", __name__, description="商户管理 Merchants (operators)")
 
@@ -36,8 +36,7 @@ def create_merchant(body: dict):
 @blp.response(200, page_schema(MerchantSchema))
 def list_merchants(args: dict):
     """All merchants, newest first (`?status=frozen` for the frozen ones)."""
-    items, next_cursor = service.list_merchants(args["limit"], args["cursor"], args["status"])
-    return {"items": items, "next_cursor": next_cursor}
+    return Page(*service.list_merchants(args["limit"], args["cursor"], args["status"]))
 
 
 @blp.route("/<int:merchant_id>", methods=["GET"])

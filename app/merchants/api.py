@@ -22,7 +22,7 @@ from app.merchants.schemas import (
     MerchantSchema,
     StaffSchema,
 )
-from app.pagination import PageArgsSchema, page_schema
+from app.pagination import Page, PageArgsSchema, page_schema
 from app.ratelimit import guess_limit
 
 blp = Blueprint("merchants", __name__, description="商户 Merchants (owners and clerks)")
@@ -54,10 +54,7 @@ def update_profile(body: dict):
 @blp.response(200, page_schema(StaffSchema))
 def list_staff(args: dict):
     """My merchant's owner and clerks (owner)."""
-    items, next_cursor = service.list_staff(
-        current_principal().user_id, args["limit"], args["cursor"]
-    )
-    return {"items": items, "next_cursor": next_cursor}
+    return Page(*service.list_staff(current_principal().user_id, args["limit"], args["cursor"]))
 
 
 @blp.route("/staff/<int:user_id>", methods=["DELETE"])

@@ -12,7 +12,7 @@ from app.merchants.schemas import (
     ApplicationRejectSchema,
     ApplicationSchema,
 )
-from app.pagination import page_schema
+from app.pagination import Page, page_schema
 
 blp = Blueprint(
     "admin_merchant_applications", __name__,
@@ -28,10 +28,7 @@ blp = Blueprint(
 def list_applications(args: dict):
     """Applications, newest first (`?status=pending` for the queue). The licence photo is
     at GET /admin/uploads/{licence_upload_id}."""
-    items, next_cursor = applications.list_applications(
-        args["status"], args["limit"], args["cursor"]
-    )
-    return {"items": items, "next_cursor": next_cursor}
+    return Page(*applications.list_applications(args["status"], args["limit"], args["cursor"]))
 
 
 @blp.route("/<int:application_id>", methods=["GET"])

@@ -8,7 +8,7 @@ from app.auth import current_principal, resident_required
 from app.merchants import applications, service
 from app.merchants import models as _models  # noqa: F401  (registers the tables)
 from app.merchants.schemas import ApplicationCreateSchema, ApplicationSchema, MerchantPlaceSchema
-from app.pagination import PageArgsSchema, page_schema
+from app.pagination import Page, PageArgsSchema, page_schema
 
 blp = Blueprint("alliance", __name__, description="联盟商户 Alliance merchants (residents)")
 
@@ -21,8 +21,7 @@ blp = Blueprint("alliance", __name__, description="联盟商户 Alliance merchan
 def list_merchants(args: dict):
     """The alliance's merchants with address, phone, hours and position (GCJ-02), newest
     first. Sorting by distance happens on the phone: the resident's position is never sent."""
-    items, next_cursor = service.list_active_merchants(args["limit"], args["cursor"])
-    return {"items": items, "next_cursor": next_cursor}
+    return Page(*service.list_active_merchants(args["limit"], args["cursor"]))
 
 
 @blp.route("/merchants/<int:merchant_id>", methods=["GET"])
@@ -54,10 +53,11 @@ def apply(body: dict):
 @blp.alt_response(400, description="invalid_cursor")
 def my_applications(args: dict):
     """My applications, newest first, with the operator's reason when rejected."""
-    items, next_cursor = applications.list_my_applications(
-        current_principal().user_id, args["limit"], args["cursor"]
+    return Page(
+        *applications.list_my_applications(
+            current_principal().user_id, args["limit"], args["cursor"]
+        )
     )
-    return {"items": items, "next_cursor": next_cursor}
 
 
 @blp.route("/me/merchant-applications/<int:application_id>/withdraw", methods=["POST"])

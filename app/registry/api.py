@@ -8,7 +8,7 @@ from marshmallow import Schema, fields
 
 from app.auth import current_principal, resident_required
 from app.idempotency import current_idempotency, idempotent
-from app.pagination import PageArgsSchema, page_schema
+from app.pagination import Page, PageArgsSchema, page_schema
 from app.registry import personal, service
 from app.registry.schemas import (
     BatchSchema,
@@ -142,4 +142,4 @@ def my_offsets(args: dict):
     items, next_cursor = personal.my_offsets(
         current_principal().user_id, args["limit"], args["cursor"]
     )
-    return {"items": _with_certificates(items), "next_cursor": next_cursor}
+    return Page(_with_certificates(items), next_cursor)

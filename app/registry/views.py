@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.csvout import csv_response, to_csv
 from app.extensions import db
-from app.pagination import paginate_desc
+from app.pagination import Page, paginate_desc
 from app.registry.models import Batch, UnitAccount
 
 CSV_MAX_ROWS = 50_000
@@ -30,7 +30,7 @@ def page_or_csv(stmt, id_column, schema: type[Schema], args: dict, filename: str
     rows, next_cursor = paginate_desc(stmt, id_column, args["limit"], args["cursor"])
     if prepare is not None:
         rows = prepare(rows)
-    return {"items": rows, "next_cursor": next_cursor}
+    return Page(rows, next_cursor)
 
 
 def list_or_csv(items: list, schema: type[Schema], args: dict, filename: str):

@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from app.audit.views import audited
 from app.auth import current_principal, operator_required
 from app.clock import shanghai_today
-from app.pagination import PageArgsSchema, page_schema
+from app.pagination import Page, PageArgsSchema, page_schema
 from app.sinks import models as _models  # noqa: F401  (registers the tables)
 from app.sinks import service
 from app.sinks.schemas import (
@@ -71,7 +71,7 @@ def create_project(body: dict):
 def list_projects(args: dict):
     """Projects, newest first, each with its estimated (ex-ante) yearly sequestration."""
     items, next_cursor = service.list_projects(args["limit"], args["cursor"])
-    return {"items": service.with_estimates(items), "next_cursor": next_cursor}
+    return Page(service.with_estimates(items), next_cursor)
 
 
 @blp.route("/projects/<int:project_id>/trees", methods=["GET"])

@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from app.auth import current_principal, resident_required
 from app.clock import shanghai_today
 from app.idempotency import current_idempotency, idempotent
-from app.pagination import PageArgsSchema, page_schema
+from app.pagination import Page, PageArgsSchema, page_schema
 from app.sinks import service
 from app.sinks.schemas import (
     AdoptionListSchema,
@@ -28,7 +28,7 @@ blp = Blueprint("sinks", __name__, description="认领树苗 Carbon sinks and tr
 def projects(args: dict):
     """Sink projects (no login), each with its estimated (预估, ex-ante) yearly uptake."""
     items, next_cursor = service.list_projects(args["limit"], args["cursor"])
-    return {"items": service.with_estimates(items), "next_cursor": next_cursor}
+    return Page(service.with_estimates(items), next_cursor)
 
 
 @blp.route("/sinks/projects/<int:project_id>", methods=["GET"])

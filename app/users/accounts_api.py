@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from app.auth import current_principal, operator_required
-from app.pagination import page_schema
+from app.pagination import Page, page_schema
 from app.users import accounts, directory
 from app.users.schemas import (
     ConsoleAccountArgsSchema,
@@ -32,10 +32,9 @@ def _actor() -> int:
 def list_accounts(args: dict):
     """Console accounts (operators, merchant owners and clerks, verifiers, holders),
     newest first, with roles, whether disabled, and the last login."""
-    items, next_cursor = directory.list_console_accounts(
-        args["role"], args["q"], args["limit"], args["cursor"]
+    return Page(
+        *directory.list_console_accounts(args["role"], args["q"], args["limit"], args["cursor"])
     )
-    return {"items": items, "next_cursor": next_cursor}
 
 
 @blp.route("", methods=["POST"])

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from app.auth import current_principal, operator_required
-from app.pagination import page_schema
+from app.pagination import Page, page_schema
 from app.users import directory, service
 from app.users.schemas import (
     AdminUserSchema,
@@ -28,10 +28,9 @@ blp = Blueprint("admin_users", __name__, description="用户管理 Users (operat
 def search_users(args: dict):
     """Residents by id, 公开编号 (the public code the resident reads out from the
     mini-program) or part of the nickname, newest first; without `q`, all residents."""
-    items, next_cursor = directory.search_residents(
-        args["q"], args["limit"], args["cursor"], args["frozen"]
+    return Page(
+        *directory.search_residents(args["q"], args["limit"], args["cursor"], args["frozen"])
     )
-    return {"items": items, "next_cursor": next_cursor}
 
 
 @blp.route("/names", methods=["GET"])

@@ -68,6 +68,8 @@ def _apply(increments: list[tuple[int, date, int]]) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():  # a savepoint released: the outer one decides
+        return
     increments = session.info.pop(_PENDING, None)
     if increments:
         _apply(increments)

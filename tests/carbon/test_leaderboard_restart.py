@@ -1,15 +1,25 @@
-"""An increment is applied only when the outermost transaction commits, never when a
-savepoint inside it is released."""
+"""The leaderboards come back by themselves when Redis restarts empty: the scheduler sees
+that no rebuild is in Redis (`carbon:lb-meta:built` is gone) and queues one, a worker
+runs it, and the boards equal the approved records again, including the increments that
+arrived in between. And an increment is applied only when the outermost transaction
+commits, never when a savepoint inside it is released."""
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 import time
 from datetime import timedelta
 
 import redis
 
+from app.carbon import leaderboard
 from app.db import utcnow
+from app.embedded import start_redis_server
 from app.extensions import db
+from tests.conftest import make_app
+from tests.helpers import ROOT, process_env
 from tests.mall.factories import new_users
 
 
@@ -66,3 +76,52 @@ def test_an_increment_waits_for_the_outer_commit(app):
         db.session.rollback()  # ... which never comes
         db.session.remove()
     assert _all_board(conn) == {}
+
+
+def test_the_boards_are_rebuilt_after_redis_restarts_empty(app, app_settings, tmp_path):
+    socket_path = tmp_path / "redis" / "redis.sock"
+    redis_process = start_redis_server(socket_path)
+    settings = {**app_settings, "REDIS_URL": f"unix://{socket_path}"}
+    own = make_app(settings)
+    _seed_scenarios(own)
+    users = [uid for uid, _ in new_users(own, 4)]
+    expected: dict[str, int] = {}
+    for n, user_id in enumerate(users):
+        for days_ago in range(n + 1):
+            expected[str(user_id)] = expected.get(str(user_id), 0) + _approve(
+                own, user_id, 1000 * (n + 1), days_ago * 3
+            )
+    env = process_env(settings, tmp_path)
+    flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
+    children = [
+        subprocess.Popen([*flask, "scheduler", "run", "--tick-seconds", "0.5"], cwd=ROOT, env=env),
+        subprocess.Popen([*flask, "ops", "worker"], cwd=ROOT, env=env),
+    ]
+    conn = redis.Redis(unix_socket_path=str(socket_path), decode_responses=True)
+    try:
+        # Start-up: the boards have the increments but no rebuild was ever made; one is.
+        _wait_for(lambda: conn.get(leaderboard.BUILT_KEY))
+        assert _all_board(conn) == expected
+
+        redis_process.kill()
+        redis_process.wait(timeout=10)
+        redis_process = start_redis_server(socket_path)  # back, empty
+        assert _all_board(conn) == {}
+        newcomer = users[0]
+        expected[str(newcomer)] += _approve(own, newcomer, 5000)
+        # Only what came since is there, until the rebuild the scheduler queues by itself.
+        _wait_for(lambda: conn.get(leaderboard.BUILT_KEY))
+        assert _all_board(conn) == expected
+        assert [child.poll() for child in children] == [None, None]  # both rode it out
+    finally:
+        for child in children:
+            child.send_signal(signal.SIGTERM)
+        for child in children:
+            try:
+                child.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+        redis_process.terminate()
+        redis_process.wait(timeout=10)
+    assert [child.returncode for child in children] == [0, 0]

@@ -181,6 +181,7 @@ def _register_cli(app: Flask) -> None:
     from app.carbon import seed as _carbon_seed  # noqa: F401  (registers its seeder)
     from app.carbon.cli import carbon_cli
     from app.checkins import seed as _checkins_seed  # noqa: F401  (registers its seeder)
+    from app.demo import history as _demo_history  # noqa: F401  (registers its seeder)
     from app.events import factors as _event_factors  # noqa: F401  (registers its seeder)
     from app.events import seed as _events_seed  # noqa: F401  (registers its seeder)
     from app.ledger.cli import ledger_cli, points_cli

@@ -113,6 +113,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.docs_assets import blp as docs_assets_blp
     from app.events.api import blp as events_blp
     from app.events.holder_api import blp as holder_events_blp
+    from app.events.pages import bp as event_pages_bp
     from app.extensions import api
     from app.health import blp as health_blp
     from app.ledger.admin_api import blp as admin_points_blp
@@ -174,6 +175,7 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(sinks_blp, url_prefix="/api/v1")
     app.register_blueprint(console_pages_bp)
     app.register_blueprint(registry_pages_bp)
+    app.register_blueprint(event_pages_bp)
 
 
 def _register_cli(app: Flask) -> None:

@@ -8,16 +8,14 @@ queue on the lock instead of failing with "database is locked" halfway through.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from flask import has_request_context, request
-from sqlalchemy import DateTime, Engine, MetaData, event
+from sqlalchemy import BigInteger, DateTime, Engine, Integer, MetaData, event
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, SessionTransaction, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from app.clock import utcnow
 from app.files import make_private
 from app.sqlite_queue import WriterQueue, release_held
 
@@ -36,26 +34,9 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-# How far `utcnow` is set back: zero, except inside `clock_set_to` (the demo data's history).
-_CLOCK_OFFSET: ContextVar[timedelta] = ContextVar("tph_clock_offset", default=timedelta(0))
-
-
-def utcnow() -> datetime:
-    """The current time, timezone-aware, in UTC (all stored times are UTC)."""
-    return datetime.now(UTC) + _CLOCK_OFFSET.get()
-
-
-@contextmanager
-def clock_set_to(moment: datetime) -> Iterator[None]:
-    """Within the block, `utcnow()` starts at `moment` and runs on from there (it is not
-    frozen: durations still pass). Only for `flask seed --demo`, which writes 60 days of
-    history through the real services, each as of when it happened; what counts in real
-    time (rate limits, QR windows, tokens, Redis TTLs) is not affected."""
-    token = _CLOCK_OFFSET.set(moment - datetime.now(UTC))
-    try:
-        yield
-    finally:
-        _CLOCK_OFFSET.reset(token)
+# 64-bit ids and amounts on PostgreSQL; SQLite's INTEGER is already 64-bit and only an
+# `INTEGER PRIMARY KEY` autoincrements.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class UtcDateTime(TypeDecorator):

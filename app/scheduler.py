@@ -163,13 +163,15 @@ def tick(now: datetime | None = None, jobs: list[PeriodicJob] | None = None) -> 
             why, slot = "needed", now
         else:
             continue
-        # A run is queued (either way): while it waits or runs, being needed queues no
-        # other; the run clears the flag when it is done.
-        flagged = job.needed is not None and conn.set(
+        # A job that can be needed has one queued run at a time: the flag stands from the
+        # queueing until the run is done (the run clears it). Its scheduled slot, when a
+        # run is already queued (another scheduler found it needed a moment ago) or going,
+        # is that run; queueing a second would only repeat it.
+        if job.needed is not None and not conn.set(
             f"{KEY}needed:{job.name}", _stamp(now), nx=True, ex=job.timeout_seconds
-        )
-        if why == "schedule" or flagged:
-            queued.append(_enqueue(job, slot, why))
+        ):
+            continue
+        queued.append(_enqueue(job, slot, why))
     return queued
 
 

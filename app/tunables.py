@@ -127,6 +127,7 @@ _RANGES: dict[str, Parser] = {
     "REGISTRY_CONSENT_VERSION": text(r"[\w.-]{1,32}", hint="must be a short version tag"),
     "CONSENT_VERSION": text(r"[\w.-]{1,32}", hint="must be a short version tag"),
     "REGISTRY_REPORT_MAX_BYTES": integer(1),
+    "LEDGER_SYSTEM_SHARDS": integer(1, 256),
 }
 
 
@@ -149,6 +150,7 @@ def _inferred(key: str, default: Any) -> Parser:
 def _domains() -> list[Tunable]:
     from app.carbon.api import DEFAULT_CONSENT_VERSION
     from app.checkins.settings import DEFAULTS as CHECKINS
+    from app.ledger.accounts import DEFAULT_SHARDS
     from app.mall.merchant_api import DEFAULT_CODE_FAILURE_LIMIT
     from app.merchants.api import DEFAULT_JOIN_FAILURE_LIMIT
     from app.registry.settings import DEFAULTS as REGISTRY
@@ -159,6 +161,7 @@ def _domains() -> list[Tunable]:
         "COUPON_CODE_FAILURE_LIMIT": DEFAULT_CODE_FAILURE_LIMIT,
         "STAFF_JOIN_FAILURE_LIMIT": DEFAULT_JOIN_FAILURE_LIMIT,
         "CONSENT_VERSION": DEFAULT_CONSENT_VERSION,
+        "LEDGER_SYSTEM_SHARDS": DEFAULT_SHARDS,
     }
     return [Tunable(key, _inferred(key, value), value) for key, value in defaults.items()]
 

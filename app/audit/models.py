@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import UtcDateTime, utcnow
+from app.db import BigId, UtcDateTime, utcnow
 from app.extensions import db
-
-BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class AuditEntry(db.Model):

@@ -19,9 +19,9 @@ from collections import defaultdict
 from datetime import date
 
 import redis
-from sqlalchemy import event, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
 
+from app.after_commit import batch_after_commit
 from app.carbon.models import RECORD_APPROVED, CarbonRecord
 from app.carbon.rules import mg_to_g, month_key, shanghai_day, week_key
 from app.db import utcnow
@@ -53,9 +53,11 @@ def board_keys(day: date) -> dict[str, str]:
 
 
 def queue_increment(user_id: int, day: date, carbon_mg: int) -> None:
-    """Add carbon to a resident's boards once the current transaction commits."""
+    """Add carbon to a resident's boards once the current transaction commits (a
+    transaction's increments in one pipeline; none from a savepoint that rolled back,
+    app/after_commit.py)."""
     if carbon_mg:
-        db.session.info.setdefault(_PENDING, []).append((user_id, day, carbon_mg))
+        batch_after_commit(_PENDING, (user_id, day, carbon_mg), _apply)
 
 
 def _apply(increments: list[tuple[int, date, int]]) -> None:
@@ -69,21 +71,6 @@ def _apply(increments: list[tuple[int, date, int]]) -> None:
         pipe.execute()
     except redis.RedisError as exc:  # the database has it; a rebuild restores the board
         log.warning("leaderboard update lost (%s); run `flask carbon rebuild-leaderboard`", exc)
-
-
-@event.listens_for(Session, "after_commit")
-def _after_commit(session: Session) -> None:
-    if session.in_nested_transaction():  # a savepoint released: the outer one decides
-        return
-    increments = session.info.pop(_PENDING, None)
-    if increments:
-        _apply(increments)
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _after_rollback(session: Session, previous_transaction) -> None:
-    if previous_transaction.parent is None:  # the whole unit of work is gone
-        session.info.pop(_PENDING, None)
 
 
 def remove_user(user_id: int) -> None:

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from zoneinfo import ZoneInfo
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from app.clock import SHANGHAI, day_start_utc, shanghai_day  # noqa: F401  (re-exported)
+
 MILLI = 1000
 UG_PER_G = 1_000_000
 
@@ -125,16 +125,6 @@ def mg_to_g(value: int) -> float:
 def ug_to_g(value: int) -> float:
     """Micrograms per unit as grams per unit (the API's `g_co2e_per_unit`)."""
     return float(Decimal(value) / UG_PER_G)
-
-
-def shanghai_day(moment: datetime) -> date:
-    """The Asia/Shanghai calendar day of an aware datetime (caps and leaderboards)."""
-    return moment.astimezone(SHANGHAI).date()
-
-
-def day_start_utc(day: date) -> datetime:
-    """The UTC instant at which an Asia/Shanghai day starts."""
-    return datetime(day.year, day.month, day.day, tzinfo=SHANGHAI)
 
 
 def week_key(day: date) -> str:

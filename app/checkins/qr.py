@@ -13,13 +13,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import io
 import re
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-
-import qrcode
 
 from app.checkins.settings import derived_key, setting
 from app.errors import BadRequest
@@ -87,13 +84,3 @@ def check_window(parsed: SitePayload, rotation_seconds: int, now: float | None =
     current = current_window(rotation_seconds, now)
     if not current - setting("QR_GRACE_WINDOWS") <= parsed.window <= current:
         raise InvalidQr("二维码已过期，请扫描现场最新的二维码")
-
-
-def payload_png(payload: str) -> bytes:
-    """The payload as a PNG QR code (error correction M, 8 px modules)."""
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=8, border=4)
-    code.add_data(payload)
-    code.make(fit=True)
-    buffer = io.BytesIO()
-    code.make_image().save(buffer, format="PNG")
-    return buffer.getvalue()

@@ -14,6 +14,7 @@ from app.checkins.models import Site
 from app.errors import NotFound, Unprocessable
 from app.extensions import db
 from app.pagination import paginate_desc
+from app.qrimage import qr_png
 
 
 class SiteNotFound(NotFound):
@@ -125,7 +126,7 @@ def site_qr(site_id: int) -> tuple[Site, str, datetime | None]:
 def site_qr_png(site_id: int) -> bytes:
     """The site's current code as a PNG image. Raises SiteNotFound."""
     _site, payload, _expires = site_qr(site_id)
-    return qr.payload_png(payload)
+    return qr_png(payload)
 
 
 def _live_site(site_id: int, key_version: int, scenario_id: int) -> Site:

@@ -38,7 +38,9 @@ class Page:
 
 
 REGISTRY = ("registry.js",)  # the registry pages' labels and helpers
+EVENTS = ("registry.js", "events.js")  # + the events' labels and tables
 _REG = "核证减排量"
+_SINKS = "碳汇与零碳活动"
 
 OPERATOR_PAGES = (
     Page("dashboard", "数据看板", "operator"),
@@ -58,6 +60,10 @@ OPERATOR_PAGES = (
     Page("verifiers", "核查机构", "operator", REGISTRY, _REG),
     Page("movements", "转让与注销", "operator", REGISTRY, _REG),
     Page("buffer", "缓冲账户", "operator", REGISTRY, _REG),
+    # Carbon sinks, personal offsets and zero-carbon events (issue 16).
+    Page("sinks", "碳汇项目", "operator", REGISTRY, _SINKS),
+    Page("offset-pools", "一元碳汇", "operator", REGISTRY, _SINKS),
+    Page("events", "零碳活动", "operator", EVENTS, _SINKS),
 )
 MERCHANT_PAGES = (
     Page("m-offers", "我的商品", "merchant"),
@@ -66,12 +72,16 @@ MERCHANT_PAGES = (
     Page("m-settlement", "月度结算", "merchant"),
     Page("m-staff", "店员", "merchant"),
 )
-VERIFIER_PAGES = (Page("v-inbox", "待核查批次", "verifier", REGISTRY),)
+VERIFIER_PAGES = (
+    Page("v-inbox", "待核查批次", "verifier", REGISTRY),
+    Page("v-events", "待核查活动", "verifier", EVENTS),
+)
 HOLDER_PAGES = (
     Page("h-holdings", "我的持有", "holder", REGISTRY),
     Page("h-transfer", "转让减排量", "holder", REGISTRY),
     Page("h-retire", "注销减排量", "holder", REGISTRY),
     Page("h-records", "转让与注销记录", "holder", REGISTRY),
+    Page("h-events", "我的活动", "holder", EVENTS),
 )
 # The sidebar: (audience, heading, pages); a tab shows the groups of its caller's roles.
 NAV = (
@@ -115,6 +125,12 @@ def page(slug: str):
 @bp.get("/sites/<int:site_id>/print")
 def print_site(site_id: int):
     return render_template("console/print_site.html", site_id=site_id)
+
+
+@bp.get("/events/<int:event_id>/qr")
+def print_event_qr(event_id: int):
+    """The attendees' QR of an organiser's event, to print (the image needs its token)."""
+    return render_template("console/print_event_qr.html", event_id=event_id)
 
 
 def _nav() -> dict:

@@ -28,7 +28,7 @@ from app.carbon import service as carbon
 from app.carbon.rules import day_start_utc, shanghai_day
 from app.checkins import seed as checkins_demo
 from app.checkins import service as checkins
-from app.db import clock_set_to, utcnow
+from app.clock import clock_set_to, utcnow
 from app.demo.people import DAYS, OPENID_PREFIX, SEED, Resident, checkins_today, residents, steps_of
 from app.demo.photos import plate_photo
 from app.errors import AppError

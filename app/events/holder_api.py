@@ -7,7 +7,6 @@ from flask import Response
 from flask_smorest import Blueprint
 
 from app.auth import current_principal, holder_required
-from app.checkins.qr import payload_png
 from app.events import models as _models  # noqa: F401  (registers the tables)
 from app.events import service
 from app.events.schemas import (
@@ -27,6 +26,7 @@ from app.events.schemas import (
 )
 from app.idempotency import current_idempotency, idempotent
 from app.pagination import page_schema
+from app.qrimage import qr_png
 from app.registry import service as registry
 
 blp = Blueprint("holder_events", __name__, description="零碳活动 Zero-carbon events (organisers)")
@@ -96,7 +96,7 @@ def event_qr(event_id: int):
 @blp.alt_response(404, description="event_not_found")
 def event_qr_png(event_id: int):
     """The attendees' QR image to print or show at the venue."""
-    return Response(payload_png(service.event_qr(_mine(event_id))), mimetype="image/png")
+    return Response(qr_png(service.event_qr(_mine(event_id))), mimetype="image/png")
 
 
 @blp.route("/<int:event_id>/lines", methods=["POST"])

@@ -5,9 +5,12 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from app.carbon.rules import RuleError, to_milli
+from app.events.events import is_overdue
 from app.events.models import CATEGORIES, EVENT_KINDS, MODES, STAGES
 from app.fields import Date, Id
 from app.pagination import PageArgsSchema
+
+_KM_BOUNDS = {"minimum": 0, "maximum": 100_000}
 
 
 def _kg(mg: int) -> float:
@@ -27,8 +30,6 @@ class _EventFieldsMixin:
                 milli = to_milli(data.pop("default_trip_km"))
             except RuleError:
                 raise ValidationError("最多保留三位小数", "default_trip_km") from None
-            if not 0 <= milli <= 100_000_000:
-                raise ValidationError("须在 0 到 100000 公里之间", "default_trip_km")
             data["default_trip_km_milli"] = milli
         return data
 
@@ -50,7 +51,12 @@ class EventCreateSchema(_EventFieldsMixin, Schema):
         validate=validate.Length(max=64),
         metadata={"description": "how unrecorded attendees travel"},
     )
-    default_trip_km = fields.Decimal(metadata={"description": "their round trip, km (default 20)"})
+    # The bounds are repeated as plain numbers: apispec would publish Decimal bounds as
+    # strings ("100000"), an invalid schema (carbon/schemas.py does the same).
+    default_trip_km = fields.Decimal(
+        validate=validate.Range(0, 100_000),
+        metadata={"description": "their round trip, km (default 20)", **_KM_BOUNDS},
+    )
 
 
 class EventPatchSchema(_EventFieldsMixin, Schema):
@@ -60,12 +66,13 @@ class EventPatchSchema(_EventFieldsMixin, Schema):
     venue = fields.String(validate=validate.Length(max=200))
     expected_attendees = fields.Integer(validate=validate.Range(0, 10_000_000))
     plan = fields.String(validate=validate.Length(max=5000))
-    default_trip_km = fields.Decimal(metadata={"description": "0 to 100,000 km"})
+    default_trip_km = fields.Decimal(validate=validate.Range(0, 100_000), metadata=_KM_BOUNDS)
 
 
 class EventSchema(Schema):
     id = fields.Integer()
     public_id = fields.String()
+    holder_id = fields.Integer(metadata={"description": "the organiser (a registry holder)"})
     name = fields.String()
     kind = fields.String(metadata={"enum": list(EVENT_KINDS)})
     starts_on = fields.Date()
@@ -80,6 +87,10 @@ class EventSchema(Schema):
     accounted_at = fields.DateTime(allow_none=True)
     checked_at = fields.DateTime(allow_none=True)
     offset_at = fields.DateTime(allow_none=True)
+    overdue = fields.Function(
+        lambda e: is_overdue(e),
+        metadata={"type": "boolean", "description": "not offset a year after its end"},
+    )
     created_at = fields.DateTime()
 
 

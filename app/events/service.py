@@ -7,7 +7,7 @@ and what the public page and the certificate show (`public_view`).
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.events.accounting import (  # noqa: F401
     CSV_COLUMNS,
@@ -87,3 +87,33 @@ def public_view(event: Event) -> dict:
             for c in certificates
         ],
     }
+
+
+def public_list(limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
+    """Events for the public list page, newest first: each with its organiser, the kg
+    required and retired, and whether it is overdue. Raises InvalidCursor."""
+    events, next_cursor = list_events(None, limit, cursor)
+    if not events:
+        return [], next_cursor
+    retired = dict(
+        db.session.execute(
+            select(registry.Retirement.event_ref, func.sum(registry.Retirement.quantity))
+            .where(registry.Retirement.event_ref.in_([e.public_id for e in events]))
+            .group_by(registry.Retirement.event_ref)
+        ).all()
+    )
+    names: dict[int, str] = {}
+    rows = []
+    for event in events:
+        if event.holder_id not in names:
+            names[event.holder_id] = registry.get_holder(event.holder_id).name
+        rows.append(
+            {
+                "event": event,
+                "organiser": names[event.holder_id],
+                "required_kg": required_kg(event),
+                "retired_kg": int(retired.get(event.public_id) or 0),
+                "overdue": is_overdue(event),
+            }
+        )
+    return rows, next_cursor

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -19,6 +20,12 @@ SYSTEM_ACCOUNTS = {
     "expired": False,
 }
 ISSUANCE, ADJUSTMENTS, REDEMPTIONS, EXPIRED = "issuance", "adjustments", "redemptions", "expired"
+# Every credit and every redemption touches one of these: on PostgreSQL their row would be
+# every writer's queue. Each is split into LEDGER_SYSTEM_SHARDS accounts ("issuance",
+# "issuance:1", ... "issuance:15"), picked by the resident's id; each shard keeps its own
+# chain, and every figure (stats, verify) sums them (docs/decisions/1001).
+SHARDED = frozenset({ISSUANCE, REDEMPTIONS})
+DEFAULT_SHARDS = 16
 _MERCHANT_NAME = re.compile(r"^merchant:(\d{1,18})$")
 _HOLDER_NAME = re.compile(r"^holder:(\d{1,18})$")
 
@@ -67,16 +74,32 @@ def find_resident_account_id(user_id: int) -> int | None:
     )
 
 
-def named_account(name: str) -> LedgerAccount:
-    """A system account by name (`issuance`, `redemptions`, `expired`, `adjustments`), a
-    merchant settlement account (`merchant:<id>`) or a registry holder's account of
-    points received (`holder:<id>`: a tree owner paid for adoptions, a pool paid for
-    personal offsets), created on first use.
+def base_name(owner: str) -> str:
+    """The system account a shard belongs to: "issuance:7" -> "issuance"."""
+    return owner.partition(":")[0]
+
+
+def _shard_owner(name: str, shard_key: int | None) -> str:
+    if name not in SHARDED or shard_key is None:
+        return name
+    shards = int(current_app.config.get("LEDGER_SYSTEM_SHARDS", DEFAULT_SHARDS))
+    shard = int(shard_key) % shards
+    return name if shard == 0 else f"{name}:{shard}"
+
+
+def named_account(name: str, shard_key: int | None = None) -> LedgerAccount:
+    """A system account by name (`issuance`, `redemptions`, `expired`, `adjustments`; for
+    the sharded ones, the shard of `shard_key`, a resident's id), a merchant settlement
+    account (`merchant:<id>`) or a registry holder's account of points received
+    (`holder:<id>`: a tree owner paid for adoptions, a pool paid for personal offsets),
+    created on first use.
 
     Raises ValueError for any other name (a caller bug).
     """
     if name in SYSTEM_ACCOUNTS:
-        account = _get_or_create(KIND_SYSTEM, name, allow_negative=SYSTEM_ACCOUNTS[name])
+        account = _get_or_create(
+            KIND_SYSTEM, _shard_owner(name, shard_key), allow_negative=SYSTEM_ACCOUNTS[name]
+        )
     elif match := _MERCHANT_NAME.match(name):
         account = _get_or_create(KIND_MERCHANT, match.group(1))
     elif match := _HOLDER_NAME.match(name):

@@ -146,6 +146,7 @@ def _post_adjustment(
         reference=f"adjustment:{adjustment.id}",
         memo=f"人工调整 {amount:+d}",
         legs={resident.id: amount, counter.id: -amount},
+        last=frozenset({counter.id}),
         idempotency_key=idempotency_key,
         request_hash=request_hash,
     )

@@ -130,6 +130,7 @@ def _expire_account(account_id: int, expired_id: int, now: datetime) -> int:
         reference=f"expiry:{account_id}:{version}",
         memo=f"积分过期 -{total}",
         legs={account_id: -total, expired_id: total},
+        last=frozenset({expired_id}),
     )
     post_once(posting, book_lots)
     return total

@@ -10,16 +10,15 @@ holds the resident's account row, so nobody else moves these lots meanwhile.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import case, select, update
 
+from app.clock import SHANGHAI
 from app.extensions import db
 from app.ledger.errors import LedgerInvariantBroken
 from app.ledger.models import LedgerLot, LedgerLotMovement
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 DEFAULT_POLICY = "end_of_following_year"
 _lots = LedgerLot.__table__
 _BATCH = 100

@@ -16,19 +16,14 @@ from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
     Index,
-    Integer,
     String,
     Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import UtcDateTime, utcnow
+from app.db import BigId, UtcDateTime, utcnow
 from app.extensions import db
-
-# 64-bit ids and amounts on PostgreSQL; SQLite's INTEGER is already 64-bit and only an
-# `INTEGER PRIMARY KEY` autoincrements.
-BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 KIND_SYSTEM = "system"
 KIND_RESIDENT = "resident"

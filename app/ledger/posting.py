@@ -7,8 +7,10 @@ How a posting stays correct with many workers on SQLite and PostgreSQL:
 - Never below zero: each account moves by one conditional
   `UPDATE ... SET balance = balance + :d WHERE id = :id AND (allow_negative OR
   balance + :d >= 0) RETURNING balance, version`; no row back means "not enough".
-  Accounts are updated in id order so that two postings never wait on each other in a
-  cycle. SQLite serialises writers with BEGIN IMMEDIATE.
+  Accounts are updated in a fixed order (residents', merchants' and holders' accounts by
+  id, then the system accounts, `Posting.last`, by id: the hot rows are held shortest) so
+  that two postings never wait on each other in a cycle. SQLite serialises writers with
+  BEGIN IMMEDIATE.
 - Chained: the UPDATE holds the account row until commit, so the entry at version - 1 is
   the one this entry links to, and nobody else can write version + 1 meanwhile (the
   unique (account_id, account_version) index would refuse it anyway).
@@ -45,6 +47,10 @@ class Posting:
     idempotency_key: str | None = None
     request_hash: str | None = None
     reverses_id: int | None = None
+    # Accounts every posting of their kind queues on (system shards): locked after the
+    # others, so they are held for the shortest time. The order stays fixed (the others
+    # by id, then these by id), so two postings never wait on each other in a cycle.
+    last: frozenset[int] = frozenset()
 
     def validate(self) -> None:
         """Raise ValueError for a malformed posting (a caller bug, never user input)."""
@@ -131,7 +137,7 @@ def _post(posting: Posting) -> LedgerTransaction:
     )
     db.session.add(txn)
     db.session.flush()  # claims the reference/key first: a duplicate waits here, not later
-    for account_id in sorted(posting.legs):
+    for account_id in sorted(posting.legs, key=lambda a: (a in posting.last, a)):
         _apply_leg(txn, account_id, posting.legs[account_id])
     db.session.flush()
     return txn

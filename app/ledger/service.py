@@ -40,6 +40,7 @@ from app.ledger.expiry import ExpiryBatch, count_due, expire_due_lots, run_expir
 from app.ledger.lots import credit_lot, debit_lots, expiry_for, undo_lot_movements
 from app.ledger.models import (
     KIND_RESIDENT,
+    KIND_SYSTEM,
     LedgerAccount,
     LedgerEntry,
     LedgerLot,
@@ -118,12 +119,13 @@ def earn_points(
     if expires_at is not None and expires_at.tzinfo is None:
         raise ValueError("expires_at must be timezone-aware")
     resident = resident_account(user_id)
-    issuance = named_account(ISSUANCE)
+    issuance = named_account(ISSUANCE, shard_key=user_id)
     posting = Posting(
         code=code,
         reference=reference,
         memo=memo,
         legs={issuance.id: -amount, resident.id: amount},
+        last=frozenset({issuance.id}),
         idempotency_key=idempotency_key,
         request_hash=request_hash,
     )
@@ -155,12 +157,13 @@ def spend_points(
     """
     _check_amount(amount)
     resident = resident_account(user_id)
-    counter = named_account(counter_account)
+    counter = named_account(counter_account, shard_key=user_id)
     posting = Posting(
         code=code,
         reference=reference,
         memo=memo,
         legs={resident.id: -amount, counter.id: amount},
+        last=frozenset({counter.id}) if counter.kind == KIND_SYSTEM else frozenset(),
         idempotency_key=idempotency_key,
         request_hash=request_hash,
     )
@@ -188,19 +191,21 @@ def reverse_transaction(
     if _reversal_of(original.id) is not None:
         raise AlreadyReversed()
     legs = {entry.account_id: -entry.amount for entry in transaction_entries(original.id)}
-    residents = set(
-        db.session.scalars(
-            select(LedgerAccount.id).where(
-                LedgerAccount.id.in_(legs), LedgerAccount.kind == KIND_RESIDENT
-            )
-        )
+    kinds = dict(
+        db.session.execute(
+            select(LedgerAccount.id, LedgerAccount.kind).where(LedgerAccount.id.in_(legs))
+        ).all()
     )
+    residents = {a for a, kind in kinds.items() if kind == KIND_RESIDENT}
+    system = frozenset(a for a, kind in kinds.items() if kind == KIND_SYSTEM)
 
     def book_lots(txn: LedgerTransaction) -> None:
         for account_id in sorted(residents):
             undo_lot_movements(original.id, account_id, txn.id, legs[account_id])
 
-    posting = Posting(code=code, reference=reference, memo=memo, legs=legs, reverses_id=original.id)
+    posting = Posting(
+        code=code, reference=reference, memo=memo, legs=legs, reverses_id=original.id, last=system
+    )
     try:
         return post_once(posting, book_lots)
     except IntegrityError:

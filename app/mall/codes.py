@@ -12,11 +12,10 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
+from app.clock import SHANGHAI
 from app.mall.models import Offer
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 CODE_BYTES = 20
 SHORT_CODE_DIGITS = 10
 _SHORT_CODE_INPUT = re.compile(r"[\d\s-]+")

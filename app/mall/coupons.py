@@ -7,12 +7,9 @@ through a ledger reversal of the redemption (`redemption_refund`, `coupon-refund
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import datetime
 
-import qrcode
-from qrcode.constants import ERROR_CORRECT_M
 from sqlalchemy import select, update
 
 from app.audit.service import record_audit
@@ -33,6 +30,7 @@ from app.mall.models import (
 )
 from app.mall.redemption import release_user_slot
 from app.pagination import paginate_desc
+from app.qrimage import qr_png
 
 
 @dataclass(frozen=True)
@@ -76,13 +74,7 @@ def coupon_qr_png(user_id: int, coupon_id: int) -> bytes:
 
     Raises CouponNotFound.
     """
-    coupon = get_own_coupon(user_id, coupon_id)
-    qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, box_size=8, border=4)
-    qr.add_data(coupon.code)
-    qr.make(fit=True)
-    buffer = io.BytesIO()
-    qr.make_image().save(buffer)
-    return buffer.getvalue()
+    return qr_png(get_own_coupon(user_id, coupon_id).code)
 
 
 def _not_cancellable_message(coupon: Coupon, now: datetime) -> str:

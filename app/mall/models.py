@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
-    BigInteger,
     CheckConstraint,
     ForeignKey,
     Index,
@@ -21,11 +20,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import TimestampMixin, UtcDateTime, utcnow
+from app.db import BigId, TimestampMixin, UtcDateTime, utcnow
 from app.extensions import db
 
 # Ledger transaction ids are 64-bit on PostgreSQL.
-LedgerTxnId = BigInteger().with_variant(Integer(), "sqlite")
 
 OFFER_PENDING = "pending_review"
 OFFER_LIVE = "live"
@@ -130,11 +128,9 @@ class Coupon(TimestampMixin, db.Model):
     valid_from: Mapped[datetime | None] = mapped_column(UtcDateTime())
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
     redemption_txn_id: Mapped[int | None] = mapped_column(
-        LedgerTxnId, ForeignKey("ledger_transactions.id")
+        BigId, ForeignKey("ledger_transactions.id")
     )
-    refund_txn_id: Mapped[int | None] = mapped_column(
-        LedgerTxnId, ForeignKey("ledger_transactions.id")
-    )
+    refund_txn_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("ledger_transactions.id"))
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     verified_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

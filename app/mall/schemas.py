@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from marshmallow import Schema, fields, validate
 
+from app.clock import SHANGHAI
 from app.fields import AwareDateTime
 from app.mall.models import (
     CANCEL_ALLOWED,
@@ -19,7 +18,6 @@ from app.mall.models import (
 from app.pagination import PageArgsSchema
 
 # A time without an offset, typed by a merchant in China, means Beijing time.
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def _when(**kwargs) -> AwareDateTime:

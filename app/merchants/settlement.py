@@ -9,15 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
+from app.clock import SHANGHAI
 from app.csvout import to_csv
 from app.db import utcnow
 from app.errors import Unprocessable
 from app.mall import service as mall
 from app.merchants.service import get_merchant, require_owner
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 CSV_COLUMNS = (
     "coupon_id", "used_at", "offer_id", "offer_title", "short_code", "verified_by",
     "points_price", "settlement_value_fen", "settlement_value_yuan",

@@ -4,11 +4,9 @@ kg and tCO2e, times in Asia/Shanghai. Pure functions, shared by the templates.""
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
+from app.clock import SHANGHAI
 from app.registry import schemas
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 PURPOSES = {
     "compliance": "履约抵消",

@@ -10,10 +10,8 @@ certificate's print button.
 
 from __future__ import annotations
 
-import io
 import re
 
-import qrcode
 from flask import (
     Blueprint,
     Response,
@@ -25,10 +23,10 @@ from flask import (
     url_for,
 )
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
-from qrcode.constants import ERROR_CORRECT_M
 from werkzeug.exceptions import NotFound as HTTPNotFound
 
 from app.errors import NotFound
+from app.qrimage import qr_png
 from app.registry import chart, service
 from app.registry.labels import template_helpers
 
@@ -151,13 +149,3 @@ def public_url(endpoint: str, **values) -> str:
     path = url_for(endpoint, **values)[len(request.script_root) :]
     base = current_app.config.get("PUBLIC_BASE_URL") or request.url_root
     return base.rstrip("/") + path
-
-
-def qr_png(text: str) -> bytes:
-    """`text` as a PNG QR code (error correction M, 8 px modules, 4-module margin)."""
-    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, box_size=8, border=4)
-    code.add_data(text)
-    code.make(fit=True)
-    buffer = io.BytesIO()
-    code.make_image().save(buffer, format="PNG")
-    return buffer.getvalue()

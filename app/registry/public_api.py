@@ -10,7 +10,7 @@ from marshmallow import Schema, fields, validate
 from app.csvout import csv_response, to_csv
 from app.pagination import page_schema
 from app.registry import dump, service
-from app.registry.models import BATCH_DRAFT, Batch, Block, Programme, Retirement
+from app.registry.models import BATCH_DRAFT, Batch, Block, Programme, Retirement, Verifier
 from app.registry.schemas import (
     BatchSchema,
     BlockArgsSchema,
@@ -18,6 +18,7 @@ from app.registry.schemas import (
     ExportPageArgsSchema,
     ProgrammeSchema,
     RetirementSchema,
+    VerifierSchema,
 )
 from app.registry.views import csv_listing, page_or_csv
 
@@ -80,6 +81,17 @@ def programmes(args: dict):
     """Registered programmes (scenario + methodology version, cited source)."""
     return page_or_csv(
         service.select_all(Programme), Programme.id, ProgrammeSchema, args, "programmes.csv"
+    )
+
+
+@blp.route("/verifiers", methods=["GET"])
+@blp.arguments(ExportPageArgsSchema, location="query")
+@csv_listing
+@blp.response(200, page_schema(VerifierSchema))
+def verifiers(args: dict):
+    """The verification bodies (name, accreditation): who can check a batch or an event."""
+    return page_or_csv(
+        service.select_all(Verifier), Verifier.id, VerifierSchema, args, "registry-verifiers.csv"
     )
 
 

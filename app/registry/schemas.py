@@ -130,7 +130,10 @@ class ReportFileSchema(Schema):
 
 
 class MemberSchema(Schema):
-    record_id = fields.Integer()
+    record_id = fields.Integer(allow_none=True)
+    source_ref = fields.String(
+        allow_none=True, metadata={"description": "another domain's member, e.g. a tree's year"}
+    )
     position = fields.Integer()
     carbon_g = fields.Function(lambda m: m.carbon_mg / 1000)
     leaf_hash = fields.String()
@@ -321,7 +324,7 @@ class PoolSchema(Schema):
     points_per_kg = fields.Integer(attribute="pool.points_per_kg")
     holder_id = fields.Integer(attribute="pool.holder_id")
     active = fields.Boolean(attribute="pool.active")
-    available_kg = fields.Integer()
+    available_kg = fields.Integer(allow_none=True, metadata={"description": "null when created"})
 
 
 class PoolListSchema(Schema):

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import date
 from typing import Any
 
 from flask import current_app
 
-from app.carbon.rules import shanghai_day
-from app.db import utcnow
+from app.clock import shanghai_today  # noqa: F401  (re-exported)
 from app.keys import derive_key
 
 DEFAULTS: dict[str, Any] = {
@@ -32,10 +30,6 @@ DEFAULTS: dict[str, Any] = {
 def setting(name: str) -> Any:
     """The configured value of a registry setting, else its default."""
     return current_app.config.get(name, DEFAULTS[name])
-
-
-def shanghai_today() -> date:
-    return shanghai_day(utcnow())
 
 
 def pseudonym(user_id: int) -> str:

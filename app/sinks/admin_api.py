@@ -8,6 +8,7 @@ from flask_smorest import Blueprint
 from app.audit.views import audited
 from app.auth import current_principal, operator_required
 from app.pagination import PageArgsSchema, page_schema
+from app.registry.settings import shanghai_today
 from app.sinks import models as _models  # noqa: F401  (registers the tables)
 from app.sinks import service
 from app.sinks.schemas import (
@@ -18,6 +19,7 @@ from app.sinks.schemas import (
     PlotSchema,
     SinkProjectCreateSchema,
     SinkProjectSchema,
+    TreeArgsSchema,
     TreeListSchema,
     TreesCreateSchema,
 )
@@ -70,6 +72,18 @@ def list_projects(args: dict):
     """Projects, newest first, each with its estimated (ex-ante) yearly sequestration."""
     items, next_cursor = service.list_projects(args["limit"], args["cursor"])
     return {"items": service.with_estimates(items), "next_cursor": next_cursor}
+
+
+@blp.route("/projects/<int:project_id>/trees", methods=["GET"])
+@operator_required
+@blp.arguments(TreeArgsSchema, location="query")
+@blp.response(200, TreeListSchema)
+@blp.alt_response(404, description="sink_project_not_found")
+def list_trees(args: dict, project_id: int):
+    """Every tree of a project, spares and dead ones included, with whether each is
+    adopted for a year (this year by default)."""
+    year = args["year"] or shanghai_today().year
+    return {"items": service.trees_for_adoption(project_id, year, spares=True)}
 
 
 @blp.route("/projects/<int:project_id>/trees", methods=["POST"])

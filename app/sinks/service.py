@@ -33,12 +33,14 @@ def with_estimates(projects: list[SinkProject]) -> list[SinkProject]:
     return projects
 
 
-def trees_for_adoption(project_id: int, year: int) -> list[Tree]:
-    """A project's trees with `adopted` for a year (spare trees are not offered)."""
+def trees_for_adoption(project_id: int, year: int, *, spares: bool = False) -> list[Tree]:
+    """A project's trees with `adopted` for a year; spare trees (not offered for adoption)
+    only with `spares` (the operators' view). Raises ProjectNotFound."""
     get_project(project_id)
-    trees = list(
-        db.session.scalars(trees_stmt(project_id).where(Tree.spare.is_(False)).order_by(Tree.code))
-    )
+    stmt = trees_stmt(project_id)
+    if not spares:
+        stmt = stmt.where(Tree.spare.is_(False))
+    trees = list(db.session.scalars(stmt.order_by(Tree.spare, Tree.code)))
     taken = set(
         db.session.scalars(
             select(Adoption.tree_id).where(

@@ -15,6 +15,7 @@ from sqlalchemy import distinct, func, select, union_all
 from app.campaigns.models import Campaign, CampaignAward
 from app.carbon.models import RECORD_APPROVED, RECORD_STATUSES, CarbonRecord, Scenario
 from app.extensions import db
+from app.ledger.accounts import base_name
 from app.ledger.models import (
     KIND_RESIDENT,
     KIND_SYSTEM,
@@ -73,9 +74,9 @@ def system_balances() -> dict[str, int]:
     )
     flows = {name: 0 for name, _ in POINT_FLOWS.values()}
     for owner, balance in rows:
-        if owner in POINT_FLOWS:
-            name, sign = POINT_FLOWS[owner]
-            flows[name] = sign * int(balance)
+        if base_name(owner) in POINT_FLOWS:  # the shards of a system account add up
+            name, sign = POINT_FLOWS[base_name(owner)]
+            flows[name] += sign * int(balance)
     return flows
 
 
@@ -175,9 +176,9 @@ def points_by_day(start: datetime, end: datetime) -> tuple[dict, int]:
     )
     moves: dict[str, dict[date, int]] = defaultdict(dict)
     for d, key, amount in rows:
-        if key in POINT_FLOWS:
-            name, sign = POINT_FLOWS[key]
-            moves[name][as_date(d)] = sign * int(amount)
+        if base_name(key) in POINT_FLOWS:  # the shards of a system account add up
+            name, sign = POINT_FLOWS[base_name(key)]
+            moves[name][as_date(d)] = moves[name].get(as_date(d), 0) + sign * int(amount)
         elif key == KIND_RESIDENT:
             moves["resident_delta"][as_date(d)] = int(amount)
     before = db.session.scalar(

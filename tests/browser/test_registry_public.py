@@ -8,7 +8,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from app.registry.pages import qr_png
+from app.qrimage import qr_png
 from tests.browser.support import ConsolePage
 from tests.checkins.support import seed
 from tests.registry.public_support import BENEFICIARY, BUYER, retired_story

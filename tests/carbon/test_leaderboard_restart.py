@@ -2,7 +2,8 @@
 that no rebuild is in Redis (`carbon:lb-meta:built` is gone) and queues one, a worker
 runs it, and the boards equal the approved records again, including the increments that
 arrived in between. And an increment is applied only when the outermost transaction
-commits, never when a savepoint inside it is released."""
+commits, never when a savepoint inside it is released, and never at all when the
+savepoint it was made in rolls back."""
 
 from __future__ import annotations
 
@@ -76,6 +77,31 @@ def test_an_increment_waits_for_the_outer_commit(app):
         db.session.rollback()  # ... which never comes
         db.session.remove()
     assert _all_board(conn) == {}
+
+
+def test_an_increment_from_a_rolled_back_savepoint_never_shows(app):
+    _seed_scenarios(app)
+    (kept, _), (refused, _) = new_users(app, 2)
+    from app.carbon import service as carbon
+
+    conn = redis.Redis.from_url(app.config["REDIS_URL"], decode_responses=True)
+    with app.app_context():
+        scenario = carbon.get_scenario("bus_ride")
+        record = carbon.create_record(kept, scenario, 1000, evidence_type="qr",
+                                      evidence_ref="site:0")  # fmt: skip
+        carbon.approve_record(record.id)
+        try:
+            with db.session.begin_nested():  # one approval of a batch fails afterwards
+                other = carbon.create_record(refused, scenario, 1000, evidence_type="qr",
+                                             evidence_ref="site:1")  # fmt: skip
+                carbon.approve_record(other.id)
+                raise LookupError("refused later in the same step")
+        except LookupError:
+            pass
+        db.session.commit()
+        carbon_mg = record.carbon_mg
+        db.session.remove()
+    assert _all_board(conn) == {str(kept): carbon_mg}
 
 
 def test_the_boards_are_rebuilt_after_redis_restarts_empty(app, app_settings, tmp_path):

@@ -190,3 +190,25 @@ def test_personal_offsets_are_paid_with_points_and_certified(app, client, make_o
     cert = client.get(f"/api/v1/public/registry/certificates/{done.get_json()['certificate_id']}")
     assert cert.get_json()["retirement"]["purpose"] == "personal"
     registry_verify(app)
+
+
+def test_operators_list_every_tree_of_a_project(app, client, make_operator):
+    w = world(app, client, make_operator)
+    owner_id, owner = new_holder(client, w, "NMFOREST", "内蒙古林业合作社")
+    project, trees = _project(client, w, owner_id, trees=2, spares=1)
+    w.post(client, f"{ADMIN}/trees/{trees['T001']}/dead", {})
+    listed = client.get(f"{ADMIN}/projects/{project['id']}/trees", headers=bearer(w.op1))
+    assert listed.status_code == 200, listed.get_json()
+    rows = [(t["code"], t["status"], t["spare"]) for t in listed.get_json()["items"]]
+    assert rows == [("T000", "alive", False), ("T001", "dead", False), ("S000", "alive", True)]
+    public = client.get(f"/api/v1/sinks/projects/{project['id']}/trees").get_json()["items"]
+    assert [t["code"] for t in public] == ["T000", "T001"]  # residents never see spares
+    assert client.get(f"{ADMIN}/projects/{project['id']}/trees").status_code == 401
+    assert (
+        client.get(f"{ADMIN}/projects/{project['id']}/trees", headers=bearer(owner)).status_code
+        == 403
+    )
+    assert _reason(client.get(f"{ADMIN}/projects/999/trees", headers=bearer(w.op1))) == (
+        404,
+        "sink_project_not_found",
+    )

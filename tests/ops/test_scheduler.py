@@ -71,6 +71,8 @@ def test_a_tick_queues_due_slots_once_and_catches_up_once(app):
         first = scheduler.tick(NOW)
         again = scheduler.tick(NOW + timedelta(seconds=30))
         # Three days later: the missed slots of each daily job are run once, not three times.
+        # (By then the first rebuild's flag has expired: a Redis TTL, counted in real time.)
+        scheduler.rq_connection().delete("scheduler:needed:leaderboard_rebuild")
         later = scheduler.tick(NOW + timedelta(days=3))
     assert sorted(j.split("-")[1] for j in first) == sorted(SCHEDULE)
     assert again == []
@@ -126,6 +128,18 @@ def test_a_job_that_is_needed_is_queued_once_until_it_ran(app):
     # The flush also lost the claims: the day's slots are queued again (harmless, every job
     # is idempotent), and the rebuild once, by its schedule.
     assert sorted(j.split("-")[1] for j in queued) == sorted(SCHEDULE)
+
+
+def test_a_slot_whose_job_another_scheduler_just_queued_as_needed(app):
+    # Eight schedulers at once, Redis empty: one claims the rebuild's slot while another,
+    # not claiming it, finds the boards missing and queues the rebuild as needed first.
+    with app.app_context():
+        conn = scheduler.rq_connection()
+        conn.set("scheduler:needed:leaderboard_rebuild", "1", ex=60)  # that one's run
+        queued = scheduler.tick(NOW)
+    assert sorted(j.split("-")[1] for j in queued) == sorted(
+        set(SCHEDULE) - {"leaderboard_rebuild"}
+    ), "the rebuild is queued once, not twice"
 
 
 def test_a_job_that_is_needed_between_slots(app):

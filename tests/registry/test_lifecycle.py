@@ -127,3 +127,9 @@ def test_only_consenting_residents_are_batched_and_points_stay(app, client, make
             client.get("/api/v1/me/account", headers=bearer(token)).get_json()["points_balance"]
             == 20
         )
+
+
+def test_verification_bodies_are_public(app, client, make_operator):
+    world(app, client, make_operator)
+    listed = client.get(f"{PUBLIC}/verifiers").get_json()["items"]
+    assert [(v["name"], v["accreditation"]) for v in listed] == [("中环联合认证", "CNAS")]

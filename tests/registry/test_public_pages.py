@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from html import unescape
 
-from app.registry.pages import qr_png
+from app.qrimage import qr_png
 from tests.registry.public_support import BENEFICIARY, BUYER, retired_story
 
 PAGES = "/registry"

@@ -69,7 +69,8 @@
   }
 
   function pick(m) {
-    if (!current || !EDITABLE.includes(current.status) || m.excluded) return "";
+    // Only carbon records can be excluded here (the API takes record ids).
+    if (!current || !EDITABLE.includes(current.status) || m.excluded || !m.record_id) return "";
     const box = el("input", { type: "checkbox", "aria-label": `选择记录 ${m.record_id}`, checked: picked.has(m.record_id) });
     box.addEventListener("change", () => { if (box.checked) picked.add(m.record_id); else picked.delete(m.record_id); updatePicked(); });
     return box;
@@ -107,9 +108,11 @@
     const programmes = await R.all("/admin/registry/programmes");
     R.fillSelect($("#b-programme"), programmes.map((p) => [p.id, `${p.name}（${p.code}）`]),
       programmes.length ? null : "请先在「减排项目」页备案", R.param("programme"));
+    // ?start=&end= (a sink project links its monitoring year), else last month.
+    const query = new URLSearchParams(location.search);
     const [start, end] = lastMonth();
-    $("#b-start").value = start;
-    $("#b-end").value = end;
+    $("#b-start").value = query.get("start") || start;
+    $("#b-end").value = query.get("end") || end;
     $("#assemble-form").addEventListener("submit", async (event) => {
       event.preventDefault();
       const d = C.formData(event.target);
@@ -159,12 +162,12 @@
         memberRows = reset ? items : memberRows.concat(items);
         memberBox.replaceChildren(C.table([
           { title: "", render: pick },
-          { title: "记录", render: (m) => `#${m.record_id}` },
+          { title: "记录", render: (m) => (m.record_id ? `#${m.record_id}` : el("span", { class: "mono small" }, m.source_ref)) },
           { title: "叶序号", num: true, key: "position" },
           { title: "减排量", num: true, render: (m) => fmt.g(m.carbon_g) },
           { title: "叶哈希", render: (m) => el("span", { class: "mono small" }, m.leaf_hash.slice(0, 16)) },
           { title: "状态", render: memberState },
-        ], memberRows.map((m) => ({ ...m, __data: { record: m.record_id } })), "没有成员"));
+        ], memberRows.map((m) => ({ ...m, __data: { record: m.record_id ?? m.source_ref } })), "没有成员"));
       });
     C.statusFilter((next) => { status = next; list.reload(); });
     await list.reload();

@@ -44,9 +44,9 @@
         box.replaceChildren(C.table([
           { title: "代码", render: (p) => el("span", { class: "mono" }, p.code) },
           { title: "名称", key: "name" },
-          { title: "场景", render: (p) => el("span", { class: "mono small" }, p.scenario) },
-          { title: "方法学版本", render: (p) => `v${p.methodology_version}` },
-          { title: "排放因子", num: true, render: (p) => `${p.factor_g_per_unit} 克/单位` },
+          { title: "场景", render: (p) => (p.kind === "sink" ? "碳汇项目" : el("span", { class: "mono small" }, p.scenario)) },
+          { title: "方法学版本", render: (p) => (p.kind === "sink" ? "-" : `v${p.methodology_version}`) },
+          { title: "排放因子", num: true, render: (p) => (p.kind === "sink" ? "-" : `${p.factor_g_per_unit} 克/单位`) },
           { title: "出处", render: (p) => el("span", { class: "small" }, p.source) },
           { title: "备案时间", render: (p) => fmt.time(p.created_at) },
           { title: "操作", render: (p) => el("a", { href: `/console/batches?programme=${p.id}` }, "核算批次") },

@@ -21,7 +21,8 @@
     $("#detail-facts").replaceChildren(
       fact("监测期", R.period(b)), fact("记录数", fmt.int(b.member_count)),
       fact("减排量", `${fmt.g(b.carbon_g)}（${b.tco2e} tCO2e）`),
-      fact("方法学", `${p.scenario} v${p.methodology_version}，${p.factor_g_per_unit} 克/单位`),
+      fact("方法学", p.kind === "sink" ? "碳汇：事后计量（见成员的叶数据与证据包）"
+        : `${p.scenario} v${p.methodology_version}，${p.factor_g_per_unit} 克/单位`),
       fact("出处", p.source), fact("Merkle 根", el("span", { class: "mono small" }, b.merkle_root)),
       fact("提交时间", fmt.time(b.submitted_at)),
       fact("核查报告", b.report_sha256 ? el("span", { class: "mono small", id: "report-sha" }, `SHA-256 ${b.report_sha256}`) : "尚未提供"),

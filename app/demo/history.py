@@ -83,7 +83,20 @@ class _History:
             db.session.commit()
             db.session.expunge_all()  # keep the session small over thousands of rows
         self.at_the_cafe()
+        self.this_morning()
         db.session.commit()
+
+    def this_morning(self) -> None:
+        """In the last hour, a few more clean-plate photos: the review queue has work on
+        first open whatever the hour of the run and the luck of the days before."""
+        waiting = 0
+        for n, resident in enumerate(r for r in self.cast if r.user_id):
+            if waiting == 6 or n == 60:
+                break
+            with clock_set_to(utcnow() - timedelta(minutes=60 - n)):
+                before = self.counts["photo"]
+                self.happen(DAYS, "plate_photo", resident)
+                waiting += self.counts["photo"] - before
 
     def at_the_cafe(self) -> None:
         """Today, now: a few residents redeem at the first demo merchant, which verifies
@@ -193,7 +206,7 @@ class _History:
         upload = checkins.save_photo(resident.user_id, plate_photo(self.rng.randrange(10**9)))
         evidence = {"type": "photo", "upload_id": upload.public_id}
         record = checkins.record_checkin(resident.user_id, "clean_plate", Decimal(1), evidence)
-        if day + 1 < DAYS - 2:  # the last two days' photos still wait in the queue
+        if day + 1 < DAYS - 2:  # the last two days' (and this morning's) still wait
             self.reviews.setdefault(day + 1, []).append(record.id)
         self.counts["photo"] += 1
 

@@ -126,7 +126,10 @@ class DevelopmentConfig(Config):
 
     ENV_NAME = "development"
     SECRET_KEY = _env("SECRET_KEY", "dev-only-secret-key-change-me")
-    WECHAT_API_BASE_URL = _env("WECHAT_API_BASE_URL", "http://127.0.0.1:8765/")
+    # The sandbox `make run` starts (on TPH_SANDBOX_PORT; the launcher also sets this).
+    WECHAT_API_BASE_URL = _env(
+        "WECHAT_API_BASE_URL", f"http://127.0.0.1:{os.environ.get(PREFIX + 'SANDBOX_PORT', 8765)}/"
+    )
 
 
 class TestConfig(DevelopmentConfig):

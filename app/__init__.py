@@ -199,15 +199,18 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
+    from app import periodic as _periodic  # noqa: F401  (registers the periodic jobs)
     from app.carbon import seed as _carbon_seed  # noqa: F401  (registers its seeder)
     from app.carbon.cli import carbon_cli
     from app.checkins import seed as _checkins_seed  # noqa: F401  (registers its seeder)
+    from app.demo import history as _demo_history  # noqa: F401  (registers its seeder)
     from app.events import factors as _event_factors  # noqa: F401  (registers its seeder)
     from app.events import seed as _events_seed  # noqa: F401  (registers its seeder)
     from app.ledger.cli import ledger_cli, points_cli
     from app.mall import seed as _mall_seed  # noqa: F401  (registers its seeder)
     from app.mall.cli import coupons_cli
     from app.ops.cli import ops_cli
+    from app.ops.scheduler_cli import scheduler_cli
     from app.registry import seed as _registry_seed  # noqa: F401  (registers its seeder)
     from app.registry.cli import registry_cli
     from app.seed import seed_command
@@ -225,6 +228,7 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(carbon_cli)
     app.cli.add_command(registry_cli)
     app.cli.add_command(ops_cli)
+    app.cli.add_command(scheduler_cli)
 
 
 def _register_tunables() -> None:

@@ -4,9 +4,13 @@ Redis is never the source of truth, so what we write there must follow what the 
 actually kept: a flash-sale gate slot taken for a redemption is given back if the
 transaction rolls back (any 4xx, a failed commit), caches are invalidated only after the
 change is committed (an earlier invalidation could be refilled from the old rows), and
-jobs (WeChat notices) are queued only for decisions that were kept. Nested transactions
-(savepoints) do not count: only the outermost one decides. Used by every domain; a
-callback that fails with a Redis error is logged and skipped (the database decided).
+jobs (WeChat notices) are queued only for decisions that were kept. Only the outermost
+transaction decides, but a savepoint that rolls back takes its own side effects with it:
+a callback registered inside a savepoint belongs to it, passes to the enclosing
+transaction when the savepoint is released, and gets its `on_rollback` (never its
+`on_commit`) at once when the savepoint rolls back, whatever the outer transaction does
+later. Used by every domain; a callback that fails with a Redis error is logged and
+skipped (the database decided).
 """
 
 from __future__ import annotations
@@ -22,18 +26,56 @@ from app.extensions import db
 
 log = logging.getLogger(__name__)
 _KEY = "after_transaction_callbacks"
+_BATCHES = "after_commit_batches"
+
+
+class _Pending:
+    """A registered pair and the savepoint it belongs to (None: the outermost transaction)."""
+
+    __slots__ = ("on_commit", "on_rollback", "owner", "released")
+
+    def __init__(self, on_commit, on_rollback, owner: SessionTransaction | None) -> None:
+        self.on_commit = on_commit
+        self.on_rollback = on_rollback
+        self.owner = owner
+        self.released = False
 
 
 def after_transaction(
     on_commit: Callable[[], None] | None = None, on_rollback: Callable[[], None] | None = None
 ) -> None:
-    """Register callbacks for the current session's outermost transaction."""
-    db.session.info.setdefault(_KEY, []).append((on_commit, on_rollback))
+    """Register callbacks for the current session's outermost transaction (dropped, with
+    `on_rollback` run, if the savepoint they were registered in rolls back)."""
+    owner = db.session().get_nested_transaction()
+    db.session.info.setdefault(_KEY, []).append(_Pending(on_commit, on_rollback, owner))
 
 
-def _run(callbacks: list, index: int) -> None:
-    for pair in callbacks:
-        callback = pair[index]
+def batch_after_commit(name: str, item: object, apply: Callable[[list], None]) -> None:
+    """Add `item` to this transaction's batch `name`: once the outermost transaction
+    commits, `apply` gets the items in batches (one for the transaction, one per released
+    savepoint), so their side effects go in a few round trips; items added inside a
+    savepoint that rolled back are never applied."""
+    owner = db.session().get_nested_transaction()
+    batches = db.session.info.setdefault(_BATCHES, {})
+    key = (name, owner)
+    batch = batches.get(key)
+    if batch is None:
+        batch = batches[key] = []
+
+        def forget() -> None:
+            batches.pop(key, None)
+
+        def run() -> None:
+            forget()
+            apply(batch)
+
+        after_transaction(on_commit=run, on_rollback=forget)
+    batch.append(item)
+
+
+def _run(pending: list[_Pending], commit: bool) -> None:
+    for entry in pending:
+        callback = entry.on_commit if commit else entry.on_rollback
         if callback is None:
             continue
         try:
@@ -44,15 +86,36 @@ def _run(callbacks: list, index: int) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
-    if session.in_nested_transaction():
+    nested = session.get_nested_transaction()
+    if nested is not None:  # a savepoint released: what it registered waits for the outer one
+        for entry in session.info.get(_KEY, ()):
+            if entry.owner is nested:
+                entry.released = True
         return
-    _run(session.info.pop(_KEY, []), 0)
+    _run(session.info.pop(_KEY, []), commit=True)
 
 
 @event.listens_for(Session, "after_transaction_end")
 def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.nested:
+        # Released (after_commit marked it): now the enclosing transaction's. Otherwise
+        # the savepoint rolled back and takes its side effects with it.
+        pending = session.info.get(_KEY, [])
+        kept, dropped = [], []
+        for entry in pending:
+            if entry.owner is not transaction:
+                kept.append(entry)
+            elif entry.released:
+                entry.owner, entry.released = session.get_nested_transaction(), False
+                kept.append(entry)
+            else:
+                dropped.append(entry)
+        if dropped:
+            session.info[_KEY] = kept
+            _run(dropped, commit=False)
+        return
+    if transaction.parent is not None:
+        return
     # Reached with callbacks still pending only when the outermost transaction ended
     # without a commit (rollback, or the session was closed).
-    if transaction.parent is not None or transaction.nested:
-        return
-    _run(session.info.pop(_KEY, []), 1)
+    _run(session.info.pop(_KEY, []), commit=False)

@@ -4,16 +4,34 @@ periods, reports) is the Asia/Shanghai calendar day. The one place that names th
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# How far `utcnow` is set back: zero, except inside `clock_set_to` (the demo data's history).
+_CLOCK_OFFSET: ContextVar[timedelta] = ContextVar("tph_clock_offset", default=timedelta(0))
 
 
 def utcnow() -> datetime:
     """The current time, timezone-aware, in UTC (all stored times are UTC)."""
-    return datetime.now(UTC)
+    return datetime.now(UTC) + _CLOCK_OFFSET.get()
+
+
+@contextmanager
+def clock_set_to(moment: datetime) -> Iterator[None]:
+    """Within the block, `utcnow()` starts at `moment` and runs on from there (it is not
+    frozen: durations still pass). Only for `flask seed --demo`, which writes 60 days of
+    history through the real services, each as of when it happened; what counts in real
+    time (rate limits, QR windows, tokens, Redis TTLs) is not affected."""
+    token = _CLOCK_OFFSET.set(moment - datetime.now(UTC))
+    try:
+        yield
+    finally:
+        _CLOCK_OFFSET.reset(token)
 
 
 def shanghai_day(moment: datetime) -> date:

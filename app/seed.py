@@ -14,13 +14,19 @@ from flask.cli import with_appcontext
 from app.extensions import db
 
 Seeder = Callable[[bool], str | None]
-_SEEDERS: list[Seeder] = []
+_SEEDERS: list[tuple[int, Seeder]] = []
 
 
-def register_seeder(seeder: Seeder) -> Seeder:
-    """Add a seeder; it receives `demo` and returns a one-line summary (or None)."""
-    _SEEDERS.append(seeder)
-    return seeder
+def register_seeder(seeder: Seeder | None = None, *, last: bool = False):
+    """Add a seeder; it receives `demo` and returns a one-line summary (or None). Seeders
+    run in the order they were registered, those registered with `last=True` after all
+    the others (the demo history needs every domain's demo accounts and offers)."""
+
+    def add(func: Seeder) -> Seeder:
+        _SEEDERS.append((1 if last else 0, func))
+        return func
+
+    return add(seeder) if seeder is not None else add
 
 
 @click.command("seed")
@@ -28,7 +34,7 @@ def register_seeder(seeder: Seeder) -> Seeder:
 @with_appcontext
 def seed_command(demo: bool) -> None:
     """Load reference data (and demo data with --demo); safe to run again."""
-    for seeder in _SEEDERS:
+    for _stage, seeder in sorted(_SEEDERS, key=lambda item: item[0]):
         summary = seeder(demo)
         db.session.commit()
         if summary:

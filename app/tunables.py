@@ -90,14 +90,18 @@ def _core() -> list[Tunable]:
     ]
 
 
-# Read by deploy/gunicorn.conf.py and the launcher, not the app: listed so that they are
-# known names (a typo in any TPH_ name stops the boot) and checked like the rest.
+# Read by deploy/gunicorn.conf.py and the launcher (`make run`), not the app: listed so that
+# they are known names (a typo in any TPH_ name stops the boot) and checked like the rest.
 _SERVER = [
     Tunable("APP_ENV", choice("production", "development", "testing"), "development"),
     Tunable("WEB_BIND", text(), "0.0.0.0:8000"),
     Tunable("WEB_WORKERS", integer(1, 64), None),
     Tunable("WEB_THREADS", integer(1, 64), 4),
     Tunable("METRICS_DIR", optional_path, None),
+    # `make run` (app/launcher.py): where it serves, and the WeChat sandbox's port.
+    Tunable("HOST", text(), "127.0.0.1"),
+    Tunable("PORT", integer(1, 65535), 8000),
+    Tunable("SANDBOX_PORT", integer(1, 65535), 8765),
 ]
 
 # Ranges of the domains' settings where "a whole number, 0 or more" is not enough.

@@ -8,14 +8,30 @@
  * real WeChat codes that the local WeChat sandbox (started by `make run`) does not know,
  * so in that case the client asks the sandbox for a login code instead
  * (POST {sandboxUrl}/sandbox/login-code) and WeRun data is built by the sandbox too.
+ * The develop build's URLs are the ones `make run` last served on (`local-backend.js`).
  */
 
 const PROD_BASE_URL = 'https://tanpuhui.example.com/api/v1'; // placeholder: set before release
 
+// `make run` writes `local-backend.js` (not committed) with the ports it serves on
+// (TPH_PORT, TPH_SANDBOX_PORT); without it, the defaults 8000 and 8765.
+const LOCAL_DEFAULT = { baseUrl: 'http://127.0.0.1:8000/api/v1', sandboxUrl: 'http://127.0.0.1:8765' };
+
+function localBackend() {
+  try {
+    const written = require('./local-backend'); // optional: absent in a fresh clone
+    return { ...LOCAL_DEFAULT, ...written };
+  } catch (e) {
+    return LOCAL_DEFAULT;
+  }
+}
+
+const LOCAL = localBackend();
+
 const ENVIRONMENTS = {
   develop: {
-    baseUrl: 'http://127.0.0.1:8000/api/v1',
-    devLoginCode: { sandboxUrl: 'http://127.0.0.1:8765' },
+    baseUrl: LOCAL.baseUrl,
+    devLoginCode: LOCAL.sandboxUrl ? { sandboxUrl: LOCAL.sandboxUrl } : null,
   },
   trial: { baseUrl: PROD_BASE_URL, devLoginCode: null },
   release: { baseUrl: PROD_BASE_URL, devLoginCode: null },

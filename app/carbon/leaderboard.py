@@ -4,7 +4,10 @@ Keys: `carbon:lb:week:<ISO week>`, `carbon:lb:month:<YYYY-MM>`, `carbon:lb:all`,
 weeks and months taken in Asia/Shanghai. Increments are queued on the database session
 and applied only after the transaction commits, so a rolled-back approval never shows;
 should Redis miss one anyway, `flask carbon rebuild-leaderboard` recomputes every board
-from the approved records (the source of truth).
+from the approved records (the source of truth); the scheduler rebuilds them nightly and
+at once when Redis has lost them (restarted empty, flushed): each rebuild leaves a marker
+key, `carbon:lb-meta:built`, whose absence says the boards are not whole
+(`leaderboards_missing`, docs/decisions/0951).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from datetime import date
 import redis
 from sqlalchemy import func, select
 
-from app.after_commit import after_transaction
+from app.after_commit import batch_after_commit
 from app.carbon.models import RECORD_APPROVED, CarbonRecord
 from app.carbon.rules import mg_to_g, month_key, shanghai_day, week_key
 from app.db import utcnow
@@ -32,6 +35,8 @@ PREFIX = "carbon:lb:"
 # Where a rebuild writes before swapping in (outside PREFIX, so never read as a board).
 STAGING_PREFIX = "carbon:lb-rebuild:"
 _STAGING_TTL_SECONDS = 3600
+# Outside PREFIX too: not a board (scans of the boards never see it). No TTL, like `all`.
+BUILT_KEY = "carbon:lb-meta:built"
 _REBUILD_BATCH = 5000
 PERIODS = ("week", "month", "all")
 TTL_SECONDS = {"week": 70 * 86400, "month": 400 * 86400}
@@ -48,23 +53,11 @@ def board_keys(day: date) -> dict[str, str]:
 
 
 def queue_increment(user_id: int, day: date, carbon_mg: int) -> None:
-    """Add carbon to a resident's boards once the current transaction commits (all of a
-    transaction's increments in one pipeline, app/after_commit.py)."""
-    if not carbon_mg:
-        return
-    pending = db.session.info.get(_PENDING)
-    if pending is None:
-        pending = db.session.info[_PENDING] = []
-
-        def forget() -> None:
-            db.session.info.pop(_PENDING, None)
-
-        def apply() -> None:
-            forget()
-            _apply(pending)
-
-        after_transaction(on_commit=apply, on_rollback=forget)
-    pending.append((user_id, day, carbon_mg))
+    """Add carbon to a resident's boards once the current transaction commits (a
+    transaction's increments in one pipeline; none from a savepoint that rolled back,
+    app/after_commit.py)."""
+    if carbon_mg:
+        batch_after_commit(_PENDING, (user_id, day, carbon_mg), _apply)
 
 
 def _apply(increments: list[tuple[int, date, int]]) -> None:
@@ -158,6 +151,7 @@ def rebuild_leaderboards() -> int:
                 pipe.expire(key, TTL_SECONDS[period])
             else:
                 pipe.persist(key)
+        pipe.set(BUILT_KEY, utcnow().isoformat())
         pipe.execute()
     except BaseException:
         with contextlib.suppress(redis.RedisError):
@@ -165,6 +159,13 @@ def rebuild_leaderboards() -> int:
                 redis_client.delete(key)
         raise
     return len(written)
+
+
+def leaderboards_missing() -> bool:
+    """True when Redis holds no rebuilt boards (it restarted empty or was flushed since the
+    last rebuild), so what it has is at most the increments since. Raises
+    redis.RedisError when Redis is down."""
+    return not redis_client.exists(BUILT_KEY)
 
 
 def _stage(pending: dict, user_id: int | None, scores: dict[str, int]) -> None:

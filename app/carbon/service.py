@@ -27,6 +27,7 @@ from app.carbon.consents import (  # noqa: F401
     set_consent,
 )
 from app.carbon.growth import grow_record, resize_pending_record  # noqa: F401
+from app.carbon.leaderboard import leaderboards_missing, rebuild_leaderboards  # noqa: F401
 from app.carbon.models import (
     RECORD_APPROVED,
     RECORD_PENDING,

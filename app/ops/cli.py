@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 import click
+import redis
 from flask import current_app
 from flask.cli import AppGroup
 
+log = logging.getLogger(__name__)
 ops_cli = AppGroup("ops", help="Operations: worker, backup, restore, settings.")
 
 
@@ -19,16 +22,40 @@ def worker_command(burst: bool) -> None:
 
     The same app as the web (settings checked, Sentry, log format and request ids): RQ's
     own lines go through the app's log handler. One process runs one job at a time (RQ's
-    SimpleWorker: the app is made once, not per job); run several for more.
+    SimpleWorker: the app is made once, not per job); run several for more. It outlives
+    Redis restarts, even one while it records the end of a job.
     """
     from rq import SimpleWorker
+    from rq.exceptions import StopRequested
 
     from app.jobs import job_queue
 
+    stopping: list[int] = []
+
+    class _Worker(SimpleWorker):
+        def request_stop(self, signum, frame):  # SIGTERM / SIGINT: really stop
+            stopping.append(signum)
+            super().request_stop(signum, frame)
+
     queue = job_queue()
-    worker = SimpleWorker([queue], connection=queue.connection, serializer=queue.serializer)
     level = logging.getLevelName(current_app.config["LOG_LEVEL"])
-    worker.work(burst=burst, logging_level=level)
+    while True:
+        try:  # making a worker already talks to Redis
+            worker = _Worker([queue], connection=queue.connection, serializer=queue.serializer)
+            worker.work(burst=burst, logging_level=level)
+        except redis.ConnectionError as exc:  # RQ's own teardown, Redis still away
+            log.warning("worker stopped, Redis unavailable: %s", exc)
+        except StopRequested:  # a signal between two workers (the last one's handler)
+            return
+        if burst or stopping:
+            return
+        # RQ leaves its loop when Redis goes away while it records a job's end (a Redis
+        # restart at that moment): a worker has to outlive Redis restarts, so go on.
+        log.warning("worker left its loop unasked; starting again")
+        try:
+            time.sleep(1)
+        except StopRequested:  # a signal while waiting (RQ's handler raises it)
+            return
 
 
 @ops_cli.command("settings")

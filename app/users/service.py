@@ -15,7 +15,12 @@ from app.db import utcnow
 from app.errors import Conflict, NotFound, Unauthorized
 from app.extensions import db
 from app.users import identity
-from app.users.identity import earlier_accounts, person_key, person_of  # noqa: F401
+from app.users.identity import (  # noqa: F401
+    earlier_accounts,
+    person_key,
+    person_of,
+    purge_expired_identities,
+)
 from app.users.models import AuthToken, User, UserRole
 from app.users.profile import (  # noqa: F401  (re-exported for the views)
     avatar_file,

@@ -109,6 +109,22 @@ test('every handler named in WXML exists on its page or component', () => {
   expect(total).toBeGreaterThan(50);
 });
 
+/** Stand in for the `local-backend.js` that `make run` writes (null: none written), whether
+ * or not this checkout has one. */
+function mockLocalBackend(exported) {
+  const factory = () => {
+    if (exported === null) throw new Error('not written');
+    return exported;
+  };
+  ['../local-backend', '../local-backend.js', path.join(ROOT, 'local-backend.js')].forEach((id) =>
+    jest.doMock(id, factory, { virtual: true }),
+  );
+}
+
+// Written by `make run` for the develop build and not committed; config.js requires it
+// inside a try and falls back to the default local ports without it.
+const OPTIONAL_MODULES = ['local-backend.js'];
+
 test('runtime code requires only project files (no npm modules at run time)', () => {
   const offenders = [];
   runtimeJsFiles().forEach((rel) => {
@@ -118,6 +134,7 @@ test('runtime code requires only project files (no npm modules at run time)', ()
     while ((match = pattern.exec(source))) {
       const target = match[1];
       if (!target.startsWith('.')) offenders.push(`${rel}: ${target}`);
+      else if (OPTIONAL_MODULES.includes(path.posix.join(path.posix.dirname(rel), `${target}.js`))) continue;
       else if (!exists(path.posix.join(path.posix.dirname(rel), target.endsWith('.js') ? target : `${target}.js`))) {
         offenders.push(`${rel}: ${target} (missing)`);
       }
@@ -165,6 +182,8 @@ test('config: develop talks to the local backend, other builds never use the san
     global.wx = createWx({ envVersion });
     let cfg;
     jest.isolateModules(() => {
+      // As in a fresh clone: no local-backend.js (`make run` has not written one).
+      mockLocalBackend(null); // as in a fresh clone: `make run` has not written one
       cfg = require('../config').get();
     });
     return cfg;
@@ -181,10 +200,31 @@ test('config: develop talks to the local backend, other builds never use the san
   global.wx.setStorageSync('tph_dev_base_url', 'http://192.168.1.20:8000/api/v1/');
   let lan;
   jest.isolateModules(() => {
+    mockLocalBackend(null);
     lan = require('../config').get();
   });
   expect(lan.baseUrl).toBe('http://192.168.1.20:8000/api/v1');
   expect(lan.devLoginCode).toBeNull(); // not local: a real phone gets real wx.login codes
+});
+
+test('config: the develop build follows the ports `make run` wrote in local-backend.js', () => {
+  const { createWx } = require('./helpers/wx');
+  global.wx = createWx({ envVersion: 'develop' });
+  let cfg;
+  jest.isolateModules(() => {
+    mockLocalBackend({ baseUrl: 'http://127.0.0.1:8100/api/v1', sandboxUrl: 'http://127.0.0.1:8865' });
+    cfg = require('../config').get();
+  });
+  expect(cfg).toMatchObject({
+    baseUrl: 'http://127.0.0.1:8100/api/v1',
+    devLoginCode: { sandboxUrl: 'http://127.0.0.1:8865' },
+  });
+  global.wx = createWx({ envVersion: 'release' });
+  jest.isolateModules(() => {
+    mockLocalBackend({ baseUrl: 'http://127.0.0.1:8100/api/v1' });
+    cfg = require('../config').get();
+  });
+  expect(cfg.baseUrl).toMatch(/^https:\/\//); // never outside develop
 });
 
 test('custom component attributes in WXML are hyphenated (empty-text, not emptyText)', () => {

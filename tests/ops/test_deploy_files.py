@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -73,7 +75,23 @@ def test_the_worker_unit_runs_queued_jobs(app, app_settings, make_operator, tmp_
         assert job_queue().fetch_job(job.id).get_status().value == "finished"
 
 
-def test_the_scheduler_unit_says_what_it_waits_for():
-    text = (UNITS / "tanpuhui-scheduler.service").read_text()
-    assert "issue #17" in text
-    assert _exec_start("tanpuhui-scheduler.service")[1:] == ["--app", "wsgi", "scheduler", "run"]
+def test_the_scheduler_unit_queues_the_periodic_jobs_and_stops_on_sigterm(app, app_settings,
+                                                                          tmp_path):  # fmt: skip
+    from app.jobs import job_queue
+
+    argv = _exec_start("tanpuhui-scheduler.service")
+    assert argv[1:] == ["--app", "wsgi", "scheduler", "run"]
+    scheduler = subprocess.Popen(argv, cwd=ROOT, env=process_env(app_settings, tmp_path))
+    try:
+        deadline = time.monotonic() + 60
+        with app.app_context():
+            while len(job_queue().job_ids) < 4 and time.monotonic() < deadline:
+                time.sleep(0.2)
+            queued = sorted(job_queue().job_ids)
+    finally:
+        scheduler.send_signal(signal.SIGTERM)
+        returncode = scheduler.wait(timeout=30)
+    assert [job_id.split("-")[1] for job_id in queued] == [
+        "coupon_expiry", "identity_purge", "leaderboard_rebuild", "points_expiry",
+    ]  # fmt: skip
+    assert returncode == 0

@@ -88,7 +88,6 @@ class Config:
     # How long a deleted account's keyed WeChat identity hash is kept so that signing up
     # again continues its per-person limits (docs/decisions/0701).
     IDENTITY_RETENTION_DAYS = _env("IDENTITY_RETENTION_DAYS", 400)
-    RATELIMIT_HEADERS_ENABLED = True
 
     # The public address of the site, e.g. https://tanpuhui.example.cn/, for links that leave
     # it (the QR code on a retirement certificate); empty: the request's own root URL.

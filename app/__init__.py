@@ -34,7 +34,7 @@ def create_app(config: type[Config] | Mapping | None = None) -> Flask:
         app.config.from_object(config)
     # Every setting typed and checked before anything uses one: a bad value stops the boot
     # with a message naming it (ConfigError), never a failure on some request later.
-    _register_tunables()
+    register_domain_tunables()
     _register_personal_data()
     check_config(app.config, os.environ)
     if app.config["PROXY_FIX_X_FOR"] or app.config["PROXY_FIX_X_PROTO"]:
@@ -59,7 +59,7 @@ def create_app(config: type[Config] | Mapping | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from app import idempotency  # noqa: F401  (its table belongs to the metadata)
     from app.errors import register_error_handlers
-    from app.extensions import api, db, limiter, limiter_storage_uri, migrate, redis_client
+    from app.extensions import api, db, limiter_storage_uri, migrate, redis_client
     from app.input_guard import install_input_guard
     from app.ops.telemetry import install_telemetry
     from app.requests import install_request_boundary
@@ -88,11 +88,6 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(Path(__file__).parent.parent / "migrations"))
     redis_conn = redis_client.init_app(app)
     app.config.setdefault("RATELIMIT_STORAGE_URI", limiter_storage_uri(app.config["REDIS_URL"]))
-    limiter.init_app(app)
-    # Every limit is a decorator on its route, which checks itself; there are no default
-    # or application-wide limits, so Flask-Limiter's before-request check would only find
-    # nothing, at ~0.07 ms on every request (docs/decisions/0606).
-    app.before_request_funcs[None].remove(limiter._check_request_limit)
     api.init_app(app)
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "opaque"}
@@ -231,7 +226,7 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(scheduler_cli)
 
 
-def _register_tunables() -> None:
+def register_domain_tunables() -> None:
     """Every domain's settings, named once here (the factory is the one module that knows
     every domain; app/tunables.py below them reads and checks what is registered)."""
     from app.carbon.consents import DEFAULT_CONSENT_VERSION

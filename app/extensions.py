@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import redis
 from flask import Flask, current_app
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_smorest import Api, Blueprint
 from flask_sqlalchemy import SQLAlchemy
@@ -69,4 +67,3 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 api = _Api()
 redis_client = RedisClient()
-limiter = Limiter(key_func=get_remote_address, default_limits=[], strategy="fixed-window")

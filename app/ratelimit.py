@@ -9,8 +9,9 @@ right (or was refused unchecked). However many arrive at once, no more wrong gue
 the limit are ever checked in a window (docs/decisions/0705).
 
 Limits on guessing protect secrets, so without Redis they refuse (503) rather than let
-guesses through unlimited; the per-resident check-in limits fail open instead
-(app/checkins/ratelimit.py), the database caps hold there.
+guesses through unlimited; the per-person limits on actions (`hit_per_person`: check-ins,
+uploads, profile changes) fail open instead, the database caps hold there. The one
+mechanism for every limit in the app (no Flask-Limiter).
 """
 
 from __future__ import annotations
@@ -37,6 +38,26 @@ def fixed_window() -> FixedWindowRateLimiter:
         storage = storage_from_string(current_app.config["RATELIMIT_STORAGE_URI"])
         cached = current_app.extensions["fixed_window_limiter"] = FixedWindowRateLimiter(storage)
     return cached
+
+
+def hit_per_person(namespace: str, spec: str, person: str, message: str) -> None:
+    """Count one action of a person against `spec` ("5 per minute; 100 per day"), failing
+    open: these limits protect the database and WeChat from scripted floods (the database
+    caps are the rules), so without Redis the request goes on. Empty `spec`: no limit.
+
+    Raises RateLimited (429 `rate_limited`) with `message` and the limit that was hit.
+    """
+    if not spec:
+        return
+    try:
+        limiter = fixed_window()
+        for item in parse_many(spec):
+            if not limiter.hit(item, namespace, person):
+                raise RateLimited(f"{message}（{item}）")
+    except RateLimited:
+        raise
+    except Exception as exc:  # Redis unreachable: fail open (see above)
+        log.warning("%s rate limit skipped: %s", namespace, type(exc).__name__)
 
 
 class LimiterUnavailable(ServiceUnavailable):

@@ -8,6 +8,7 @@ import sys
 
 import pytest
 
+from app import register_domain_tunables
 from app.tunables import check_config
 from config import Config, ConfigError, DevelopmentConfig
 from tests.helpers import ROOT
@@ -17,6 +18,13 @@ GOOD_PRODUCTION = {
     "WECHAT_APPID": "wx1234567890abcdef",
     "WECHAT_SECRET": "a-real-looking-secret",
 }
+
+
+@pytest.fixture(autouse=True)
+def _domain_tunables():
+    """`check_config` knows the domains' settings once the app factory registered them
+    (as `create_app` does first): these tests call it without an app."""
+    register_domain_tunables()
 
 
 def _config(cls=DevelopmentConfig, **values) -> dict:

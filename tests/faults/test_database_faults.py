@@ -27,6 +27,7 @@ from tests.conftest import make_app
 from tests.faults.support import assert_books_balance, redeem, storm
 from tests.helpers import bearer, start_gunicorn
 from tests.mall.factories import count_rows, live_offer, new_users, open_shop
+from tests.mall.factories import redeem as redeem_in_process
 
 pytestmark = pytest.mark.slow
 TABLES = ("coupons", "ledger_transactions", "ledger_entries", "idempotency_records")
@@ -159,3 +160,35 @@ def test_sqlite_writer_queue_is_released_after_a_failed_begin(app_settings, tmp_
         locker.close()
     response = client.post("/api/v1/auth/operator-login", json=good)
     assert response.status_code == 200
+
+
+def test_a_sold_out_answer_does_not_wait_for_the_sqlite_write_lock(app_settings, tmp_path):
+    """A redemption that turns out read-only (sold out) never queues for the write lock:
+    while another process holds it past the busy timeout, buyers still hear 409
+    `out_of_stock` at once, and a buyer with stock left gets the 503 (issue 13, step 1)."""
+    if not app_settings["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("SQLite only")
+    db_path = tmp_path / "soldout.sqlite3"
+    application = make_app(app_settings, SQLALCHEMY_DATABASE_URI=f"sqlite:///{db_path}",
+                           SQLITE_BUSY_TIMEOUT_MS=300)  # fmt: skip
+    with application.app_context():
+        from flask_migrate import upgrade
+
+        upgrade(revision="heads")
+    client = application.test_client()
+    shop = open_shop(application, client)
+    sold_out = live_offer(client, shop, stock=1, points_price=10)
+    in_stock = live_offer(client, shop, stock=5, points_price=10)
+    (_, first), (_, second) = new_users(application, 2, points=100)
+    assert redeem_in_process(client, sold_out, first).status_code == 201
+    locker = sqlite3.connect(db_path, isolation_level=None)
+    locker.execute("BEGIN EXCLUSIVE")
+    try:
+        refused = redeem_in_process(client, sold_out, second)
+        assert (refused.status_code, refused.get_json()["reason"]) == (409, "out_of_stock")
+        waiting = redeem_in_process(client, in_stock, second)
+        assert (waiting.status_code, waiting.get_json()["reason"]) == (503, "database_unavailable")
+    finally:
+        locker.execute("ROLLBACK")
+        locker.close()
+    assert redeem_in_process(client, in_stock, second).status_code == 201

@@ -35,7 +35,7 @@ INSTANCE_DIR = Path(_env("INSTANCE_PATH", BASE_DIR / "instance"))
 
 # The WeChat sandbox's credentials (app/wechat/sandbox.py): production refuses them.
 SANDBOX_APPID = "wx0000000000sandbox"
-SANDBOX_SECRET = "sandbox-secret"
+SANDBOX_SECRET = "sandbox-secret"  # noqa: S105 public by design; production refuses it
 
 
 class ConfigError(RuntimeError):
@@ -136,7 +136,7 @@ class TestConfig(DevelopmentConfig):
 
     ENV_NAME = "testing"
     TESTING = True
-    SECRET_KEY = "test-secret-key"
+    SECRET_KEY = "test-secret-key"  # noqa: S105 the test suite's own key, never deployed
 
 
 CONFIGS = {"production": Config, "development": DevelopmentConfig, "testing": TestConfig}

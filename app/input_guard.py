@@ -58,6 +58,10 @@ def _reads_form(app: Flask, endpoint: str | None) -> bool:
 
 
 def install_input_guard(app: Flask) -> None:
+    """Check every API write's body before its view (see the module docstring): JSON or an
+    upload's multipart (else 415), storable strings (422), not nested too deep (400), no
+    integer too long to read (422)."""
+
     @app.before_request
     def _guard_body() -> None:
         if request.method not in WRITE_METHODS or not request.path.startswith("/api/"):

@@ -53,6 +53,7 @@ def rq_connection() -> redis.Redis:
 
 
 def job_queue() -> Queue:
+    """The RQ queue of the console's background jobs (JSON serializer)."""
     return Queue(QUEUE_NAME, connection=rq_connection(), serializer=JSONSerializer)
 
 
@@ -98,6 +99,9 @@ _KINDS: dict[str, JobKind] = {}
 
 
 def register_job(name: str, label: str) -> Callable:
+    """Decorator: register `func(params, user_id, progress) -> result` as job kind `name`,
+    shown as `label`."""
+
     def decorator(func: Callable[[dict, int, Progress], dict]) -> Callable:
         _KINDS[name] = JobKind(label, func)
         return func

@@ -188,6 +188,9 @@ def _watch(children: dict[str, subprocess.Popen]) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """`make run`: check the ports, start Redis, the WeChat sandbox, a worker, the scheduler
+    and gunicorn; stop them all when one ends or on Ctrl-C. Returns the exit status."""
+
     def _interrupt(*_):
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         signal.signal(signal.SIGINT, signal.SIG_IGN)

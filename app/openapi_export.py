@@ -14,6 +14,7 @@ from app import create_app
 
 
 def main() -> None:
+    """Write the API's OpenAPI document to the path given (default build/openapi.json)."""
     target = Path(sys.argv[1] if len(sys.argv) > 1 else "build/openapi.json")
     app = create_app()
     spec = app.test_client().get("/api/v1/openapi.json").get_json()

@@ -32,10 +32,12 @@ class PageArgsSchema(Schema):
 
 
 def encode_cursor(last_id: int) -> str:
+    """The opaque cursor of the page after the row with id `last_id`."""
     return base64.urlsafe_b64encode(f"v1:{last_id}".encode()).decode().rstrip("=")
 
 
 def decode_cursor(cursor: str) -> int:
+    """The last id a cursor names. Raises InvalidCursor (400 `invalid_cursor`)."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         prefix, _, value = raw.partition(":")

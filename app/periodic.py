@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 @register_periodic("points_expiry", "10 0 * * *", "积分过期处理")
 def expire_points() -> dict:
+    """Expire the points lots due now (as `flask points expire`), a batch at a time."""
     now = utcnow()
     total = ledger.ExpiryBatch(0, 0, None)
     for _batch, running in ledger.expiry_batches(now, batch_size=200):
@@ -43,6 +44,7 @@ def expire_points() -> dict:
 
 @register_periodic("coupon_expiry", "*/10 * * * *", "优惠券过期处理")
 def expire_coupons() -> dict:
+    """Settle the coupons that lapsed (as `flask coupons expire`): refunds by the offer's policy."""
     now, batch_size = utcnow(), 500
     expired = refunded = points = 0
     while True:
@@ -58,6 +60,7 @@ def expire_coupons() -> dict:
 
 @register_periodic("identity_purge", "40 3 * * *", "清除过期身份标识")
 def purge_identities() -> dict:
+    """Forget the identity hashes of deleted accounts older than IDENTITY_RETENTION_DAYS."""
     forgotten = users.purge_expired_identities(utcnow())
     db.session.commit()
     return {"forgotten": forgotten}
@@ -67,6 +70,7 @@ def purge_identities() -> dict:
     "leaderboard_rebuild", "30 4 * * *", "重建排行榜", needed=carbon.leaderboards_missing
 )
 def rebuild_leaderboards() -> dict:
+    """Rebuild the leaderboards in Redis from the approved records (the database)."""
     boards = carbon.rebuild_leaderboards()
     db.session.rollback()  # end the read transaction
     return {"boards": boards}

@@ -27,6 +27,8 @@ class BoundedIntConverter(IntegerConverter):
 
 
 def install_request_boundary(app: Flask) -> None:
+    """Install the request boundary: the bounded `int` converter, and one commit per request
+    after it (rollback on an error answer)."""
     # Before any blueprint is registered: rules pick their converter when they are added.
     app.url_map.converters["int"] = BoundedIntConverter
 

@@ -95,6 +95,7 @@ def register_periodic(
 
 
 def periodic_jobs() -> list[PeriodicJob]:
+    """Every registered periodic job, in registration order."""
     return list(_JOBS.values())
 
 

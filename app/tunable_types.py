@@ -12,6 +12,8 @@ Parser = Callable[[Any], Any]  # text or a default in, the typed value out; Valu
 
 
 def integer(minimum: int = 0, maximum: int | None = None) -> Parser:
+    """Parser of a whole number of at least `minimum` (and at most `maximum`)."""
+
     def parse(value: Any) -> int:
         if isinstance(value, bool) or not re.fullmatch(r"\s*-?\d+\s*", str(value)):
             raise ValueError("must be a whole number")
@@ -26,6 +28,8 @@ def integer(minimum: int = 0, maximum: int | None = None) -> Parser:
 
 
 def number(minimum: float = 0.0, maximum: float | None = None, above: bool = False) -> Parser:
+    """Parser of a number of at least `minimum` (more than it with `above`), at most `maximum`."""
+
     def parse(value: Any) -> float:
         try:
             result = float(value)
@@ -41,6 +45,7 @@ def number(minimum: float = 0.0, maximum: float | None = None, above: bool = Fal
 
 
 def flag(value: Any) -> bool:
+    """Parse a yes/no flag: 1/0, true/false, yes/no, on/off (empty is no)."""
     if isinstance(value, bool):
         return value
     text = str(value).strip().lower()
@@ -52,6 +57,8 @@ def flag(value: Any) -> bool:
 
 
 def text(pattern: str | None = None, allow_empty: bool = False, hint: str = "") -> Parser:
+    """Parser of a text, non-empty unless `allow_empty`, matching `pattern` when given."""
+
     def parse(value: Any) -> str:
         result = "" if value is None else str(value)
         if not result and not allow_empty:
@@ -64,6 +71,8 @@ def text(pattern: str | None = None, allow_empty: bool = False, hint: str = "") 
 
 
 def choice(*options: str) -> Parser:
+    """Parser of one of `options` (case-insensitive; returns the option as spelt here)."""
+
     def parse(value: Any) -> str:
         result = str(value).strip()
         match = next((o for o in options if o.lower() == result.lower()), None)
@@ -75,6 +84,8 @@ def choice(*options: str) -> Parser:
 
 
 def rate_limit(value: Any) -> str:
+    """Parse a rate limit as the `limits` package reads it: "5 per minute", several joined
+    by ";"."""
     from limits import parse_many
 
     try:
@@ -88,10 +99,13 @@ def rate_limit(value: Any) -> str:
 
 
 def optional_path(value: Any) -> str | None:
+    """Parse a path, or None when empty."""
     return str(value) if value not in (None, "") else None
 
 
 def url(*schemes: str, allow_empty: bool = False) -> Parser:
+    """Parser of a URL starting with one of `schemes` (empty only with `allow_empty`)."""
+
     def parse(value: Any) -> str:
         result = str(value or "")
         if not result and allow_empty:
@@ -104,6 +118,7 @@ def url(*schemes: str, allow_empty: bool = False) -> Parser:
 
 
 def database_url(value: Any) -> str:
+    """Parse a SQLite or PostgreSQL database URL."""
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 

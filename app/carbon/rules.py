@@ -113,8 +113,10 @@ def week_key(day: date) -> str:
 
 
 def month_key(day: date) -> str:
+    """Calendar month label of a day, e.g. 2025-01."""
     return f"{day.year}-{day.month:02d}"
 
 
 def days_ago(day: date, n: int) -> date:
+    """The day `n` days before `day`."""
     return day - timedelta(days=n)

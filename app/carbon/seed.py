@@ -144,6 +144,9 @@ def seed_scenarios(path: Path | None = None) -> tuple[int, int]:
 
 @register_seeder
 def seed_carbon(demo: bool) -> str | None:
+    """Seeder: the built-in scenarios and their methodology versions (demo or not).
+
+    Returns a summary line, or None when nothing new was added."""
     created, versions = seed_scenarios()
     if created or versions:
         return f"carbon: {created} scenarios, {versions} new methodology versions"

@@ -35,10 +35,12 @@ class SiteLimitReached(Conflict):
 
 
 def scenario_subject(scenario_id: int) -> str:
+    """The day-counter subject of a scenario's daily cap."""
     return f"scenario:{scenario_id}"
 
 
 def site_subject(site_id: int) -> str:
+    """The day-counter subject of a site's once-a-day limit."""
     return f"site:{site_id}"
 
 

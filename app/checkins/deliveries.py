@@ -60,6 +60,7 @@ def record_delivery(
 
 
 def outcome_of(status_code: int) -> str:
+    """How a delivery ended, from the status we answered: credited, duplicate or refused."""
     if status_code == 201:
         return "credited"
     if status_code == 200:

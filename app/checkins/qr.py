@@ -78,6 +78,7 @@ def sign_payload(
 
 
 def base36(value: int) -> str:
+    """A non-negative integer in base 36 (0-9a-z), as the short mini-program scene writes it."""
     digits = ""
     while True:
         value, rest = divmod(value, 36)
@@ -106,6 +107,7 @@ def sign_scene(
 
 
 def is_scene(token: str) -> bool:
+    """Whether `token` looks like a short mini-program scene (by its prefix only, unchecked)."""
     return isinstance(token, str) and token.strip().startswith(SCENE_PREFIX)
 
 

@@ -83,6 +83,7 @@ def sign_receipt(
 
 
 def is_receipt(token: str) -> bool:
+    """Whether `token` looks like a weighing-station receipt (by its prefix only, unchecked)."""
     return isinstance(token, str) and token.strip().startswith(PREFIX + ".")
 
 

@@ -27,6 +27,9 @@ DEMO_PARTNER = "demo-bus"
 
 @register_seeder
 def seed_demo_checkins(demo: bool) -> str | None:
+    """Demo seeder: a bus-ride QR site, a weighing station with a sample receipt and a partner.
+
+    Returns the lines to print (payloads, secret), or None outside the demo or when done."""
     if not demo or db.session.scalar(select(Site.id).where(Site.name == DEMO_SITE)):
         return None
     site = sites.create_site(DEMO_SITE, "bus_ride", created_by=None)

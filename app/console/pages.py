@@ -109,16 +109,19 @@ def _security_headers(response: Response) -> Response:
 
 @bp.get("/")
 def index():
+    """The console's dashboard page."""
     return render_template("console/page.html", page=PAGES["dashboard"], **_nav())
 
 
 @bp.get("/login")
 def login():
+    """The console's login page."""
     return render_template("console/login.html")
 
 
 @bp.get("/<string:slug>")
 def page(slug: str):
+    """One console page by its slug; 404 for an unknown slug, the dashboard redirects to /."""
     if slug not in PAGES:
         abort(404)
     if slug == "dashboard":
@@ -128,6 +131,7 @@ def page(slug: str):
 
 @bp.get("/sites/<int:site_id>/print")
 def print_site(site_id: int):
+    """A site's printable QR sheet (the page fetches the QR itself)."""
     return render_template("console/print_site.html", site_id=site_id)
 
 

@@ -111,6 +111,7 @@ def import_lines(event: Event, text: str) -> list[EventLine]:
 
 
 def lines(event: Event) -> list[EventLine]:
+    """The event's emission lines, in the order they were added."""
     return list(
         db.session.scalars(
             select(EventLine).where(EventLine.event_id == event.id).order_by(EventLine.id)

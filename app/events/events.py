@@ -279,6 +279,7 @@ def required_kg(event: Event) -> int:
 
 
 def retired_kg(event: Event) -> int:
+    """Kilograms retired so far against the event (retirements naming its public id)."""
     rows = db.session.scalars(registry.retirements_stmt(event_ref=event.public_id))
     return sum(r.quantity for r in rows)
 

@@ -54,6 +54,7 @@ def seed_factors(path: Path = DATA) -> int:
 
 @register_seeder
 def seed_event_factors(_demo: bool) -> str | None:
+    """Seeder: the built-in emission factor versions; returns a summary line or None."""
     added = seed_factors()
     return f"events: {added} new emission factor versions" if added else None
 
@@ -73,6 +74,7 @@ def current_factor(code: str, on: date) -> EventFactor:
 
 
 def list_factors() -> list[EventFactor]:
+    """Every emission factor version, by category, code and version."""
     return list(
         db.session.scalars(
             select(EventFactor).order_by(

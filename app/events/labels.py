@@ -64,6 +64,7 @@ def offset_deadline(ends_on: date) -> date:
 
 
 def template_helpers() -> dict:
+    """The label and number-formatting functions the events templates use."""
     return {
         "kind_label": lambda key: label(KINDS, key),
         "stage_label": lambda key: label(STAGES, key),

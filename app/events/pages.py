@@ -65,6 +65,7 @@ def _not_found(_error):
 
 @bp.get("/")
 def index():
+    """The public list of events, one cursor page at a time (400 page on a bad cursor)."""
     error, rows, next_cursor = None, [], None
     try:
         cursor = ListArgsSchema().load(request.args)["cursor"]
@@ -83,6 +84,8 @@ def index():
 
 @bp.get("/<string:public_id>")
 def event(public_id: str):
+    """An event's public certificate page; a non-canonical id redirects (301) to the
+    canonical one."""
     found = _event(public_id)
     if public_id != found.public_id:
         return redirect(url_for(".event", public_id=found.public_id), 301)

@@ -25,6 +25,9 @@ def _user(name: str) -> int:
 
 @register_seeder
 def seed_demo_events(demo: bool) -> str | None:
+    """Demo seeder: an accounted and offset exhibition of the demo organiser GREENCO.
+
+    Returns a summary line, or None outside the demo or when events already exist."""
     if not demo or db.session.scalar(select(Event.id)):
         return None
     before = seed_demo_registry(True)

@@ -22,10 +22,12 @@ _SHORT_CODE_INPUT = re.compile(r"[\d\s-]+")
 
 
 def new_code() -> str:
+    """A new random redemption code (URL-safe, for the QR)."""
     return secrets.token_urlsafe(CODE_BYTES)
 
 
 def new_short_code() -> str:
+    """A new random short numeric code, for typing in at the counter."""
     return f"{secrets.randbelow(10**SHORT_CODE_DIGITS):0{SHORT_CODE_DIGITS}d}"
 
 

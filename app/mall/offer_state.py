@@ -20,6 +20,7 @@ def changed(offer: Offer) -> None:
 
 
 def snapshot(offer: Offer) -> dict:
+    """The offer's audited state (status and stock) before or after an operator's action."""
     return {"status": offer.status, "stock_total": offer.stock_total}
 
 

@@ -23,6 +23,9 @@ DEMO_OWNER = ("shop", "shop-demo-pw")
 
 @register_seeder
 def seed_demo_mall(demo: bool) -> str | None:
+    """Demo seeder: a merchant with its owner and a few live offers.
+
+    Returns a summary line, or None outside the demo or when the merchant exists."""
     if not demo or db.session.scalar(select(Merchant.id).where(Merchant.name == DEMO_MERCHANT)):
         return None
     username, password = DEMO_OWNER

@@ -74,6 +74,7 @@ def _month_bounds(month: str) -> tuple[datetime, datetime]:
 
 
 def current_month() -> str:
+    """This Asia/Shanghai calendar month as YYYY-MM."""
     return utcnow().astimezone(SHANGHAI).strftime("%Y-%m")
 
 

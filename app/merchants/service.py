@@ -142,6 +142,7 @@ def active_merchant_ids_filter():
 
 
 def is_merchant_active(merchant_id: int) -> bool:
+    """Whether the merchant exists and is active."""
     return db.session.scalar(select(Merchant.status).where(Merchant.id == merchant_id)) == (
         MERCHANT_ACTIVE
     )

@@ -55,7 +55,8 @@ def pg_tool(name: str) -> str:
 
 
 def _run(argv: list[str], what: str) -> None:
-    result = subprocess.run(argv, capture_output=True, text=True)
+    # S603: argv is pg_dump/pg_restore and options built by this module, no shell.
+    result = subprocess.run(argv, capture_output=True, text=True)  # noqa: S603
     if result.returncode != 0:
         raise BackupError(f"{what} failed: {result.stderr.strip()[-2000:]}")
 

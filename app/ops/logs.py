@@ -48,6 +48,7 @@ def set_request_id(request_id: str | None):
 
 
 def reset_request_id(token) -> None:
+    """Restore the request id that was current before `set_request_id` returned `token`."""
     _request_id.reset(token)
 
 

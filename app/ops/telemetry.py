@@ -44,6 +44,8 @@ def request_id_from(header: str | None) -> str:
 
 
 def install_telemetry(app: Flask) -> None:
+    """Give each request its request id, one access log line and its latency metrics."""
+
     @app.before_request
     def _start() -> None:
         g.request_started = time.perf_counter()

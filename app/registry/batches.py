@@ -216,6 +216,7 @@ def _exclude(batch: Batch, record_ids: list[int], reason: str, allow_empty: bool
 
 
 def list_batches_stmt(status: str | None = None, verifier_id: int | None = None):
+    """SELECT of batches, optionally only those of one status and/or one verifier."""
     stmt = select(Batch)
     if status:
         stmt = stmt.where(Batch.status == status)

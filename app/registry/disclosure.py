@@ -53,6 +53,9 @@ def with_verifier_names(batches: list[Batch]) -> list[Batch]:
 
 
 def list_batches(stmt, limit: int, cursor: str | None) -> tuple[list[Batch], str | None]:
+    """One page (newest first) of the batches `stmt` selects, with their verifiers' names.
+
+    Returns the rows and the next cursor. Raises InvalidCursor."""
     rows, next_cursor = paginate_desc(stmt, Batch.id, limit, cursor)
     return with_verifier_names(rows), next_cursor
 
@@ -198,6 +201,9 @@ def certificate(certificate_id: str) -> dict:
 
 
 def list_retirements(stmt, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
+    """One page (newest first) of the retirements `stmt` selects, with their holders' names.
+
+    Returns the rows and the next cursor. Raises InvalidCursor."""
     rows, next_cursor = paginate_desc(stmt, Retirement.id, limit, cursor)
     return with_holder_names(rows), next_cursor
 

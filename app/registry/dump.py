@@ -24,6 +24,7 @@ BLOCK_COLUMNS = (
 
 
 def today() -> str:
+    """Today's Asia/Shanghai date as YYYY-MM-DD."""
     return shanghai_today().isoformat()
 
 

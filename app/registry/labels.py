@@ -56,6 +56,7 @@ def local_time(moment: datetime | None) -> str:
 
 
 def local_date(moment: datetime | None) -> str:
+    """An aware datetime's Asia/Shanghai date as YYYY-MM-DD, or a dash for None."""
     if moment is None:
         return "—"
     return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d")

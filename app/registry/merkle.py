@@ -48,6 +48,7 @@ def leaf_data(
 
 
 def leaf_hash(data: str) -> str:
+    """The Merkle hash of a leaf (0x00 prefix, so a leaf never passes for an inner node)."""
     return hashlib.sha256(b"\x00" + data.encode()).hexdigest()
 
 

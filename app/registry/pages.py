@@ -81,6 +81,8 @@ def _not_found(_error):
 
 @bp.get("/")
 def home():
+    """The public registry's home page: summary, issuance chart, serial search (400 page on a bad
+    search)."""
     search_error, serial = None, ""
     try:
         serial = SearchArgsSchema().load(request.args)["serial"].strip()
@@ -108,6 +110,8 @@ def find_certificate():
 
 @bp.get("/certificates/<string:certificate_id>")
 def certificate(certificate_id: str):
+    """A retirement's public certificate page; a non-canonical id redirects (301) to the canonical
+    one."""
     found = _certificate(certificate_id)
     canonical = found["retirement"].certificate_id
     if certificate_id != canonical:

@@ -72,6 +72,7 @@ def batch_serial(batch: Batch) -> str:
 
 
 def block_serial(batch: Batch, block: Block) -> str:
+    """The serial of a block of a batch: batch serial, first and last unit."""
     return f"{batch.serial}-{block.first}-{block.last}"
 
 

@@ -63,6 +63,10 @@ def _rides(user_ids: list[int], start) -> None:
 
 @register_seeder
 def seed_demo_registry(demo: bool) -> str | None:
+    """Demo seeder: operators, a verifier, holders, residents' rides, and an issued batch with a
+    transfer and a retirement.
+
+    Returns a summary line, or None outside the demo or when a programme exists."""
     if not demo or db.session.scalar(select(Programme.id)):
         return None
     seed_demo_operator(True)  # whichever seeder runs first: the demo needs `admin`

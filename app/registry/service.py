@@ -149,6 +149,8 @@ def _public_evidence_ref(ref: str) -> str:
 
 
 def report_dir() -> Path:
+    """The directory of verification reports (REGISTRY_REPORT_DIR, else under the instance),
+    created 0700 if missing."""
     configured = setting("REGISTRY_REPORT_DIR")
     path = Path(configured) if configured else Path(current_app.instance_path) / "registry-reports"
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -203,6 +205,7 @@ def reductions_of_record(record_id: int) -> BatchMember | None:
 
 
 def retirements_stmt(holder_id: int | None = None, event_ref: str | None = None):
+    """SELECT of retirements, optionally only one holder's and/or one event's."""
     stmt = select(Retirement)
     if holder_id is not None:
         stmt = stmt.where(Retirement.holder_id == holder_id)

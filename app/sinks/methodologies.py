@@ -55,6 +55,7 @@ def seed_methodologies(path: Path = DATA) -> int:
 
 @register_seeder
 def seed_sink_methodologies(_demo: bool) -> str | None:
+    """Seeder: the built-in sink methodology versions; returns a summary line or None."""
     added = seed_methodologies()
     return f"sinks: {added} new methodology versions" if added else None
 
@@ -71,6 +72,7 @@ def find_methodology(code: str, version: int | None = None) -> SinkMethodology:
 
 
 def list_methodologies() -> list[SinkMethodology]:
+    """Every sink methodology version, by code and version."""
     return list(
         db.session.scalars(
             select(SinkMethodology).order_by(SinkMethodology.code, SinkMethodology.version)

@@ -48,6 +48,7 @@ LEAF_FORMAT = "s1"
 
 
 def source_ref(measurement_id: int) -> str:
+    """The registry source reference of a monitoring measurement."""
     return f"sink-measurement:{measurement_id}"
 
 

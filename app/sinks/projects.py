@@ -161,6 +161,7 @@ def get_tree(tree_id: int) -> Tree:
 
 
 def trees_stmt(project_id: int):
+    """SELECT of a project's trees."""
     return select(Tree).where(Tree.project_id == project_id)
 
 

@@ -28,6 +28,10 @@ def _user(name: str) -> int:
 
 @register_seeder
 def seed_demo_sinks(demo: bool) -> str | None:
+    """Demo seeder: a forest project with its owner and trees, adoptions, last year's issued
+    batch and a personal offset from its pool.
+
+    Returns a summary line, or None outside the demo or when a sink project exists."""
     if not demo or db.session.scalar(select(SinkProject.id)):
         return None
     before = seed_demo_registry(True)  # operators, verifier, residents with points

@@ -64,6 +64,7 @@ def adoption_view(user_id: int, adoption_id: int) -> dict:
 
 
 def adoptions_view(user_id: int) -> list[dict]:
+    """All the resident's adoptions as their certificates show them."""
     return _with_certificates(my_adoptions(user_id))
 
 

@@ -35,6 +35,7 @@ def _pg_day(element: shanghai_day, compiler, **kw) -> str:
 
 
 def day_list(first: date, last: date) -> list[date]:
+    """Every day from `first` to `last`, both included."""
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
 

@@ -150,6 +150,7 @@ def export_spec(table: str) -> ExportSpec:
 
 
 def count_rows(table: str) -> int:
+    """How many rows export `table` would write. Raises UnknownExport (400 `unknown_export`)."""
     spec = export_spec(table)
     return db.session.scalar(select(func.count()).select_from(spec.stmt().subquery())) or 0
 

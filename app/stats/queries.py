@@ -64,6 +64,7 @@ def _residents():
 
 
 def count_residents() -> int:
+    """How many residents there are (the same selection as the residents' statistics)."""
     return db.session.scalar(select(func.count()).select_from(_residents().subquery())) or 0
 
 
@@ -104,6 +105,7 @@ def outstanding_points() -> int:
 
 
 def merchant_counts() -> dict[str, int]:
+    """How many merchants, live offers and offers pending review there are."""
     merchants = db.session.scalar(select(func.count(Merchant.id))) or 0
     live = db.session.scalar(select(func.count(Offer.id)).where(Offer.status == OFFER_LIVE)) or 0
     pending = (

@@ -35,6 +35,7 @@ PASSWORD_BYTES = 12  # 16 URL-safe characters, 96 bits
 
 
 def new_password() -> str:
+    """A random password for a console account (shown once to the operator who made it)."""
     return secrets.token_urlsafe(PASSWORD_BYTES)
 
 

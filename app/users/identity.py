@@ -75,6 +75,8 @@ def predecessor_person(hashed: str) -> int | None:
 
 
 def retention_days() -> int:
+    """Days an anonymised account's identity hash is kept after deletion
+    (IDENTITY_RETENTION_DAYS)."""
     return int(current_app.config.get("IDENTITY_RETENTION_DAYS", DEFAULT_RETENTION_DAYS))
 
 

@@ -15,6 +15,9 @@ DEMO_OPERATOR = ("admin", "admin-demo-pw")
 
 @register_seeder
 def seed_demo_operator(demo: bool) -> str | None:
+    """Demo seeder: the operator login `admin`.
+
+    Returns its user name and password to print, or None outside the demo or when it exists."""
     if not demo:
         return None
     username, password = DEMO_OPERATOR

@@ -296,6 +296,7 @@ def start_sandbox_thread(appid: str, secret: str, port: int = 0) -> tuple[BaseWS
 
 
 def main() -> None:
+    """Serve the WeChat sandbox (python -m app.wechat.sandbox --port N)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765)

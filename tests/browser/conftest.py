@@ -14,9 +14,15 @@ from pathlib import Path
 
 import pytest
 import requests
+from playwright.sync_api import expect
 
 from tests.browser.support import ConsolePage
 from tests.helpers import ROOT, process_env
+
+# Assertions wait as long as page actions do (support.py: 15 s). Playwright's default of
+# 5 s was shorter than one API round trip plus a re-render on a CI machine running the
+# suite beside PostgreSQL (a batch of 130 records assembled, a line added, at load 9+).
+expect.set_options(timeout=15_000)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -307,8 +307,13 @@
     if (audience === "merchant" && window.Console.merchantStanding) window.Console.merchantStanding(content);
     const waiting = $$("[data-loads]");
     waiting.forEach((box) => skeleton(box));
+    // A form sent before the page has attached its handler would submit natively (a
+    // reload that loses the click): its buttons wait until the page is ready.
+    const early = $$("form button[type=submit]:not([disabled])", content || document);
+    early.forEach((button) => { button.disabled = true; });
     try {
       await init(me);
+      early.forEach((button) => { button.disabled = false; });
       waiting.filter((box) => box.querySelector(":scope > .skeleton")).forEach((box) => {
         box.replaceChildren();
         loaded(box);

@@ -35,7 +35,8 @@
       const f = inForce(code, day);
       return [code, `${f.name}（${code} v${f.version}，${E.num(f.kg_per_unit)} kg/${E.unit(f.unit)}）`];
     });
-    R.fillSelect($("#l-factor"), options);
+    const chosen = $("#l-factor").value;  // a refresh of the detail keeps what was picked
+    R.fillSelect($("#l-factor"), options, null, options.some(([code]) => code === chosen) ? chosen : null);
     pickFactor();
   }
 

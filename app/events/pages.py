@@ -19,7 +19,7 @@ from app.errors import NotFound
 from app.events import service
 from app.events.labels import template_helpers
 from app.pagination import InvalidCursor
-from app.public_pages import CSP, public_url
+from app.public_pages import public_headers, public_url
 from app.qrimage import qr_png
 from app.registry import service as registry
 
@@ -45,16 +45,7 @@ bp.context_processor(registry.template_helpers)
 bp.context_processor(template_helpers)
 
 
-@bp.after_request
-def _headers(response: Response) -> Response:
-    response.headers["Content-Security-Policy"] = CSP
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
-    if "Cache-Control" not in response.headers:
-        # An event moves on (accounted, checked, offset): a short shared cache.
-        fresh = response.status_code < 400
-        response.headers["Cache-Control"] = "public, max-age=60" if fresh else "no-store"
-    return response
+bp.after_request(public_headers)
 
 
 @bp.errorhandler(NotFound)

@@ -25,7 +25,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 from werkzeug.exceptions import NotFound as HTTPNotFound
 
 from app.errors import NotFound
-from app.public_pages import CSP, public_url
+from app.public_pages import public_headers, public_url
 from app.qrimage import qr_png
 from app.registry import chart, service
 from app.registry.labels import template_helpers
@@ -61,16 +61,7 @@ class SearchArgsSchema(Schema):
 bp.context_processor(template_helpers)
 
 
-@bp.after_request
-def _headers(response: Response) -> Response:
-    response.headers["Content-Security-Policy"] = CSP
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
-    if "Cache-Control" not in response.headers:
-        # Public data that changes with each issuance or retirement: a short shared cache.
-        fresh = response.status_code < 400
-        response.headers["Cache-Control"] = "public, max-age=60" if fresh else "no-store"
-    return response
+bp.after_request(public_headers)
 
 
 @bp.errorhandler(NotFound)

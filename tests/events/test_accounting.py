@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from app.carbon.rules import shanghai_day
 from app.db import utcnow
+from tests.events.support import make_event
 from tests.helpers import bearer
 from tests.mall.factories import new_user
 from tests.registry.support import (
@@ -26,28 +27,10 @@ def _reason(response) -> tuple[int, str]:
     return response.status_code, response.get_json().get("reason")
 
 
-def _event(client, w, organiser: str, **extra) -> dict:
-    today = shanghai_day(utcnow())
-    body = {
-        "name": "2026 绿色发展论坛",
-        "kind": "forum",
-        "starts_on": (today - timedelta(days=10)).isoformat(),
-        "ends_on": (today - timedelta(days=8)).isoformat(),
-        "venue": "市会展中心",
-        "expected_attendees": 100,
-        "default_trip_km": 20,
-        "plan": "无纸化会议、公共交通接驳；会后一个月内注销核证减排量抵消",
-        **extra,
-    }
-    response = w.post(client, f"{HOLDER}/events", body, organiser)
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()
-
-
 def test_an_event_accounted_by_hand_checked_and_offset(app, client, make_operator):
     w = world(app, client, make_operator)
     organiser_id, organiser = new_holder(client, w, "FORUM", "论坛组委会", kind="event_organiser")
-    event = _event(client, w, organiser)
+    event = make_event(client, w, organiser)
     eid = event["id"]
     assert event["stage"] == "planned" and event["public_id"].startswith("EV")
 
@@ -196,7 +179,7 @@ def test_an_event_not_offset_a_year_after_its_end_is_overdue(app, client, make_o
     w = world(app, client, make_operator)
     _, organiser = new_holder(client, w, "LATE", "迟到的主办方", kind="event_organiser")
     today = shanghai_day(utcnow())
-    event = _event(
+    event = make_event(
         client,
         w,
         organiser,
@@ -212,7 +195,7 @@ def test_refusals(app, client, make_operator, login_resident):
     _, organiser = new_holder(client, w, "ORG", "主办方", kind="event_organiser")
     _, other = new_holder(client, w, "OTHER", "另一主办方", kind="event_organiser")
     today = shanghai_day(utcnow())
-    event = _event(client, w, organiser)
+    event = make_event(client, w, organiser)
     for body, reason in [
         ({"kind": "party"}, "validation_error"),
         ({"ends_on": (today - timedelta(days=20)).isoformat()}, "validation_error"),
@@ -236,7 +219,7 @@ def test_refusals(app, client, make_operator, login_resident):
             == reason
         ), body
     assert client.get(f"{HOLDER}/events/{event['id']}", headers=bearer(other)).status_code == 404
-    future = _event(
+    future = make_event(
         client,
         w,
         organiser,

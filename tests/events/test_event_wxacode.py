@@ -3,7 +3,8 @@ characters, records attendance like the long payload, and forged scenes are refu
 
 from __future__ import annotations
 
-from tests.events.test_accounting import HOLDER, _event, _reason
+from tests.events.support import make_event
+from tests.events.test_accounting import HOLDER, _reason
 from tests.helpers import bearer
 from tests.mall.factories import new_user
 from tests.registry.support import new_holder, world
@@ -12,7 +13,7 @@ from tests.registry.support import new_holder, world
 def test_the_event_scene_records_attendance(app, client, make_operator, sandbox):
     w = world(app, client, make_operator)
     _, organiser = new_holder(client, w, "FORUM", "论坛组委会", kind="event_organiser")
-    event = _event(client, w, organiser)
+    event = make_event(client, w, organiser)
     qr = client.get(f"{HOLDER}/events/{event['id']}/qr", headers=bearer(organiser)).get_json()
     scene = qr["scene"]
     assert scene.startswith(f"e={event['public_id']}.") and len(scene) <= 32

@@ -32,7 +32,7 @@ from app.ledger.lots import expiry_for
 from app.ledger.models import GENESIS_HASH, LedgerAccount, LedgerEntry
 
 TABLES = {
-    "users": ("id", "openid", "nickname", "created_at"),
+    "users": ("id", "openid", "nickname", "frozen_reason", "created_at"),
     "user_roles": ("user_id", "role"),
     "ledger_accounts": ("id", "kind", "owner", "user_id", "balance", "version",
                         "allow_negative", "created_at"),
@@ -123,7 +123,7 @@ def _resident_rows(state: _State, plan: Plan, now: datetime, out: dict[str, list
     uid = state.take("users")
     account_id = state.take("ledger_accounts")
     joined = now - timedelta(days=60)
-    out["users"].append((uid, f"bench-{uid}", f"居民{uid}", joined))
+    out["users"].append((uid, f"bench-{uid}", f"居民{uid}", "", joined))
     out["user_roles"].append((uid, "resident"))
     lots: dict[datetime | None, list] = {}
     balance = version = 0

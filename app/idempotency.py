@@ -19,13 +19,13 @@ from datetime import datetime
 
 from flask import Response, g, request
 from flask_smorest import Blueprint
-from sqlalchemy import Integer, String, Text, UniqueConstraint, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Integer, String, Text, UniqueConstraint, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import UtcDateTime, utcnow
 from app.errors import Conflict, Unprocessable
 from app.extensions import db
+from app.sql import conflict_insert
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
@@ -71,7 +71,10 @@ def _request_hash() -> str:
     return digest.hexdigest()
 
 
-def _replay(record: IdempotencyRecord, request_hash: str) -> Response:
+_records = IdempotencyRecord.__table__
+
+
+def _replay(record, request_hash: str) -> Response:
     if record.request_hash != request_hash:
         raise IdempotencyKeyReused()
     response = Response(record.response_body, status=record.status_code)
@@ -102,20 +105,20 @@ def idempotent(view: Callable) -> Callable:
         user_part = principal.user_id if principal else 0
         scope = f"{user_part}:{request.method}:{request.path}"[:255]
         request_hash = _request_hash()
-        lookup = select(IdempotencyRecord).where(
-            IdempotencyRecord.scope == scope, IdempotencyRecord.key == key
-        )
-        if (existing := db.session.scalar(lookup)) is not None:
+        connection = db.session.connection()
+        lookup = select(_records).where(_records.c.scope == scope, _records.c.key == key)
+        if (existing := connection.execute(lookup).one_or_none()) is not None:
             return _replay(existing, request_hash)
-        record = IdempotencyRecord(scope=scope, key=key, request_hash=request_hash)
-        try:
-            with db.session.begin_nested():
-                db.session.add(record)
-        except IntegrityError:
-            # Another request with this key committed while we waited on its lock.
-            if (winner := db.session.scalar(lookup)) is None:
+        # The claim, in Core: no savepoint, no unit of work (issue 13). A request with this
+        # key committed meanwhile makes it insert nothing (PostgreSQL: after waiting for it).
+        claim = conflict_insert(_records).values(
+            scope=scope, key=key, request_hash=request_hash, created_at=utcnow()
+        )
+        claim = claim.on_conflict_do_nothing().returning(_records.c.id)
+        if (record_id := connection.execute(claim).scalar()) is None:
+            if (winner := connection.execute(lookup).one_or_none()) is None:
                 message = "请求正在处理中，请稍后重试"
-                raise Conflict(message, reason="idempotency_conflict") from None
+                raise Conflict(message, reason="idempotency_conflict")
             return _replay(winner, request_hash)
         g.idempotency = (f"{user_part}:{key}", request_hash)
         response = view(*args, **kwargs)
@@ -124,9 +127,9 @@ def idempotent(view: Callable) -> Callable:
 
             response = current_app.make_response(response)
         if 200 <= response.status_code < 300:
-            record.status_code = response.status_code
-            record.response_body = response.get_data(as_text=True)
-            db.session.flush()
+            answer = {"status_code": response.status_code,
+                      "response_body": response.get_data(as_text=True)}  # fmt: skip
+            connection.execute(update(_records).where(_records.c.id == record_id), answer)
         return response
 
     return Blueprint.doc(parameters=[HEADER_DOC])(wrapper)

@@ -12,6 +12,7 @@ left, per request, in ms"). The same world as `bench.run` (bench/workload.py).
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
 import statistics
 import sys
@@ -72,6 +73,7 @@ def main() -> None:
     parser.add_argument("--postgres", action="store_true")
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--statements", action="store_true")
+    parser.add_argument("--cprofile", type=Path, help="write a cProfile of the check-ins here")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="tph-inproc-"))
     tmp.chmod(0o755)
@@ -93,9 +95,15 @@ def main() -> None:
         checkin = json.loads(workload.checkin_body.read_text())
         checkers = workload.checkins.measure.read_text().split()
         buyers = workload.buyers.measure.read_text().split()
+        profiler = cProfile.Profile() if args.cprofile else None
+        if profiler:
+            profiler.enable()
+        checkins = _measure(client, "/api/v1/checkins", checkers, checkin, log, args.statements)
+        if profiler:
+            profiler.disable()
+            profiler.dump_stats(args.cprofile)
         results = {
-            "POST /checkins (QR, auto-approved)": _measure(
-                client, "/api/v1/checkins", checkers, checkin, log, args.statements),
+            "POST /checkins (QR, auto-approved)": checkins,
             "POST /offers/{id}/redeem (flash sale)": _measure(
                 client, f"/api/v1/offers/{workload.flash_offer_id}/redeem", buyers, {}, log,
                 args.statements),

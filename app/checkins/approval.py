@@ -1,8 +1,9 @@
 """Approving a check-in's record: carbon pays the base points, then campaigns their bonus.
 
 The check-in flow calls carbon, then campaigns; neither of those domains imports the
-other. Every approval of a check-in (automatic, by an operator, a partner's event, a WeRun
-day) goes through `approve`, so a live campaign never misses one.
+other. Every approval of a check-in (by an operator, a partner's event, a WeRun day) goes
+through `approve`, and an automatic one (a record created approved) through
+`pay_campaigns`, so a live campaign never misses one.
 """
 
 from __future__ import annotations
@@ -25,10 +26,14 @@ def approve(
     Raises RecordNotFound, AlreadyDecided (409 `already_decided`).
     """
     record = carbon.approve_record(record_id, decided_by=decided_by, reward=reward)
-    if with_campaigns:
-        awards = campaigns.apply_campaigns(
-            record.user_id, record.scenario.code, record.points, str(record.id),
-            record.occurred_at,
-        )  # fmt: skip
-        carbon.add_bonus_points(record, sum(award.points for award in awards))
+    return pay_campaigns(record) if with_campaigns else record
+
+
+def pay_campaigns(record: CarbonRecord) -> CarbonRecord:
+    """Pay live campaigns' bonuses on an approved record: `approve`'s second step, and
+    the only one for a record created approved (`carbon.create_record(approved=True)`)."""
+    awards = campaigns.apply_campaigns(
+        record.user_id, record.scenario.code, record.points, str(record.id), record.occurred_at
+    )
+    carbon.add_bonus_points(record, sum(award.points for award in awards))
     return record

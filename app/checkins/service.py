@@ -113,6 +113,7 @@ def _record_checkin(
             carbon.base_points_for(scenario, amount.milli, now) if amount.declared else None
         ),
     )
+    at_once = upload is None and not assessed.needs_review  # photos wait for a person
     record = carbon.create_record(
         user_id,
         scenario,
@@ -122,13 +123,11 @@ def _record_checkin(
         occurred_at=now,
         risk_score=assessed.score,
         risk_reasons=",".join(assessed.reasons),
+        approved=at_once,
     )
     if upload is not None:
         duplicates.claim_photo(upload, record.id, fingerprint)
-        return record  # photos always wait for a person
-    if assessed.needs_review:
-        return record
-    return approval.approve(record.id)
+    return approval.pay_campaigns(record) if at_once else record
 
 
 def own_upload_id(user_id: int, public_id: str) -> str:

@@ -12,15 +12,23 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import case, select, update
+from sqlalchemy import bindparam, case, select, update
 
 from app.clock import SHANGHAI
+from app.db import utcnow
 from app.extensions import db
 from app.ledger.errors import LedgerInvariantBroken
 from app.ledger.models import LedgerLot, LedgerLotMovement
+from app.sql import conflict_insert
 
 DEFAULT_POLICY = "end_of_following_year"
 _lots = LedgerLot.__table__
+_movements = LedgerLotMovement.__table__
+_MOVE_LOT = (
+    update(_lots)
+    .where(_lots.c.id == bindparam("lot_id"), _lots.c.remaining + bindparam("amount") >= 0)
+    .values(remaining=_lots.c.remaining + bindparam("amount"))
+)
 _BATCH = 100
 
 
@@ -47,32 +55,45 @@ def expiry_for(earned_at: datetime, policy: str | None = None) -> datetime | Non
 def move_lot(lot_id: int, transaction_id: int, amount: int) -> None:
     """Change one lot by `amount` and record the movement. Raises LedgerInvariantBroken
     if the lot would go below zero."""
-    result = db.session.execute(
-        update(_lots)
-        .where(_lots.c.id == lot_id, _lots.c.remaining + amount >= 0)
-        .values(remaining=_lots.c.remaining + amount)
-    )
-    if result.rowcount != 1:
+    connection = db.session.connection()
+    result = connection.execute(_MOVE_LOT, {"lot_id": lot_id, "amount": amount})
+    if result.rowcount != 1:  # type: ignore[attr-defined]  # a CursorResult: DML
         raise LedgerInvariantBroken(f"lot {lot_id} cannot move by {amount}")
-    db.session.add(LedgerLotMovement(lot_id=lot_id, transaction_id=transaction_id, amount=amount))
+    _record_movement(connection, lot_id, transaction_id, amount)
+
+
+def _record_movement(connection, lot_id: int, transaction_id: int, amount: int) -> None:
+    connection.execute(
+        _movements.insert(), {"lot_id": lot_id, "transaction_id": transaction_id, "amount": amount}
+    )
 
 
 def credit_lot(
     account_id: int, transaction_id: int, amount: int, expires_at: datetime | None
 ) -> int:
-    """Put `amount` into the account's lot expiring at `expires_at`; returns the lot id."""
-    expiry_match = (
-        _lots.c.expires_at.is_(None) if expires_at is None else (_lots.c.expires_at == expires_at)
+    """Put `amount` into the account's lot expiring at `expires_at`; returns the lot id.
+
+    One upsert on the (account, expiry) unique index, then the movement. A lot that
+    never expires has a NULL expiry, which a unique index does not match, so it is found
+    by a read first; the posting holds the account row, so nobody creates it meanwhile."""
+    connection = db.session.connection()
+    if expires_at is None:
+        lot_id = connection.execute(
+            select(_lots.c.id).where(_lots.c.account_id == account_id, _lots.c.expires_at.is_(None))
+        ).scalar()
+        if lot_id is not None:
+            move_lot(lot_id, transaction_id, amount)
+            return int(lot_id)
+    upsert = conflict_insert(_lots).values(
+        account_id=account_id, expires_at=expires_at, remaining=amount, created_at=utcnow()
     )
-    lot_id = db.session.scalar(
-        select(_lots.c.id).where(_lots.c.account_id == account_id, expiry_match)
-    )
-    if lot_id is None:
-        lot = LedgerLot(account_id=account_id, expires_at=expires_at, remaining=0)
-        db.session.add(lot)
-        db.session.flush()
-        lot_id = lot.id
-    move_lot(lot_id, transaction_id, amount)
+    if expires_at is not None:
+        upsert = upsert.on_conflict_do_update(
+            index_elements=[_lots.c.account_id, _lots.c.expires_at],
+            set_={"remaining": _lots.c.remaining + upsert.excluded.remaining},
+        )
+    lot_id = int(connection.execute(upsert.returning(_lots.c.id)).scalar_one())
+    _record_movement(connection, lot_id, transaction_id, amount)
     return lot_id
 
 

@@ -1,9 +1,9 @@
 """Posting one balanced transaction: exactly once, never below zero, chained.
 
 How a posting stays correct with many workers on SQLite and PostgreSQL:
-- Exactly once: the transaction row is inserted first, inside a savepoint; its unique
-  `reference` / `idempotency_key` make a concurrent duplicate wait for the winner
-  (PostgreSQL) and then fail, after which the winner's transaction is returned.
+- Exactly once: the transaction row is inserted first with `ON CONFLICT DO NOTHING`; its
+  unique `reference` / `idempotency_key` make a concurrent duplicate wait for the winner
+  (PostgreSQL) and then insert nothing, after which the winner's transaction is returned.
 - Never below zero: each account moves by one conditional
   `UPDATE ... SET balance = balance + :d WHERE id = :id AND (allow_negative OR
   balance + :d >= 0) RETURNING balance, version`; no row back means "not enough".
@@ -14,6 +14,11 @@ How a posting stays correct with many workers on SQLite and PostgreSQL:
 - Chained: the UPDATE holds the account row until commit, so the entry at version - 1 is
   the one this entry links to, and nobody else can write version + 1 meanwhile (the
   unique (account_id, account_version) index would refuse it anyway).
+
+The statements are SQLAlchemy Core on the session's connection, in the request's one
+transaction (the README's rule for the hot write paths, issue 13): one INSERT for the
+transaction, per leg one UPDATE ... RETURNING and one indexed hash read, one INSERT for
+all entries, inside a Core savepoint (no session flush, no unit of work).
 """
 
 from __future__ import annotations
@@ -21,19 +26,41 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 
 from app import cache
 from app.db import utcnow
 from app.extensions import db
 from app.ledger.chain import entry_hash
-from app.ledger.errors import IdempotencyKeyReused, InsufficientPoints, LedgerInvariantBroken
+from app.ledger.errors import (
+    AlreadyReversed,
+    IdempotencyKeyReused,
+    InsufficientPoints,
+    LedgerInvariantBroken,
+)
 from app.ledger.models import GENESIS_HASH, LedgerAccount, LedgerEntry, LedgerTransaction
 from app.ops import metrics
+from app.sql import conflict_insert
 
 _accounts = LedgerAccount.__table__
+_transactions = LedgerTransaction.__table__
+_entries = LedgerEntry.__table__
+# Built once: the per-leg statements of every posting (issue 13, step 3).
+_MOVE = (
+    update(_accounts)
+    .where(
+        _accounts.c.id == bindparam("account_id"),
+        or_(_accounts.c.allow_negative, _accounts.c.balance + bindparam("amount") >= 0),
+    )
+    .values(balance=_accounts.c.balance + bindparam("amount"), version=_accounts.c.version + 1)
+    .returning(_accounts.c.balance, _accounts.c.version, _accounts.c.user_id)
+)
+_PREVIOUS_HASH = select(_entries.c.hash).where(
+    _entries.c.account_id == bindparam("account_id"),
+    _entries.c.account_version == bindparam("version"),
+)
 
 
 @dataclass(frozen=True)
@@ -102,57 +129,60 @@ def post_once(
     """Post `posting` unless it was posted before (same reference or idempotency key).
 
     `after_legs(txn)` runs after the account rows are held (lot bookkeeping). Raises
-    InsufficientPoints, IdempotencyKeyReused, and IntegrityError for a unique clash that
-    is not a replay (e.g. a second reversal of one transaction).
+    InsufficientPoints, IdempotencyKeyReused, and AlreadyReversed when a second reversal
+    of one transaction clashes on its unique `reverses_id`.
+
+    A raise leaves nothing of the posting behind (its own savepoint).
     """
     posting.validate()
-    if (existing := find_replay(posting)) is not None:
-        return existing
-    try:
-        with db.session.begin_nested():
-            txn = _post(posting)
+    connection = db.session.connection()
+    # A Core savepoint (two cheap statements, no session flush): an InsufficientPoints
+    # raised at the second leg, or lots that cannot cover a debit, undo the claim and the
+    # first leg, so even a caller that catches the error and commits finds nothing
+    # half-written.
+    with connection.begin_nested():
+        txn = _claim(connection, posting)
+        if txn is not None:
+            entries = [
+                _apply_leg(connection, txn, account_id, posting.legs[account_id])
+                for account_id in sorted(posting.legs, key=lambda a: (a in posting.last, a))
+            ]
+            connection.execute(_entries.insert(), entries)
             if after_legs is not None:
                 after_legs(txn)
-            db.session.flush()
-    except IntegrityError:
+    if txn is None:
         if (existing := find_replay(posting)) is not None:
             return existing
-        raise
+        if posting.reverses_id is not None:
+            raise AlreadyReversed()
+        raise LedgerInvariantBroken(f"posting {posting.reference} clashed with no replay")
+    # The row as the ORM would have loaded it, without a query: later code in the request
+    # (coupons, adjustments, responses) uses it like any loaded transaction.
+    make_transient_to_detached(txn)
+    db.session.add(txn)
     # For the dashboards, once the transaction commits (a replay above is not counted); the
     # books are the entries, checked by `flask ledger verify`, never this counter.
     metrics.count_after_commit(metrics.LEDGER_POSTINGS, code=posting.code)
     return txn
 
 
-def _post(posting: Posting) -> LedgerTransaction:
-    now = utcnow()
-    txn = LedgerTransaction(
-        code=posting.code,
-        reference=posting.reference,
-        memo=posting.memo,
-        idempotency_key=posting.idempotency_key,
-        request_hash=posting.request_hash,
-        reverses_id=posting.reverses_id,
-        created_at=now,
-    )
-    db.session.add(txn)
-    db.session.flush()  # claims the reference/key first: a duplicate waits here, not later
-    for account_id in sorted(posting.legs, key=lambda a: (a in posting.last, a)):
-        _apply_leg(txn, account_id, posting.legs[account_id])
-    db.session.flush()
-    return txn
+def _claim(connection, posting: Posting) -> LedgerTransaction | None:
+    """Insert the transaction row (not yet in the session), or None when a unique column
+    clashes (a replay, or a second reversal). A concurrent duplicate waits here for the
+    winner (PostgreSQL) and then inserts nothing; on SQLite writers are serial anyway."""
+    values = {
+        "code": posting.code, "reference": posting.reference, "memo": posting.memo,
+        "idempotency_key": posting.idempotency_key, "request_hash": posting.request_hash,
+        "reverses_id": posting.reverses_id, "created_at": utcnow(),
+    }  # fmt: skip
+    claim = conflict_insert(_transactions).values(values).on_conflict_do_nothing()
+    txn_id = connection.execute(claim.returning(_transactions.c.id)).scalar()
+    return None if txn_id is None else LedgerTransaction(id=int(txn_id), **values)
 
 
-def _apply_leg(txn: LedgerTransaction, account_id: int, amount: int) -> LedgerEntry:
-    row = db.session.execute(
-        update(_accounts)
-        .where(
-            _accounts.c.id == account_id,
-            or_(_accounts.c.allow_negative, _accounts.c.balance + amount >= 0),
-        )
-        .values(balance=_accounts.c.balance + amount, version=_accounts.c.version + 1)
-        .returning(_accounts.c.balance, _accounts.c.version, _accounts.c.user_id)
-    ).one_or_none()
+def _apply_leg(connection, txn: LedgerTransaction, account_id: int, amount: int) -> dict:
+    """Move one account by `amount` (held until commit) and build its chained entry."""
+    row = connection.execute(_MOVE, {"account_id": account_id, "amount": amount}).one_or_none()
     if row is None:
         raise InsufficientPoints()
     balance_after, version = int(row.balance), int(row.version)
@@ -162,21 +192,19 @@ def _apply_leg(txn: LedgerTransaction, account_id: int, amount: int) -> LedgerEn
     if version == 1:
         prev_hash = GENESIS_HASH
     else:
-        prev_hash = db.session.scalar(
-            select(LedgerEntry.hash).where(
-                LedgerEntry.account_id == account_id, LedgerEntry.account_version == version - 1
-            )
-        )
+        prev_hash = connection.execute(
+            _PREVIOUS_HASH, {"account_id": account_id, "version": version - 1}
+        ).scalar()
         if prev_hash is None:
             raise LedgerInvariantBroken(f"account {account_id} has no entry {version - 1}")
-    entry = LedgerEntry(
-        transaction_id=txn.id,
-        account_id=account_id,
-        amount=amount,
-        balance_after=balance_after,
-        account_version=version,
-        prev_hash=prev_hash,
-        hash=entry_hash(
+    return {
+        "transaction_id": txn.id,
+        "account_id": account_id,
+        "amount": amount,
+        "balance_after": balance_after,
+        "account_version": version,
+        "prev_hash": prev_hash,
+        "hash": entry_hash(
             prev_hash=prev_hash,
             account_id=account_id,
             account_version=version,
@@ -188,9 +216,7 @@ def _apply_leg(txn: LedgerTransaction, account_id: int, amount: int) -> LedgerEn
             memo=txn.memo,
             created_at=txn.created_at,
         ),
-    )
-    db.session.add(entry)
-    return entry
+    }
 
 
 def _forget_cached_balance(account_id: int) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from app.errors import NotFound
 from app.extensions import db
@@ -215,12 +214,7 @@ def reverse_transaction(
     posting = Posting(
         code=code, reference=reference, memo=memo, legs=legs, reverses_id=original.id, last=system
     )
-    try:
-        return post_once(posting, book_lots)
-    except IntegrityError:
-        if _reversal_of(original.id) is not None:
-            raise AlreadyReversed() from None
-        raise
+    return post_once(posting, book_lots)  # a concurrent second reversal: AlreadyReversed
 
 
 def _reversal_of(transaction_id: int) -> LedgerTransaction | None:

@@ -5,8 +5,11 @@ first 2xx answer in the same database transaction as the work itself. A retry wi
 same key and body gets that answer again (status and body, `Idempotent-Replayed: true`);
 the same key with another body is 422 `idempotency_key_reused`. Two requests with one
 key at once: the record's unique index makes the second wait for the first (PostgreSQL
-row lock; SQLite's BEGIN IMMEDIATE), then it replays. Error answers are not stored (the
-transaction rolls back), so a client may retry after, say, earning more points.
+row lock; SQLite's writer queue), then it rolls back what it did and replays. On SQLite
+the record is inserted at the request's first write (app/sqlite_engine.py
+`at_first_write`), so the reads before it stay outside the writer queue. Error answers
+are not stored (the transaction rolls back), so a client may retry after, say, earning
+more points.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from app.db import UtcDateTime, utcnow
 from app.errors import Conflict, Unprocessable
 from app.extensions import db
 from app.sql import conflict_insert
+from app.sqlite_engine import at_first_write, cancel_first_write
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
@@ -74,6 +78,36 @@ def _request_hash() -> str:
 _records = IdempotencyRecord.__table__
 
 
+class _ClaimTaken(Exception):
+    """Another request with this key committed first (never escapes this module)."""
+
+
+class _Claim:
+    """The record's INSERT ... ON CONFLICT DO NOTHING RETURNING id; raises _ClaimTaken
+    when it inserts nothing. Core, no savepoint, no unit of work (issue 13)."""
+
+    def __init__(self, scope: str, key: str, request_hash: str) -> None:
+        self.id: int | None = None
+        self.statement = (
+            conflict_insert(_records)
+            .values(scope=scope, key=key, request_hash=request_hash, created_at=utcnow())
+            .on_conflict_do_nothing()
+            .returning(_records.c.id)
+        )
+
+    def __call__(self, connection) -> None:
+        self.id = connection.execute(self.statement).scalar()
+        if self.id is None:
+            raise _ClaimTaken()
+
+
+def _replay_winner(lookup, request_hash: str) -> Response:
+    if (winner := db.session.connection().execute(lookup).one_or_none()) is None:
+        # It was taken by a request that has not committed yet (it rolled back since).
+        raise Conflict("请求正在处理中，请稍后重试", reason="idempotency_conflict")
+    return _replay(winner, request_hash)
+
+
 def _replay(record, request_hash: str) -> Response:
     if record.request_hash != request_hash:
         raise IdempotencyKeyReused()
@@ -109,19 +143,18 @@ def idempotent(view: Callable) -> Callable:
         lookup = select(_records).where(_records.c.scope == scope, _records.c.key == key)
         if (existing := connection.execute(lookup).one_or_none()) is not None:
             return _replay(existing, request_hash)
-        # The claim, in Core: no savepoint, no unit of work (issue 13). A request with this
-        # key committed meanwhile makes it insert nothing (PostgreSQL: after waiting for it).
-        claim = conflict_insert(_records).values(
-            scope=scope, key=key, request_hash=request_hash, created_at=utcnow()
-        )
-        claim = claim.on_conflict_do_nothing().returning(_records.c.id)
-        if (record_id := connection.execute(claim).scalar()) is None:
-            if (winner := connection.execute(lookup).one_or_none()) is None:
-                message = "请求正在处理中，请稍后重试"
-                raise Conflict(message, reason="idempotency_conflict")
-            return _replay(winner, request_hash)
-        g.idempotency = (f"{user_part}:{key}", request_hash)
-        response = view(*args, **kwargs)
+        claim = _Claim(scope, key, request_hash)
+        try:
+            # SQLite: the claim waits for the request's first write, so its reads stay
+            # outside the writer queue; elsewhere it is made now (a concurrent request
+            # with this key makes PostgreSQL wait here for it).
+            if not at_first_write(connection, claim):
+                claim(connection)
+            g.idempotency = (f"{user_part}:{key}", request_hash)
+            response = view(*args, **kwargs)
+        except _ClaimTaken:
+            db.session.rollback()  # whatever this request did before it learnt
+            return _replay_winner(lookup, request_hash)
         if not isinstance(response, Response):
             from flask import current_app
 
@@ -129,7 +162,11 @@ def idempotent(view: Callable) -> Callable:
         if 200 <= response.status_code < 300:
             answer = {"status_code": response.status_code,
                       "response_body": response.get_data(as_text=True)}  # fmt: skip
-            connection.execute(update(_records).where(_records.c.id == record_id), answer)
+            if cancel_first_write(connection, claim):  # it wrote nothing: claim and answer
+                if connection.execute(claim.statement.values(answer)).scalar() is None:
+                    return _replay_winner(lookup, request_hash)
+            else:
+                connection.execute(update(_records).where(_records.c.id == claim.id), answer)
         return response
 
     return Blueprint.doc(parameters=[HEADER_DOC])(wrapper)

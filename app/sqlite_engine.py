@@ -40,6 +40,33 @@ from app.sqlite_queue import WriterQueue, release_held
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|WITH|SAVEPOINT)\b", re.IGNORECASE)
 _DEFERRED = "sqlite_write_lock_deferred"  # connection.info flag: reading, lock not taken
+_AT_FIRST_WRITE = "sqlite_at_first_write"  # connection.info: callables run under the lock
+
+
+def at_first_write(conn, write) -> bool:
+    """Run `write(conn)` once this request's transaction takes the write lock, before its
+    first write statement; False (nothing registered) when the lock is already held or
+    the connection is not a deferring SQLite one, and the caller writes now.
+
+    The Idempotency-Key claim uses it, so a request's reads (session, scenario, offer,
+    risk counts) stay outside the writer queue while the claim still comes before every
+    write of the request (app/idempotency.py). An exception from `write` propagates out
+    of the statement that triggered it, and the request rolls back.
+    """
+    if not conn.info.get(_DEFERRED):
+        return False
+    conn.info.setdefault(_AT_FIRST_WRITE, []).append(write)
+    return True
+
+
+def cancel_first_write(conn, write) -> bool:
+    """Take back a `write` registered with `at_first_write` that has not run; False when
+    it has run (or was never registered)."""
+    pending = conn.info.get(_AT_FIRST_WRITE, [])
+    if write not in pending:
+        return False
+    pending.remove(write)
+    return True
 
 
 def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
@@ -105,6 +132,16 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         conn.info[_DEFERRED] = False  # first: the statements below pass through here
         conn.exec_driver_sql("ROLLBACK")  # the read snapshot only: nothing was written
         take_write_lock(conn)
+        for first_write in conn.info.pop(_AT_FIRST_WRITE, ()):
+            first_write(conn)
+
+    @event.listens_for(engine, "rollback")
+    def _on_rollback(conn) -> None:
+        conn.info.pop(_AT_FIRST_WRITE, None)  # registered for a transaction that is over
+
+    @event.listens_for(engine, "commit")
+    def _on_commit(conn) -> None:
+        conn.info.pop(_AT_FIRST_WRITE, None)
 
     @event.listens_for(engine, "checkin")
     def _on_checkin(_dbapi_conn, _record) -> None:

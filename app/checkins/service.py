@@ -85,23 +85,17 @@ def _record_checkin(
     typed_milli = quantities.parse_typed(quantity)
     now = utcnow()
     day = shanghai_day(now)
-    upload = site = fingerprint = None
+    upload = site = fingerprint = receipt = None
+    # Reads first (the site, the risk counts): on SQLite they stay outside the writer
+    # queue, which this request joins at its first write (app/sqlite_engine.py).
     if kind == "qr":
         site, receipt = sites.resolve_scan(evidence["token"], scenario.id)
         amount = quantities.for_scan(scenario, site, receipt, typed_milli)
-        caps.reserve(user_id, day, caps.site_subject(site.id), 1, site.per_user_daily_limit,
-                     error=caps.SiteLimitReached)  # fmt: skip
-        if receipt is not None:
-            receipts.claim_receipt(receipt, user_id)
         evidence_ref = f"site:{site.id}"
     else:
         amount = quantities.for_photo(scenario, typed_milli)
         upload = uploads.own_upload(user_id, evidence["upload_id"])
-        fingerprint = duplicates.check_not_duplicate(upload)  # locks first: before the caps
         evidence_ref = f"upload:{upload.public_id}"
-    caps.reserve(
-        user_id, day, caps.scenario_subject(scenario.id), amount.milli, scenario.daily_cap_milli
-    )
     assessed = risk.score_checkin(
         user_id=user_id,
         account_created_at=users.account_created_at(user_id),
@@ -112,6 +106,16 @@ def _record_checkin(
         declared_points=(
             carbon.base_points_for(scenario, amount.milli, now) if amount.declared else None
         ),
+    )
+    if site is not None:
+        caps.reserve(user_id, day, caps.site_subject(site.id), 1, site.per_user_daily_limit,
+                     error=caps.SiteLimitReached)  # fmt: skip
+        if receipt is not None:
+            receipts.claim_receipt(receipt, user_id)
+    else:
+        fingerprint = duplicates.check_not_duplicate(upload)  # locks first: before the caps
+    caps.reserve(
+        user_id, day, caps.scenario_subject(scenario.id), amount.milli, scenario.daily_cap_milli
     )
     at_once = upload is None and not assessed.needs_review  # photos wait for a person
     record = carbon.create_record(

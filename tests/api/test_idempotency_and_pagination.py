@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from flask import jsonify, request
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from app.auth import current_principal, login_required
 from app.extensions import db
@@ -35,6 +35,23 @@ def idem_app(app, app_settings):
         key, _ = current_idempotency()
         return jsonify(id=user.id, by=current_principal().user_id, key=key), 201
 
+    @application.post("/t/reads-then-writes")
+    @login_required
+    @idempotent
+    def reads_then_writes():
+        seen["held while reading"] = _queue_held()
+        seen["claims while reading"] = _claims()
+        create_console_user(request.get_json()["username"], "pw-12345678", role="operator")
+        seen["claims after the write"] = _claims()
+        return jsonify(ok=True), 201
+
+    @application.post("/t/reads-only")
+    @login_required
+    @idempotent
+    def reads_only():
+        seen["answers"] = seen.get("answers", 0) + 1
+        return jsonify(n=seen["answers"]), 200
+
     @application.get("/t/users")
     def list_users():
         args = PageArgsSchema().load(request.args)
@@ -42,6 +59,19 @@ def idem_app(app, app_settings):
         return jsonify(ids=[u.id for u in rows], next_cursor=cursor)
 
     return application
+
+
+seen: dict = {}
+
+
+def _queue_held() -> bool:
+    from app import sqlite_queue
+
+    return getattr(sqlite_queue._held, "queue", None) is not None
+
+
+def _claims() -> int:
+    return db.session.execute(text("SELECT count(*) FROM idempotency_records")).scalar()
 
 
 @pytest.fixture
@@ -123,6 +153,34 @@ def test_concurrent_requests_with_one_key_do_the_work_once(idem_app, token):
     assert [r.status_code for r in responses] == [201] * 20
     assert len({r.get_data() for r in responses}) == 1
     assert _accounts(idem_app) == 1
+
+
+def test_on_sqlite_the_claim_waits_for_the_first_write(idem_app, token):
+    """Issue 13: a request's reads stay outside SQLite's writer queue; the key is still
+    claimed before the request's first write, in the same transaction."""
+    sqlite = idem_app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+    headers = {**bearer(token), "Idempotency-Key": "k-late"}
+    client = idem_app.test_client()
+    first = client.post("/t/reads-then-writes", json={"username": "late"}, headers=headers)
+    assert first.status_code == 201
+    if sqlite:
+        assert seen["held while reading"] is False
+    assert seen["claims while reading"] == (0 if sqlite else 1)
+    assert seen["claims after the write"] == 1
+    again = client.post("/t/reads-then-writes", json={"username": "late"}, headers=headers)
+    assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+    assert _accounts(idem_app) == 1
+
+
+def test_an_answer_that_wrote_nothing_is_kept_in_one_insert(idem_app, token):
+    seen.pop("answers", None)
+    headers = {**bearer(token), "Idempotency-Key": "k-read"}
+    client = idem_app.test_client()
+    first = client.post("/t/reads-only", json={}, headers=headers)
+    again = client.post("/t/reads-only", json={}, headers=headers)
+    assert first.get_json() == again.get_json() == {"n": 1}
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert seen["answers"] == 1
 
 
 def test_cursor_pagination_walks_every_row_once(idem_app, app):

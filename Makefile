@@ -32,9 +32,12 @@ bench-postgres: $(STAMP)
 bench-scale: $(STAMP)
 	$(PY) -m bench.scale $(BENCH_ARGS)
 
+# ruff (style, bugbear, security rules S, module and public-function docstrings on app/)
+# and mypy on app/ (pyproject.toml; docs/decisions/0907-checkable-rules.md).
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy app
 
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .

@@ -40,7 +40,8 @@ def create_app(config: type[Config] | Mapping | None = None) -> Flask:
     if app.config["PROXY_FIX_X_FOR"] or app.config["PROXY_FIX_X_PROTO"]:
         # Behind N proxies: the client address (rate limits) is the N-th from the right of
         # X-Forwarded-For, and the scheme (https links) X-Forwarded-Proto, as they wrote them.
-        app.wsgi_app = ProxyFix(
+        # Flask's documented way to wrap the WSGI app; mypy sees wsgi_app as a method.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app,
             x_for=app.config["PROXY_FIX_X_FOR"],
             x_proto=app.config["PROXY_FIX_X_PROTO"],

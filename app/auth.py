@@ -47,7 +47,7 @@ CACHE_PREFIX = "auth:token:"
 ROLES_GENERATION_KEY = "auth:roles:gen"
 CACHE_TTL_SECONDS = 300
 REVOKED = "revoked"
-BEARER_SECURITY = [{"bearerAuth": []}]
+BEARER_SECURITY: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 
 
 @dataclass(frozen=True)

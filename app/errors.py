@@ -158,7 +158,7 @@ def register_error_handlers(app: Flask) -> None:
         status = error.code or 500
         data = getattr(error, "data", None) or {}
         reason, message = HTTP_ERRORS.get(
-            status, (HTTPStatus(status).phrase.lower().replace(" ", "_"), error.description)
+            status, (HTTPStatus(status).phrase.lower().replace(" ", "_"), error.description or "")
         )
         errors = None
         if status == 422 and data.get("messages"):

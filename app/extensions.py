@@ -6,6 +6,8 @@ nothing in this module knows about a particular app instance.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import redis
 from flask import Flask, current_app
 from flask_migrate import Migrate
@@ -64,6 +66,12 @@ Blueprint.ARGUMENTS_PARSER = _StrictParser()
 
 
 db = SQLAlchemy(model_class=Base)
+if TYPE_CHECKING:
+    # mypy sees `db.Model` as an attribute, not a class: models subclass `Model` instead, which
+    # is `db.Model` at run time and its declarative base for the type checker.
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 api = _Api()
 redis_client = RedisClient()

@@ -25,9 +25,9 @@ from flask_smorest import Blueprint
 from sqlalchemy import Integer, String, Text, UniqueConstraint, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import UtcDateTime, utcnow
+from app.db import UtcDateTime, table_of, utcnow
 from app.errors import Conflict, Unprocessable
-from app.extensions import db
+from app.extensions import Model, db
 from app.sql import conflict_insert
 from app.sqlite_engine import at_first_write, cancel_first_write
 
@@ -42,7 +42,7 @@ HEADER_DOC = {
 }
 
 
-class IdempotencyRecord(db.Model):
+class IdempotencyRecord(Model):
     __tablename__ = "idempotency_records"
     __table_args__ = (UniqueConstraint("scope", "key"),)
 
@@ -75,7 +75,7 @@ def _request_hash() -> str:
     return digest.hexdigest()
 
 
-_records = IdempotencyRecord.__table__
+_records = table_of(IdempotencyRecord)
 
 
 class _ClaimTaken(Exception):

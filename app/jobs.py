@@ -152,8 +152,8 @@ def get_job(job_id: str, owner_id: int) -> Job:
 
 def job_view(job: Job) -> dict[str, Any]:
     """What the page shows: status, progress, the result or the error."""
-    status = job.get_status(refresh=False)
-    status = status.value if status is not None else "expired"
+    state = job.get_status(refresh=False)
+    status = state.value if state is not None else "expired"
     meta = job.meta
     view = {
         "id": job.id,

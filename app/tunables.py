@@ -56,7 +56,7 @@ class Tunable:
 
 def _core() -> list[Tunable]:
     """The settings of config.py, with the environment names the README documents."""
-    legacy = dict(legacy=True)
+    legacy: dict[str, Any] = {"legacy": True}
     return [
         Tunable("SECRET_KEY", text(), secret=True, **legacy),
         Tunable("SQLALCHEMY_DATABASE_URI", database_url, env="DATABASE_URL", **legacy),

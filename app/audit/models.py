@@ -8,10 +8,10 @@ from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import BigId, UtcDateTime, utcnow
-from app.extensions import db
+from app.extensions import Model
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     """One operator (or system) action: actor, action, target, state before and after."""
 
     __tablename__ = "audit_log"

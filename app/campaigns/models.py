@@ -8,13 +8,13 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import TimestampMixin, UtcDateTime
-from app.extensions import db
+from app.extensions import Model
 
 STATUS_ACTIVE = "active"
 STATUS_PAUSED = "paused"
 
 
-class Campaign(TimestampMixin, db.Model):
+class Campaign(TimestampMixin, Model):
     """A multiplier (`multiplier_pct`, 100 = none) and/or fixed bonus over a time window.
 
     `budget_used` only grows through a conditional UPDATE that keeps it within
@@ -54,14 +54,14 @@ class Campaign(TimestampMixin, db.Model):
         return self.multiplier_pct / 100
 
 
-class CampaignScenario(db.Model):
+class CampaignScenario(Model):
     __tablename__ = "campaign_scenarios"
 
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), primary_key=True)
     scenario_code: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
 
 
-class CampaignParticipant(db.Model):
+class CampaignParticipant(Model):
     """How many awards a resident has had from a campaign (for per_resident_limit).
 
     `user_id` is the person (`users.person_of`): re-registering does not reset it.
@@ -74,7 +74,7 @@ class CampaignParticipant(db.Model):
     awards: Mapped[int] = mapped_column(default=0)
 
 
-class CampaignAward(TimestampMixin, db.Model):
+class CampaignAward(TimestampMixin, Model):
     """One bonus paid: at most one per campaign and check-in record."""
 
     __tablename__ = "campaign_awards"

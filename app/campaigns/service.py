@@ -155,7 +155,7 @@ def _claim_resident_slot(campaign: Campaign, user_id: int) -> None:
         )
         .values(awards=CampaignParticipant.awards + 1)
     )
-    if claimed.rowcount != 1:
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]  # a DML result is a CursorResult
         raise _NotEligible()
 
 
@@ -175,7 +175,7 @@ def _claim_budget(campaign: Campaign, points: int) -> None:
         )
         .execution_options(synchronize_session=False)
     )
-    if claimed.rowcount != 1:
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]  # a DML result is a CursorResult
         raise _NotEligible()
 
 

@@ -63,7 +63,7 @@ def set_consent(user_id: int, scenario_code: str, granted: bool, version: str) -
     scenario = get_scenario(scenario_code)
     now = utcnow()
     values = {"granted": granted, "version": version, "updated_at": now}
-    changed = db.session.execute(
+    changed = db.session.execute(  # type: ignore[attr-defined]  # a DML result is a CursorResult
         update(Consent)
         .where(Consent.user_id == user_id, Consent.scenario_id == scenario.id)
         .values(**values)

@@ -24,7 +24,7 @@ def grow_record(record_id: int, old_quantity_milli: int, new_quantity_milli: int
     set on the old quantity and the approved status: returns the points paid, or -1 when
     the record changed or is no longer approved (the caller re-reads and retries).
     """
-    record = db.session.get(CarbonRecord, record_id)
+    record = db.session.get_one(CarbonRecord, record_id)
     version = record.methodology
     rule = parse_points_rule(version.points_rule)
     new_carbon = carbon_mg_for(new_quantity_milli, version.factor_ug_per_unit)
@@ -46,7 +46,7 @@ def grow_record(record_id: int, old_quantity_milli: int, new_quantity_milli: int
         )
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if result.rowcount != 1:  # type: ignore[attr-defined]  # a DML result is a CursorResult
         return -1
     db.session.refresh(record)
     cache.bump_after_commit(cache.user_generation_key(record.user_id))
@@ -74,7 +74,7 @@ def resize_pending_record(
     Compare-and-set on the old quantity and the pending status: False when the record
     changed or was decided meanwhile (the caller re-reads and retries).
     """
-    record = db.session.get(CarbonRecord, record_id)
+    record = db.session.get_one(CarbonRecord, record_id)
     new_carbon = carbon_mg_for(new_quantity_milli, record.methodology.factor_ug_per_unit)
     result = db.session.execute(
         update(CarbonRecord)
@@ -92,7 +92,7 @@ def resize_pending_record(
         )
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if result.rowcount != 1:  # type: ignore[attr-defined]  # a DML result is a CursorResult
         return False
     db.session.refresh(record)
     cache.bump_after_commit(cache.user_generation_key(record.user_id))

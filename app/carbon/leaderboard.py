@@ -120,7 +120,8 @@ def rebuild_leaderboards() -> int:
     written: set[str] = set()
     pending: dict[str, dict[str, int]] = defaultdict(dict)
     try:
-        current, mine = None, defaultdict(int)
+        current: int | None = None
+        mine: dict[str, int] = defaultdict(int)
         for user_id, day, carbon_mg in db.session.execute(
             select(CarbonRecord.user_id, CarbonRecord.day, func.sum(CarbonRecord.carbon_mg))
             .where(CarbonRecord.status == RECORD_APPROVED)

@@ -18,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import TimestampMixin, UtcDateTime, utcnow
-from app.extensions import db
+from app.extensions import Model
 
 RECORD_PENDING = "pending"
 RECORD_APPROVED = "approved"
@@ -29,7 +29,7 @@ RECORD_STATUSES = (RECORD_PENDING, RECORD_APPROVED, RECORD_REJECTED, RECORD_REVO
 EVIDENCE_TYPES = ("qr", "photo", "werun", "partner")
 
 
-class Scenario(TimestampMixin, db.Model):
+class Scenario(TimestampMixin, Model):
     """A low-carbon behaviour residents can be credited for (光盘打卡, 公交出行, ...)."""
 
     __tablename__ = "carbon_scenarios"
@@ -55,7 +55,7 @@ class Scenario(TimestampMixin, db.Model):
         return [e for e in self.evidence.split("|") if e and e != "none"]
 
 
-class MethodologyVersion(TimestampMixin, db.Model):
+class MethodologyVersion(TimestampMixin, Model):
     """An emission factor and points rule, valid from a date; never edited afterwards."""
 
     __tablename__ = "carbon_methodology_versions"
@@ -72,7 +72,7 @@ class MethodologyVersion(TimestampMixin, db.Model):
     scenario: Mapped[Scenario] = relationship(back_populates="versions")
 
 
-class CarbonRecord(TimestampMixin, db.Model):
+class CarbonRecord(TimestampMixin, Model):
     """One credited behaviour: what, how much, which methodology, with what evidence."""
 
     __tablename__ = "carbon_records"
@@ -112,7 +112,7 @@ class CarbonRecord(TimestampMixin, db.Model):
     methodology: Mapped[MethodologyVersion] = relationship(lazy="joined")
 
 
-class Consent(db.Model):
+class Consent(Model):
     """A resident's current yes/no for one scenario's data, with the text version agreed."""
 
     __tablename__ = "carbon_consents"

@@ -32,7 +32,7 @@ def revoke_record(record_id: int, *, decided_by: int, note: str) -> Revocation:
     """Revoke an approved record (one conditional UPDATE: of two operators, one wins).
 
     Raises NotFound (`checkin_not_found`), Conflict (`record_not_approved`)."""
-    moved = db.session.execute(
+    moved = db.session.execute(  # type: ignore[attr-defined]  # a DML result is a CursorResult
         update(CarbonRecord)
         .where(CarbonRecord.id == record_id, CarbonRecord.status == RECORD_APPROVED)
         .values(

@@ -195,7 +195,7 @@ def _locked_transition(
     record = db.session.get(CarbonRecord, record_id, populate_existing=True)
     if record is None:
         raise RecordNotFound()
-    if result.rowcount != 1:
+    if result.rowcount != 1:  # type: ignore[attr-defined]  # a DML result is a CursorResult
         raise AlreadyDecided()
     cache.bump_after_commit(cache.user_generation_key(record.user_id))
     return record
@@ -212,24 +212,24 @@ def get_record(record_id: int, *, fresh: bool = False) -> CarbonRecord:
 
 def count_recent_records(user_id: int, since: datetime) -> int:
     """How many non-rejected records a resident made since `since` (risk scoring)."""
-    return db.session.scalar(
+    return db.session.execute(
         select(func.count(CarbonRecord.id)).where(
             CarbonRecord.user_id == user_id,
             CarbonRecord.created_at >= since,
             CarbonRecord.status != RECORD_REJECTED,
         )
-    )
+    ).scalar_one()
 
 
 def count_rejected_records(user_id: int, since: datetime) -> int:
     """How many of a resident's records operators rejected since `since` (risk scoring)."""
-    return db.session.scalar(
+    return db.session.execute(
         select(func.count(CarbonRecord.id)).where(
             CarbonRecord.user_id == user_id,
             CarbonRecord.decided_at >= since,
             CarbonRecord.status == RECORD_REJECTED,
         )
-    )
+    ).scalar_one()
 
 
 def count_evidence_users(evidence_ref: str, since: datetime, at_most: int) -> int:
@@ -242,7 +242,7 @@ def count_evidence_users(evidence_ref: str, since: datetime, at_most: int) -> in
         .limit(at_most)
         .subquery()
     )
-    return db.session.scalar(select(func.count()).select_from(distinct_users))
+    return db.session.execute(select(func.count()).select_from(distinct_users)).scalar_one()
 
 
 def day_records(user_id: int, day, evidence_ref: str) -> list[CarbonRecord]:

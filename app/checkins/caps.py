@@ -18,12 +18,13 @@ from datetime import date
 from sqlalchemy import update
 
 from app.checkins.models import DayCounter
+from app.db import table_of
 from app.errors import Conflict
 from app.extensions import db
 from app.sql import conflict_insert
 from app.users import service as users
 
-_counters = DayCounter.__table__
+_counters = table_of(DayCounter)
 
 
 class DailyCapReached(Conflict):

@@ -27,12 +27,13 @@ from sqlalchemy.exc import IntegrityError
 from app.checkins import fingerprints, images
 from app.checkins.models import PhotoClaimLock, PhotoEvidence, PhotoHash, Upload
 from app.checkins.settings import setting, upload_dir
+from app.db import table_of
 from app.errors import Conflict
 from app.extensions import db
 from app.sql import conflict_insert
 
 BUCKET_BITS = 18  # per band: at most 3 * 2**18 + 4 * 2**16 lock rows, ever
-_locks = PhotoClaimLock.__table__
+_locks = table_of(PhotoClaimLock)
 
 
 class DuplicateEvidence(Conflict):
@@ -81,7 +82,7 @@ def claim_photo(upload: Upload, record_id: int, fingerprint: fingerprints.Finger
             "evidence_id": evidence.id, "window": number, "phash": f"{window.phash:016x}",
             "dhash": f"{window.dhash:016x}", "band0": c0, "band1": c1, "band2": c2,
         })  # fmt: skip
-    db.session.execute(PhotoHash.__table__.insert(), rows)
+    db.session.execute(table_of(PhotoHash).insert(), rows)
 
 
 def upload_fingerprint(upload: Upload) -> fingerprints.Fingerprint:
@@ -89,7 +90,8 @@ def upload_fingerprint(upload: Upload) -> fingerprints.Fingerprint:
     fingerprints were kept)."""
     if upload.fingerprint:
         return fingerprints.Fingerprint.loads(upload.fingerprint)
-    with Image.open(upload_dir() / upload.path) as image:  # own_upload: the file exists
+    # mypy: own_upload gives only a live upload, whose path is set. own_upload: the file exists
+    with Image.open(upload_dir() / upload.path) as image:  # type: ignore[operator]
         image.load()
         return fingerprints.fingerprint(image)
 
@@ -97,7 +99,7 @@ def upload_fingerprint(upload: Upload) -> fingerprints.Fingerprint:
 def lock_keys(fingerprint: fingerprints.Fingerprint, legacy_phash: str) -> list[int]:
     """The sorted lock buckets of a photo: every band value it looks up or is stored under
     (three window bands, then the four 16-bit dHash bands of decision 0204)."""
-    keys = set()
+    keys: set[int] = set()
     for position, (_shift, width) in enumerate(fingerprints.BANDS):
         drop = width - BUCKET_BITS
         for probe in fingerprint.probes:

@@ -9,10 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.carbon.models import Scenario
 from app.db import TimestampMixin, UtcDateTime, utcnow
-from app.extensions import db
+from app.extensions import Model
 
 
-class Site(TimestampMixin, db.Model):
+class Site(TimestampMixin, Model):
     """A place with a QR code (bus stop, recycling bin, parcel station) for one scenario."""
 
     __tablename__ = "checkin_sites"
@@ -38,7 +38,7 @@ class Site(TimestampMixin, db.Model):
     scenario: Mapped[Scenario] = relationship(lazy="joined")
 
 
-class StationReceipt(TimestampMixin, db.Model):
+class StationReceipt(TimestampMixin, Model):
     """A weighing station's receipt that was used: (site, receipt id) pays once, ever."""
 
     __tablename__ = "checkin_station_receipts"
@@ -51,7 +51,7 @@ class StationReceipt(TimestampMixin, db.Model):
     quantity_milli: Mapped[int] = mapped_column(BigInteger)
 
 
-class Upload(TimestampMixin, db.Model):
+class Upload(TimestampMixin, Model):
     """A photo a resident uploaded (re-encoded without metadata) waiting to be evidence."""
 
     __tablename__ = "checkin_uploads"
@@ -71,7 +71,7 @@ class Upload(TimestampMixin, db.Model):
     fingerprint: Mapped[str | None] = mapped_column(Text)
 
 
-class PhotoEvidence(TimestampMixin, db.Model):
+class PhotoEvidence(TimestampMixin, Model):
     """A photo used by a check-in. The unique sha256 means a picture pays at most once.
 
     `phash` is the 64-bit dHash of decision 0204, stored as four 16-bit bands (two hashes
@@ -92,7 +92,7 @@ class PhotoEvidence(TimestampMixin, db.Model):
     record_id: Mapped[int] = mapped_column(ForeignKey("carbon_records.id"))
 
 
-class PhotoHash(db.Model):
+class PhotoHash(Model):
     """One window of a used photo (app/checkins/fingerprints.py `WINDOWS`): its 128-bit
     signature, and its pHash cut into three indexed bands for the near-duplicate look-up."""
 
@@ -108,7 +108,7 @@ class PhotoHash(db.Model):
     band2: Mapped[int] = mapped_column(index=True)
 
 
-class PhotoClaimLock(db.Model):
+class PhotoClaimLock(Model):
     """A row per look-up key bucket, locked (upserted) by every photo check-in for each of
     its keys in ascending order before it checks and claims: two photos that could match
     share a key, so they queue on its row (app/checkins/duplicates.py)."""
@@ -119,7 +119,7 @@ class PhotoClaimLock(db.Model):
     claims: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
-class DayCounter(db.Model):
+class DayCounter(Model):
     """How much of a daily limit a resident has used: `subject` is "scenario:3" or "site:7".
 
     `user_id` is the person (`users.person_key`): re-registering does not reset it.
@@ -138,7 +138,7 @@ class DayCounter(db.Model):
     used: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
-class WerunDay(db.Model):
+class WerunDay(Model):
     """A resident's WeRun step total for one Asia/Shanghai day (never finer than a day).
 
     Days a sync credits (today, yesterday) point at the carbon record that takes their
@@ -164,7 +164,7 @@ class WerunDay(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
-class Partner(TimestampMixin, db.Model):
+class Partner(TimestampMixin, Model):
     """A partner system (bus company, bike share) allowed to push signed events."""
 
     __tablename__ = "checkin_partners"
@@ -190,7 +190,7 @@ PARTNER_EVENT_HELD = "held"  # for a partner user id nobody has bound yet: kept,
 PARTNER_EVENT_LAPSED = "lapsed"  # held, and not bound within the window (or refused then)
 
 
-class PartnerEvent(TimestampMixin, db.Model):
+class PartnerEvent(TimestampMixin, Model):
     """A partner event; (partner, event_id) counts once, ever.
 
     An event naming a partner user id that no resident has bound is `held` with what it
@@ -222,7 +222,7 @@ class PartnerEvent(TimestampMixin, db.Model):
     note: Mapped[str] = mapped_column(String(64), default="")
 
 
-class PartnerBinding(TimestampMixin, db.Model):
+class PartnerBinding(TimestampMixin, Model):
     """A resident's account at a partner: the partner's own user id, bound by the resident
     with a one-time code the partner issued. One binding per (partner, partner user id)
     and per (partner, resident)."""
@@ -239,7 +239,7 @@ class PartnerBinding(TimestampMixin, db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
 
 
-class PartnerBindingCode(TimestampMixin, db.Model):
+class PartnerBindingCode(TimestampMixin, Model):
     """A single-use code a partner issued for one of its users (only its SHA-256 kept)."""
 
     __tablename__ = "checkin_partner_binding_codes"
@@ -253,7 +253,7 @@ class PartnerBindingCode(TimestampMixin, db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
-class PartnerDelivery(db.Model):
+class PartnerDelivery(Model):
     """One webhook call of a known partner and how it ended (credited, a repeat, or the
     reason it was refused), for the operators' "recent events" view. Written after the
     request's own transaction has ended, so refused calls are kept too; trimmed to the

@@ -138,7 +138,8 @@ def _seen(partner_id: int, event_id: str) -> PartnerEvent | None:
 def _credit(partner: Partner, event: PartnerEvent, user_id: int, target: Scenario) -> None:
     """Make and approve the event's record (its cap already reserved)."""
     record = carbon.create_record(
-        user_id, target, event.quantity_milli, evidence_type="partner",
+        # mypy: a claimed (credited) event carries its quantity and time.
+        user_id, target, event.quantity_milli, evidence_type="partner",  # type: ignore[arg-type]
         evidence_ref=f"partner:{partner.code}:{event.event_id}", occurred_at=event.occurred_at,
     )  # fmt: skip
     event.record_id = record.id
@@ -168,7 +169,7 @@ def pay_held_events(partner: Partner, partner_user_id: str, user_id: int) -> lis
     )
     decided = []
     for event in held:
-        claimed = db.session.execute(
+        claimed = db.session.execute(  # type: ignore[attr-defined]  # a DML result is a CursorResult
             update(PartnerEvent)
             .where(PartnerEvent.id == event.id, PartnerEvent.status == PARTNER_EVENT_HELD)
             .values(status=PARTNER_EVENT_CREDITED, user_id=user_id)
@@ -177,7 +178,7 @@ def pay_held_events(partner: Partner, partner_user_id: str, user_id: int) -> lis
         if not claimed:
             continue
         db.session.refresh(event)
-        target = db.session.get(Scenario, event.scenario_id)
+        target = db.session.get_one(Scenario, event.scenario_id)
         note = _why_not_paid(event, target, user_id, now)
         if note:
             event.status, event.user_id, event.note = PARTNER_EVENT_LAPSED, None, note
@@ -190,15 +191,17 @@ def pay_held_events(partner: Partner, partner_user_id: str, user_id: int) -> lis
 
 def _why_not_paid(event: PartnerEvent, target: Scenario, user_id: int, now: datetime) -> str:
     """'' when the claimed event can be paid now (its cap is then reserved), else why not."""
-    if event.occurred_at < now - hold_window():
+    # mypy: a held event carries its quantity and time (set when it is held).
+    if event.occurred_at < now - hold_window():  # type: ignore[operator]
         return "hold_window_passed"
     if not target.active:
         return "scenario_inactive"
     if not carbon.has_consent(user_id, target.id):
         return "consent_required"
     subject = caps.scenario_subject(target.id)
-    day = shanghai_day(event.occurred_at)
-    if not caps.try_reserve(user_id, day, subject, event.quantity_milli, target.daily_cap_milli):
+    # mypy: a held event carries its quantity and time (set when it is held).
+    day = shanghai_day(event.occurred_at)  # type: ignore[arg-type]
+    if not caps.try_reserve(user_id, day, subject, event.quantity_milli, target.daily_cap_milli):  # type: ignore[arg-type]
         return "daily_cap_reached"
     return ""
 

@@ -95,7 +95,8 @@ def for_scan(
     if receipt is not None:
         measured = receipt.quantity_milli
     elif site.quantity_source == SOURCE_FIXED:
-        measured = site.quantity_per_scan_milli
+        # mypy: a fixed-quantity site has quantity_per_scan_milli (check_site_source).
+        measured = site.quantity_per_scan_milli  # type: ignore[assignment]
     else:
         measured = None
     if measured is None:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from app.checkins.models import StationReceipt
 from app.checkins.qr import InvalidQr
 from app.checkins.settings import derived_key, setting
-from app.db import utcnow
+from app.db import table_of, utcnow
 from app.errors import Conflict
 from app.extensions import db
 from app.sql import conflict_insert
@@ -41,7 +41,7 @@ _RECEIPT = re.compile(
 )
 FUTURE_SKEW_SECONDS = 300  # a station's clock may run a little ahead
 
-_receipts = StationReceipt.__table__
+_receipts = table_of(StationReceipt)
 
 
 class ReceiptAlreadyUsed(Conflict):

@@ -112,7 +112,7 @@ def _record_checkin(
                      error=caps.SiteLimitReached)  # fmt: skip
         if receipt is not None:
             receipts.claim_receipt(receipt, user_id)
-    else:
+    elif upload is not None:
         fingerprint = duplicates.check_not_duplicate(upload)  # locks first: before the caps
     caps.reserve(
         user_id, day, caps.scenario_subject(scenario.id), amount.milli, scenario.daily_cap_milli
@@ -130,7 +130,8 @@ def _record_checkin(
         approved=at_once,
     )
     if upload is not None:
-        duplicates.claim_photo(upload, record.id, fingerprint)
+        # mypy: fingerprint is set whenever upload is (both in the photo branch above).
+        duplicates.claim_photo(upload, record.id, fingerprint)  # type: ignore[arg-type]
     return approval.pay_campaigns(record) if at_once else record
 
 

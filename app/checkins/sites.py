@@ -34,7 +34,7 @@ def create_site(
     name: str,
     scenario_code: str,
     *,
-    created_by: int,
+    created_by: int | None,
     rotation_seconds: int = 0,
     per_user_daily_limit: int | None = None,
     quantity_source: str = quantities.SOURCE_SCAN,
@@ -195,9 +195,10 @@ def _verified_site(token: str) -> tuple[Site, receipts.Receipt | None]:
         return site, receipt
     if qr.is_scene(token):
         site_id, window, body, signature = qr.parse_scene(token)
-        site = db.session.get(Site, site_id)
-        if site is None or not site.active:
+        scanned = db.session.get(Site, site_id)
+        if scanned is None or not scanned.active:
             raise qr.InvalidQr()
+        site = scanned
         qr.check_scene(body, signature, site.key_version)
         parsed = qr.SitePayload(site_id, site.key_version, window)
     else:

@@ -158,7 +158,7 @@ def _first_sync(user_id, scenario, day, steps, credited, now, occurred_at, risk,
             if baseline_row is None:
                 db.session.add(WerunDay(user_id=user_id, day=day, **values))
                 db.session.flush()
-            elif not db.session.execute(
+            elif not db.session.execute(  # type: ignore[attr-defined]  # a DML result is a CursorResult
                 update(WerunDay)
                 .where(WerunDay.id == baseline_row.id, WerunDay.record_id.is_(None))
                 .values(**values)
@@ -197,12 +197,14 @@ def _credit_day(
             user_id, scenario, day, steps, target, now, occurred_at, assess(), fingerprint, row
         )
         if created is not None:
-            return _day_result(created, carbon.get_record(created.record_id).points)
+            # mypy: a day made by _first_sync has its record.
+            return _day_result(created, carbon.get_record(created.record_id).points)  # type: ignore[arg-type]
         row = _find_day(user_id, day)
     for _attempt in range(5):
         paid = _grow_day(row, scenario, steps, target, now, occurred_at, fingerprint, assess)
         if paid is not None:
-            return _day_result(_find_day(user_id, day), paid)
+            # mypy: the day row exists: it was just synced.
+            return _day_result(_find_day(user_id, day), paid)  # type: ignore[arg-type]
         row = _find_day(user_id, day)
     raise Conflict("步数同步冲突，请重试", reason="werun_conflict")
 

@@ -33,6 +33,7 @@ from app.checkins.models import WerunDay
 from app.checkins.risk import Risk, score_of
 from app.checkins.settings import setting
 from app.clock import SHANGHAI
+from app.db import table_of
 from app.extensions import db
 from app.sql import conflict_insert
 
@@ -41,7 +42,7 @@ SERIES_MIN_WALKED_DAYS = 5  # of which this many >= WALKED_DAY_STEPS: idle phone
 WALKED_DAY_STEPS = 1000
 ROUND_UNIT = 1000
 
-_days = WerunDay.__table__
+_days = table_of(WerunDay)
 
 
 def store_baseline(user_id: int, by_day: dict[date, int], before: date, now: datetime) -> None:
@@ -83,8 +84,11 @@ def series_fingerprint(series: dict[date, int], day: date) -> str | None:
     """A digest of the seven daily totals before `day` (with the date), or None when they
     are incomplete or mostly idle: two accounts with the same digest share one phone."""
     days = [day - timedelta(days=n) for n in range(SERIES_DAYS, 0, -1)]
-    values = [series.get(d) for d in days]
-    if None in values or sum(v >= WALKED_DAY_STEPS for v in values) < SERIES_MIN_WALKED_DAYS:
+    values = [v for v in (series.get(d) for d in days) if v is not None]
+    if (
+        len(values) < len(days)
+        or sum(v >= WALKED_DAY_STEPS for v in values) < SERIES_MIN_WALKED_DAYS
+    ):
         return None
     text = f"{day.isoformat()}:{','.join(str(v) for v in values)}"
     return hashlib.sha256(text.encode()).hexdigest()[:32]

@@ -79,7 +79,8 @@ def export_csv(params: dict, operator_id: int, progress: Progress) -> dict:
 
 def export_file(job_id: str) -> bytes | None:
     """The CSV an export job wrote, or None once it has expired."""
-    return rq_connection().get(EXPORT_KEY.format(job_id=job_id))
+    # rq's connection does not decode responses: get() answers bytes, never str.
+    return rq_connection().get(EXPORT_KEY.format(job_id=job_id))  # type: ignore[return-value]
 
 
 @register_job("points_expiry", "积分过期处理")

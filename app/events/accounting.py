@@ -74,7 +74,7 @@ def add_line(event: Event, category: str, factor_code: str, quantity, note: str 
 def remove_line(event: Event, line_id: int) -> None:
     """Delete an organiser's line before accounting. Raises WrongStage, LineNotFound."""
     _open(event)
-    removed = db.session.execute(
+    removed = db.session.execute(  # type: ignore[attr-defined]  # a DML result is a CursorResult
         delete(EventLine).where(
             EventLine.id == line_id, EventLine.event_id == event.id, EventLine.origin == "organiser"
         )

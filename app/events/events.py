@@ -19,7 +19,7 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from app.clock import shanghai_today
-from app.db import utcnow
+from app.db import table_of, utcnow
 from app.errors import BadRequest, Conflict, NotFound, Unprocessable
 from app.events.models import (
     EVENT_KINDS,
@@ -46,7 +46,7 @@ _QR = re.compile(r"^TPE1\.([A-Z0-9]{6,16})\.(\d{1,6})\.([A-Za-z0-9_-]{22})$")
 _SCENE = re.compile(r"^e=([A-Z0-9]{6,16})\.([A-Za-z0-9_-]{12,16})$")
 SCENE_MAX = 32
 ATTENDANCE_PAGE = "pages/event/index"
-_attendance = EventAttendance.__table__
+_attendance = table_of(EventAttendance)
 
 
 class EventNotFound(NotFound):
@@ -142,7 +142,7 @@ def update_plan(event: Event, fields: dict) -> Event:
 
 def move_stage(event: Event, allowed: tuple[str, ...], stage: str, **values) -> Event:
     """One conditional UPDATE: of two concurrent moves exactly one wins. Raises WrongStage."""
-    moved = db.session.execute(
+    moved = db.session.execute(  # type: ignore[attr-defined]  # a DML result is a CursorResult
         update(Event)
         .where(Event.id == event.id, Event.stage.in_(allowed))
         .values(stage=stage, **values)
@@ -245,7 +245,7 @@ def record_attendance(user_id: int, token: str, mode: str, distance_km) -> Event
     ).first()
     if row is None:
         raise Conflict("你已记录过本次活动的出行方式", reason="attendance_recorded")
-    return db.session.get(EventAttendance, row.id)
+    return db.session.get_one(EventAttendance, row.id)
 
 
 def offset_event(

@@ -9,7 +9,7 @@ from sqlalchemy import BigInteger, Date, ForeignKey, String, Text, UniqueConstra
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import TimestampMixin, UtcDateTime
-from app.extensions import db
+from app.extensions import Model
 
 EVENT_KINDS = ("meeting", "forum", "match", "exhibition", "show")  # 会议 论坛 赛事 展览 演出
 STAGE_PLANNED, STAGE_HELD, STAGE_ACCOUNTED, STAGE_OFFSET = "planned", "held", "accounted", "offset"
@@ -19,7 +19,7 @@ CATEGORIES = ("electricity", "fuel", "travel", "lodging", "catering", "materials
 MODES = {"metro": "travel_metro", "bus": "travel_bus", "bike": "travel_bike", "walk": "travel_walk"}
 
 
-class EventFactor(TimestampMixin, db.Model):
+class EventFactor(TimestampMixin, Model):
     """An emission factor (kg CO2e per unit) with its source; never edited (a new figure is
     a new version). Accounting lines keep the version they used."""
 
@@ -38,7 +38,7 @@ class EventFactor(TimestampMixin, db.Model):
     valid_from: Mapped[date] = mapped_column(Date)
 
 
-class Event(TimestampMixin, db.Model):
+class Event(TimestampMixin, Model):
     """An event an organiser (a registry holder) accounts and offsets."""
 
     __tablename__ = "events"
@@ -70,7 +70,7 @@ class Event(TimestampMixin, db.Model):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
-class EventLine(TimestampMixin, db.Model):
+class EventLine(TimestampMixin, Model):
     """One source of an event's emissions: activity data times a factor version."""
 
     __tablename__ = "event_lines"
@@ -88,7 +88,7 @@ class EventLine(TimestampMixin, db.Model):
     factor: Mapped[EventFactor] = relationship(lazy="joined")
 
 
-class EventAttendance(TimestampMixin, db.Model):
+class EventAttendance(TimestampMixin, Model):
     """How one attendee came (scanned at the event): one per attendee and event."""
 
     __tablename__ = "event_attendance"

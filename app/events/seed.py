@@ -20,7 +20,7 @@ from app.users.models import User
 
 
 def _user(name: str) -> int:
-    return db.session.scalar(select(User.id).where(User.username == name))
+    return db.session.execute(select(User.id).where(User.username == name)).scalar_one()
 
 
 @register_seeder
@@ -31,7 +31,7 @@ def seed_demo_events(demo: bool) -> str | None:
     if not demo or db.session.scalar(select(Event.id)):
         return None
     before = seed_demo_registry(True)
-    organiser = db.session.scalar(select(Holder).where(Holder.code == "GREENCO"))
+    organiser = db.session.execute(select(Holder).where(Holder.code == "GREENCO")).scalar_one()
     login = _user("greenco")
     today = shanghai_today()
     event = events.create_event(

@@ -102,7 +102,9 @@ def public_list(limit: int, cursor: str | None) -> tuple[list[dict], str | None]
             select(registry.Retirement.event_ref, func.sum(registry.Retirement.quantity))
             .where(registry.Retirement.event_ref.in_([e.public_id for e in events]))
             .group_by(registry.Retirement.event_ref)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     names: dict[int, str] = {}
     rows = []

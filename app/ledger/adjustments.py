@@ -96,7 +96,7 @@ def _decide(adjustment_id: int, checker_id: int, status: str, note: str | None) 
         .values(status=status, checker_id=checker_id, decision_note=note, decided_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if result.rowcount != 1:  # type: ignore[attr-defined]  # a DML result is a CursorResult
         raise AdjustmentNotPending()
 
 

@@ -16,13 +16,14 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from app.audit.service import record_audit
+from app.db import table_of
 from app.extensions import db
 from app.ledger.accounts import EXPIRED, named_account
 from app.ledger.lots import move_lot
 from app.ledger.models import LedgerAccount, LedgerLot, LedgerTransaction
 from app.ledger.posting import Posting, post_once
 
-_lots = LedgerLot.__table__
+_lots = table_of(LedgerLot)
 
 
 @dataclass(frozen=True)

@@ -15,15 +15,15 @@ from flask import current_app
 from sqlalchemy import bindparam, case, select, update
 
 from app.clock import SHANGHAI
-from app.db import utcnow
+from app.db import table_of, utcnow
 from app.extensions import db
 from app.ledger.errors import LedgerInvariantBroken
 from app.ledger.models import LedgerLot, LedgerLotMovement
 from app.sql import conflict_insert
 
 DEFAULT_POLICY = "end_of_following_year"
-_lots = LedgerLot.__table__
-_movements = LedgerLotMovement.__table__
+_lots = table_of(LedgerLot)
+_movements = table_of(LedgerLotMovement)
 _MOVE_LOT = (
     update(_lots)
     .where(_lots.c.id == bindparam("lot_id"), _lots.c.remaining + bindparam("amount") >= 0)

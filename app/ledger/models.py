@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import BigId, UtcDateTime, utcnow
-from app.extensions import db
+from app.extensions import Model
 
 KIND_SYSTEM = "system"
 KIND_RESIDENT = "resident"
@@ -33,7 +33,7 @@ KIND_HOLDER = "holder"  # a registry holder: points paid to it (tree adoptions, 
 GENESIS_HASH = "0" * 64
 
 
-class LedgerAccount(db.Model):
+class LedgerAccount(Model):
     """An account: a resident's `points`, a system account or a merchant settlement account.
 
     `balance` is the sum of the account's entries, kept on the row so that reading it is
@@ -57,7 +57,7 @@ class LedgerAccount(db.Model):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
-class LedgerTransaction(db.Model):
+class LedgerTransaction(Model):
     """One balanced movement of points: two or more entries that sum to zero."""
 
     __tablename__ = "ledger_transactions"
@@ -75,7 +75,7 @@ class LedgerTransaction(db.Model):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
-class LedgerEntry(db.Model):
+class LedgerEntry(Model):
     """One leg of a transaction on one account, chained to the account's previous entry."""
 
     __tablename__ = "ledger_entries"
@@ -95,7 +95,7 @@ class LedgerEntry(db.Model):
     hash: Mapped[str] = mapped_column(String(64))
 
 
-class LedgerLot(db.Model):
+class LedgerLot(Model):
     """A resident's points that expire at one instant (a bucket per expiry date).
 
     Every credit to a resident lands in the lot of its expiry instant; spends take from
@@ -118,7 +118,7 @@ class LedgerLot(db.Model):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
-class LedgerLotMovement(db.Model):
+class LedgerLotMovement(Model):
     """What a transaction put into (positive) or took from (negative) one lot."""
 
     __tablename__ = "ledger_lot_movements"
@@ -135,7 +135,7 @@ ADJUSTMENT_APPLIED = "applied"
 ADJUSTMENT_REJECTED = "rejected"
 
 
-class PointsAdjustment(db.Model):
+class PointsAdjustment(Model):
     """An operator's correction of a resident's points; applied only when a second
     operator approves it (four-eyes rule)."""
 

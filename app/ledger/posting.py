@@ -31,7 +31,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 
 from app import cache
-from app.db import utcnow
+from app.db import table_of, utcnow
 from app.extensions import db
 from app.ledger.chain import entry_hash
 from app.ledger.errors import (
@@ -44,9 +44,9 @@ from app.ledger.models import GENESIS_HASH, LedgerAccount, LedgerEntry, LedgerTr
 from app.ops import metrics
 from app.sql import conflict_insert
 
-_accounts = LedgerAccount.__table__
-_transactions = LedgerTransaction.__table__
-_entries = LedgerEntry.__table__
+_accounts = table_of(LedgerAccount)
+_transactions = table_of(LedgerTransaction)
+_entries = table_of(LedgerEntry)
 # Built once: the per-leg statements of every posting (issue 13, step 3).
 _MOVE = (
     update(_accounts)

@@ -202,7 +202,9 @@ def reverse_transaction(
     kinds = dict(
         db.session.execute(
             select(LedgerAccount.id, LedgerAccount.kind).where(LedgerAccount.id.in_(legs))
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     residents = {a for a, kind in kinds.items() if kind == KIND_RESIDENT}
     system = frozenset(a for a, kind in kinds.items() if kind == KIND_SYSTEM)

@@ -71,7 +71,9 @@ def verify_ledger(progress: Callable[[int], None] | None = None) -> VerifyReport
 
 
 def _check_transactions(report: VerifyReport) -> None:
-    report.transactions = db.session.scalar(select(func.count()).select_from(LedgerTransaction))
+    report.transactions = db.session.execute(
+        select(func.count()).select_from(LedgerTransaction)
+    ).scalar_one()
     rows = db.session.execute(
         select(
             LedgerTransaction.id,
@@ -210,7 +212,7 @@ def _walk_entries(
 
 def _check_lots(report: VerifyReport) -> None:
     """Lot checks in SQL, so memory stays flat however many lots there are."""
-    report.lots = db.session.scalar(select(func.count()).select_from(LedgerLot))
+    report.lots = db.session.execute(select(func.count()).select_from(LedgerLot)).scalar_one()
     moved = (
         select(LedgerLotMovement.lot_id, func.sum(LedgerLotMovement.amount).label("total"))
         .group_by(LedgerLotMovement.lot_id)

@@ -49,5 +49,6 @@ def coupon_validity(offer: Offer, redeemed_at: datetime) -> tuple[datetime | Non
     if offer.valid_until is not None:
         return offer.valid_from, offer.valid_until
     local_day = redeemed_at.astimezone(SHANGHAI).date()
-    end = datetime.combine(local_day + timedelta(days=offer.valid_days + 1), time.min, SHANGHAI)
+    # mypy: an offer without a fixed window (valid_until) has valid_days.
+    end = datetime.combine(local_day + timedelta(days=offer.valid_days + 1), time.min, SHANGHAI)  # type: ignore[operator]
     return None, end.astimezone(UTC)

@@ -99,7 +99,7 @@ def cancel_coupon(user_id: int, coupon_id: int) -> Cancellation:
     (409 `coupon_not_cancellable`: used, expired, cancelled, or the offer forbids it).
     """
     coupon = get_own_coupon(user_id, coupon_id)
-    offer = db.session.get(Offer, coupon.offer_id)
+    offer = db.session.get_one(Offer, coupon.offer_id)
     if offer.cancel_policy != CANCEL_ALLOWED and not merchants.is_merchant_frozen(
         offer.merchant_id
     ):
@@ -117,12 +117,13 @@ def cancel_coupon(user_id: int, coupon_id: int) -> Cancellation:
         .execution_options(synchronize_session=False)
     )
     db.session.refresh(coupon)
-    if result.rowcount != 1:
+    if result.rowcount != 1:  # type: ignore[attr-defined]  # a DML result is a CursorResult
         raise CouponNotCancellable(_not_cancellable_message(coupon, now))
     # Lock order as in redemption: per-user counter, ledger accounts, offer row.
     release_user_slot(offer.id, user_id)
     refund = ledger.reverse_transaction(
-        coupon.redemption_txn_id,
+        # mypy: set at redemption, in the same flush as the coupon.
+        coupon.redemption_txn_id,  # type: ignore[arg-type]
         code="redemption_refund",
         reference=f"coupon-refund:{coupon.id}",
         memo=f"取消兑换 {offer.title} +{coupon.points_price}"[:200],
@@ -177,8 +178,9 @@ def export_coupons(user_id: int) -> list[dict]:
         {
             "id": c.id,
             "offer_id": c.offer_id,
-            "title": c.offer_title,
-            "merchant": c.merchant_ref["name"],
+            # mypy: offer_title and merchant_ref are attached by app/mall/display.py.
+            "title": c.offer_title,  # type: ignore[attr-defined]
+            "merchant": c.merchant_ref["name"],  # type: ignore[attr-defined]
             "status": c.status,
             "points_price": c.points_price,
             "created_at": c.created_at.isoformat(),
@@ -212,12 +214,12 @@ def expire_due_coupons(now: datetime, batch_size: int = 500) -> ExpiryBatch:
             .values(status=COUPON_EXPIRED, expired_at=now)
             .execution_options(synchronize_session=False)
         )
-        if result.rowcount != 1:
+        if result.rowcount != 1:  # type: ignore[attr-defined]  # a DML result is a CursorResult
             continue  # used or cancelled meanwhile
         expired += 1
-        coupon = db.session.get(Coupon, coupon_id)
+        coupon = db.session.get_one(Coupon, coupon_id)
         db.session.refresh(coupon)
-        offer = db.session.get(Offer, coupon.offer_id)
+        offer = db.session.get_one(Offer, coupon.offer_id)
         # A coupon that lapsed while its merchant was frozen could not be used: refunded.
         refundable = offer.expiry_policy == EXPIRY_REFUND or merchants.is_merchant_frozen(
             offer.merchant_id

@@ -17,12 +17,15 @@ def describe_coupons(coupons: list[Coupon]) -> list[Coupon]:
     titles = dict(
         db.session.execute(
             select(Offer.id, Offer.title).where(Offer.id.in_({c.offer_id for c in coupons}))
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     places = merchants.merchant_places({c.merchant_id for c in coupons})
     for coupon in coupons:
-        coupon.offer_title = titles.get(coupon.offer_id, "")
-        coupon.merchant_ref = places.get(coupon.merchant_id) or {
+        # mypy: display-only attributes attached to the coupon for the schemas.
+        coupon.offer_title = titles.get(coupon.offer_id, "")  # type: ignore[attr-defined]
+        coupon.merchant_ref = places.get(coupon.merchant_id) or {  # type: ignore[attr-defined]
             "id": coupon.merchant_id,
             "name": "",
         }

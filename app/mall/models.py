@@ -21,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import BigId, TimestampMixin, UtcDateTime, utcnow
-from app.extensions import db
+from app.extensions import Model
 
 # Ledger transaction ids are 64-bit on PostgreSQL.
 
@@ -46,7 +46,7 @@ COUPON_EXPIRED = "expired"
 COUPON_STATUSES = (COUPON_ISSUED, COUPON_USED, COUPON_CANCELLED, COUPON_EXPIRED)
 
 
-class Offer(TimestampMixin, db.Model):
+class Offer(TimestampMixin, Model):
     """Something residents can buy with points at one merchant."""
 
     __tablename__ = "offers"
@@ -89,7 +89,7 @@ class Offer(TimestampMixin, db.Model):
         return self.sale_starts_at is not None
 
 
-class OfferRedemptionCounter(db.Model):
+class OfferRedemptionCounter(Model):
     """How many live coupons (issued or used) one resident holds from one offer.
 
     `user_id` is the person (`users.person_key`): re-registering does not reset it.
@@ -106,7 +106,7 @@ class OfferRedemptionCounter(db.Model):
     redeemed: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class Coupon(TimestampMixin, db.Model):
+class Coupon(TimestampMixin, Model):
     """A redeemed offer, shown as a QR code at the counter and verified once."""
 
     __tablename__ = "coupons"

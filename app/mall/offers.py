@@ -134,7 +134,7 @@ def update_offer(owner_user_id: int, offer_id: int, changes: dict) -> Offer:
             .execution_options(synchronize_session=False)
         )
         db.session.refresh(offer)
-        if result.rowcount != 1:
+        if result.rowcount != 1:  # type: ignore[attr-defined]  # a DML result is a CursorResult
             _raise_if_locked(offer.status)
             raise Conflict("商品状态已变化，请刷新后重试", reason="offer_state_changed")
     if "stock" in changes and changes["stock"] != offer.stock_total:
@@ -160,7 +160,7 @@ def _set_stock_total(offer: Offer, total: int) -> None:
         .values(stock_left=delta, stock_total=total)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if result.rowcount != 1:  # type: ignore[attr-defined]  # a DML result is a CursorResult
         raise StockBelowIssued()
     db.session.refresh(offer)
 

@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from app.db import utcnow
+from app.db import table_of, utcnow
 from app.errors import AppError
 from app.extensions import db
 from app.ledger import service as ledger
@@ -31,7 +31,7 @@ from app.ops import metrics
 from app.sql import conflict_insert
 from app.users import service as users
 
-_counters = OfferRedemptionCounter.__table__
+_counters = table_of(OfferRedemptionCounter)
 
 
 @dataclass(frozen=True)
@@ -131,7 +131,7 @@ def _take_stock(offer_id: int) -> bool:
         .values(stock_left=Offer.stock_left - 1)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return result.rowcount == 1  # type: ignore[attr-defined]  # a DML result is a CursorResult
 
 
 def _claim_user_slot(offer_id: int, user_id: int, limit: int) -> bool:

@@ -96,7 +96,8 @@ def monthly_settlement(owner_user_id: int, month: str) -> Settlement:
         result.items.append(
             SettlementLine(
                 coupon.id,
-                coupon.used_at,
+                # mypy: used_coupons_between selects used coupons only: used_at is set.
+                coupon.used_at,  # type: ignore[arg-type]
                 coupon.offer_id,
                 title,
                 coupon.short_code,

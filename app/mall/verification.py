@@ -88,7 +88,7 @@ def verify_coupon(staff_user_id: int, code: str) -> Coupon:
         .execution_options(synchronize_session=False)
     )
     db.session.refresh(coupon)
-    if result.rowcount != 1:
+    if result.rowcount != 1:  # type: ignore[attr-defined]  # a DML result is a CursorResult
         _raise_if_unusable(coupon, now)
         if merchants.is_merchant_frozen(coupon.merchant_id):  # frozen just now
             raise merchants.MerchantFrozen()

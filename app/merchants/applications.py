@@ -149,7 +149,7 @@ def _decide(
     application_id: int, status: str, decided_by: int | None, note: str
 ) -> MerchantApplication:
     # Conditional UPDATE: of two decisions at once exactly one moves it out of pending.
-    moved = db.session.execute(
+    moved = db.session.execute(  # type: ignore[attr-defined]  # a DML result is a CursorResult
         update(MerchantApplication)
         .where(
             MerchantApplication.id == application_id,
@@ -175,7 +175,8 @@ def _decide(
 def _notify(application: MerchantApplication, page: str) -> None:
     openid = users.find_user(application.user_id).openid
     approved = application.status == APPLICATION_APPROVED
-    decided = application.decided_at.astimezone(SHANGHAI)
+    # mypy: notified only once decided: decided_at is set.
+    decided = application.decided_at.astimezone(SHANGHAI)  # type: ignore[union-attr]
     data = {
         "thing1": thing(application.name),
         "phrase2": {"value": "已通过" if approved else "未通过"},

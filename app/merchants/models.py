@@ -8,7 +8,7 @@ from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import TimestampMixin, UtcDateTime
-from app.extensions import db
+from app.extensions import Model
 
 STAFF_OWNER = "owner"
 STAFF_CLERK = "clerk"
@@ -18,7 +18,7 @@ MERCHANT_ACTIVE = "active"
 MERCHANT_FROZEN = "frozen"
 
 
-class Merchant(TimestampMixin, db.Model):
+class Merchant(TimestampMixin, Model):
     """An alliance merchant: publishes offers, verifies coupons, is settled monthly."""
 
     __tablename__ = "merchants"
@@ -40,7 +40,7 @@ class Merchant(TimestampMixin, db.Model):
     frozen_reason: Mapped[str] = mapped_column(String(200), default="")
 
 
-class MerchantStaff(TimestampMixin, db.Model):
+class MerchantStaff(TimestampMixin, Model):
     """A person working for a merchant. One person belongs to at most one merchant
     (unique user_id), so a clerk's merchant scope is never ambiguous. Removing a clerk
     deletes the row; every merchant call reads this table, so access ends at once."""
@@ -54,7 +54,7 @@ class MerchantStaff(TimestampMixin, db.Model):
     invited_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
-class MerchantInvite(TimestampMixin, db.Model):
+class MerchantInvite(TimestampMixin, Model):
     """A single-use code an owner gives a future clerk. Only its SHA-256 is stored."""
 
     __tablename__ = "merchant_invites"
@@ -77,7 +77,7 @@ APPLICATION_STATUSES = (
 )  # fmt: skip
 
 
-class MerchantApplication(TimestampMixin, db.Model):
+class MerchantApplication(TimestampMixin, Model):
     """A resident's request to join the alliance as a merchant owner, decided by an operator.
 
     `pending_user_id` is the applicant's id while the application is pending and NULL

@@ -149,7 +149,7 @@ def is_merchant_active(merchant_id: int) -> bool:
 
 
 def create_merchant(
-    name: str, owner_user_id: int, *, created_by: int, description: str = "",
+    name: str, owner_user_id: int, *, created_by: int | None, description: str = "",
     address: str = "", phone: str = "", opening_hours: str = "",
     latitude_e6: int | None = None, longitude_e6: int | None = None,
 ) -> Merchant:  # fmt: skip
@@ -269,7 +269,7 @@ def join_merchant(user_id: int, invite_code: str) -> Merchant:
     """
     now = utcnow()
     code_hash = _hash_invite(invite_code)
-    claimed = db.session.execute(
+    claimed = db.session.execute(  # type: ignore[attr-defined]  # a DML result is a CursorResult
         update(MerchantInvite)
         .where(
             MerchantInvite.code_hash == code_hash,
@@ -301,7 +301,7 @@ def remove_clerk(owner_user_id: int, clerk_user_id: int) -> int:
     membership = require_owner(owner_user_id)
     if clerk_user_id == owner_user_id:
         raise Conflict("店主不能移除自己", reason="cannot_remove_owner")
-    removed = db.session.execute(
+    removed = db.session.execute(  # type: ignore[attr-defined]  # a DML result is a CursorResult
         delete(MerchantStaff).where(
             MerchantStaff.merchant_id == membership.merchant_id,
             MerchantStaff.user_id == clerk_user_id,

@@ -11,16 +11,19 @@ tracing is off unless `TPH_SENTRY_TRACES_SAMPLE_RATE` is above 0.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from flask import Flask
 
 from app.ops.logs import current_request_id
 
+if TYPE_CHECKING:
+    from sentry_sdk.types import Event, Hint
+
 _initialised_with: str | None = None
 
 
-def _tag_request_id(event: dict[str, Any], _hint: dict[str, Any]) -> dict[str, Any]:
+def _tag_request_id(event: Event, _hint: Hint) -> Event | None:
     request_id = current_request_id()
     if request_id:
         event.setdefault("tags", {})["request_id"] = request_id

@@ -17,6 +17,7 @@ from datetime import date
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from app.db import table_of
 from app.errors import Conflict, NotFound, Unprocessable
 from app.extensions import db
 from app.registry import merkle, programmes, sources
@@ -31,7 +32,7 @@ from app.registry.models import (
 from app.registry.settings import shanghai_today
 from app.sql import conflict_insert
 
-_members = BatchMember.__table__
+_members = table_of(BatchMember)
 CHUNK = 1000
 
 
@@ -62,7 +63,7 @@ def get_batch(batch_id: int) -> Batch:
 def move_status(batch_id: int, allowed: tuple[str, ...], new_status: str, **values) -> Batch:
     """Move a batch from one of `allowed` to `new_status` (one conditional UPDATE, so of two
     concurrent decisions exactly one wins). Raises BatchNotFound, BatchWrongState."""
-    moved = db.session.execute(
+    moved = db.session.execute(  # type: ignore[attr-defined]  # a DML result is a CursorResult
         update(Batch)
         .where(Batch.id == batch_id, Batch.status.in_(allowed))
         .values(status=new_status, **values)

@@ -18,10 +18,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import TimestampMixin, UtcDateTime, utcnow
-from app.extensions import db
+from app.extensions import Model
 
 
-class UnitAccount(db.Model):
+class UnitAccount(Model):
     """Where a batch's units are: issuance (negative), a holder's, buffer, retired,
     cancelled. `balance` is the sum of its entries; `version` counts them."""
 
@@ -40,7 +40,7 @@ class UnitAccount(db.Model):
     version: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
-class UnitTransaction(db.Model):
+class UnitTransaction(Model):
     """One movement of units (ISSUE, TRANSFER, RETIRE, CANCEL, REVOKE); append-only."""
 
     __tablename__ = "registry_transactions"
@@ -56,7 +56,7 @@ class UnitTransaction(db.Model):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
-class UnitEntry(db.Model):
+class UnitEntry(Model):
     """One side of a movement: units `first..last` of the batch left or reached an
     account. Chained per account like the points ledger (docs/decisions/0801)."""
 
@@ -78,7 +78,7 @@ class UnitEntry(db.Model):
     hash: Mapped[str] = mapped_column(String(64))
 
 
-class Block(db.Model):
+class Block(Model):
     """A contiguous serial range of one batch in one account: the units as they are now.
 
     A movement closes the blocks it takes from (`active` false, `closed_txn_id`) and opens
@@ -108,7 +108,7 @@ class Block(db.Model):
         return self.last - self.first + 1
 
 
-class Transfer(TimestampMixin, db.Model):
+class Transfer(TimestampMixin, Model):
     """Units sold or given by one holder to another (the seller instructs)."""
 
     __tablename__ = "registry_transfers"
@@ -123,7 +123,7 @@ class Transfer(TimestampMixin, db.Model):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
-class Retirement(TimestampMixin, db.Model):
+class Retirement(TimestampMixin, Model):
     """Units retired (注销) to offset emissions: for whom, why, where; a public certificate."""
 
     __tablename__ = "registry_retirements"
@@ -143,7 +143,7 @@ class Retirement(TimestampMixin, db.Model):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
-class Cancellation(TimestampMixin, db.Model):
+class Cancellation(TimestampMixin, Model):
     """Units taken out of circulation by an operator, or for a record found fraudulent."""
 
     __tablename__ = "registry_cancellations"

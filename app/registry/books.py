@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.clock import epoch_micros
-from app.db import utcnow
+from app.db import table_of, utcnow
 from app.errors import Conflict
 from app.extensions import db
 from app.ledger.models import GENESIS_HASH
@@ -34,7 +35,7 @@ from app.registry.models import (
 from app.sql import conflict_insert
 
 CHAIN_FORMAT = "u1"
-_accounts = UnitAccount.__table__
+_accounts = table_of(UnitAccount)
 
 
 class InsufficientUnits(Conflict):
@@ -71,7 +72,7 @@ def account_for(batch_id: int, kind: str, holder_id: int | None = None) -> int:
         )
         .on_conflict_do_nothing(index_elements=["batch_id", "kind", "owner"])
     )
-    return db.session.scalar(lookup)
+    return db.session.execute(lookup).scalar_one()
 
 
 def entry_hash(entry: UnitEntry, txn: UnitTransaction) -> str:
@@ -201,11 +202,11 @@ def _hold(account_id: int, delta: int) -> _Head:
     start_version = int(row.version)
     prev_hash = GENESIS_HASH
     if start_version > 0:
-        prev_hash = db.session.scalar(
+        prev_hash = db.session.execute(
             select(UnitEntry.hash).where(
                 UnitEntry.account_id == account_id, UnitEntry.account_version == start_version
             )
-        )
+        ).scalar_one()
     return _Head(row.kind, row.holder_id, int(row.balance) - delta, start_version, prev_hash)
 
 
@@ -232,7 +233,8 @@ def _take(txn: UnitTransaction, leg: Leg, source_kind: str) -> list[tuple[int, i
     """Close the source blocks the leg takes from (lowest serials first, or the pinned
     range) and reopen what is left of them; returns the ranges taken."""
     if source_kind == ACCOUNT_ISSUANCE:
-        return [(leg.first, leg.first + leg.quantity - 1)]  # new units: nothing to close
+        # mypy: issuance legs always pin their serials (first is set). new units: nothing to close
+        return [(leg.first, leg.first + leg.quantity - 1)]  # type: ignore[list-item, operator]
     blocks = db.session.scalars(
         select(Block)
         .where(Block.account_id == leg.source, Block.active.is_(True))
@@ -259,7 +261,7 @@ def _take(txn: UnitTransaction, leg: Leg, source_kind: str) -> list[tuple[int, i
     return taken
 
 
-def _covering(blocks: list[Block], first: int, last: int) -> list[Block]:
+def _covering(blocks: Sequence[Block], first: int, last: int) -> list[Block]:
     """The account's blocks that hold every unit of first..last (a range may span blocks
     that follow one another). Raises UnitsNotHeld."""
     covering, expected = [], first
@@ -276,7 +278,7 @@ def _covering(blocks: list[Block], first: int, last: int) -> list[Block]:
 
 
 def _close_block(txn: UnitTransaction, block: Block) -> None:
-    closed = db.session.execute(
+    closed = db.session.execute(  # type: ignore[attr-defined]  # a DML result is a CursorResult
         update(Block)
         .where(Block.id == block.id, Block.active.is_(True))
         .values(active=False, closed_txn_id=txn.id)
@@ -303,7 +305,7 @@ def _reopen(txn: UnitTransaction, block: Block, first: int, last: int) -> None:
 
 
 def _open_block(txn: UnitTransaction, account_id: int, first: int, last: int, extra: dict):
-    account = db.session.get(UnitAccount, account_id)
+    account = db.session.get_one(UnitAccount, account_id)
     values = {"holder_id": account.holder_id, "retirement_id": None, **extra}
     db.session.add(
         Block(

@@ -13,13 +13,13 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from app.db import utcnow
+from app.db import table_of, utcnow
 from app.extensions import db
 from app.registry.models import AggregationConsent
 from app.registry.settings import setting
 from app.sql import conflict_insert
 
-_consents = AggregationConsent.__table__
+_consents = table_of(AggregationConsent)
 
 CONSENT_TEXT = (
     "我同意：我的低碳行为产生的减排量，可以与其他居民的减排量汇总，经第三方核查后登记为"
@@ -81,7 +81,8 @@ def export_consent(user_id: int) -> dict | None:
     return {
         "granted": state.granted,
         "version": state.version,
-        "updated_at": state.updated_at.isoformat(),
+        # mypy: a stored answer (version not None) always has its updated_at.
+        "updated_at": state.updated_at.isoformat(),  # type: ignore[union-attr]
     }
 
 

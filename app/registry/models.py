@@ -26,7 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.carbon.models import MethodologyVersion, Scenario
 from app.db import TimestampMixin, UtcDateTime, utcnow
-from app.extensions import db
+from app.extensions import Model
 
 MG_PER_UNIT = 1_000_000  # 1 kgCO2e in milligrams
 
@@ -54,7 +54,7 @@ PURPOSES = ("compliance", "voluntary", "event", "personal")
 PROGRAMME_REDUCTION = "reduction"  # residents' carbon records of one methodology version
 
 
-class Programme(TimestampMixin, db.Model):
+class Programme(TimestampMixin, Model):
     """The class of units a batch issues (备案): a reduction programme is one scenario under
     one methodology version; another domain's programme (e.g. a carbon-sink project under
     its methodology, `kind` "sink") is named by its `source_ref` and supplies its members
@@ -79,7 +79,7 @@ class Programme(TimestampMixin, db.Model):
     methodology: Mapped[MethodologyVersion | None] = relationship(lazy="joined")
 
 
-class Verifier(TimestampMixin, db.Model):
+class Verifier(TimestampMixin, Model):
     """A third-party verification body (核查机构)."""
 
     __tablename__ = "registry_verifiers"
@@ -90,7 +90,7 @@ class Verifier(TimestampMixin, db.Model):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
-class Holder(TimestampMixin, db.Model):
+class Holder(TimestampMixin, Model):
     """An organisation that holds units: an enterprise, an event organiser, the platform."""
 
     __tablename__ = "registry_holders"
@@ -103,7 +103,7 @@ class Holder(TimestampMixin, db.Model):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
-class OrganisationMember(db.Model):
+class OrganisationMember(Model):
     """A console login of a holder or a verifier (exactly one of them)."""
 
     __tablename__ = "registry_members"
@@ -116,7 +116,7 @@ class OrganisationMember(db.Model):
     verifier_id: Mapped[int | None] = mapped_column(ForeignKey("registry_verifiers.id"))
 
 
-class Batch(TimestampMixin, db.Model):
+class Batch(TimestampMixin, Model):
     """A monitoring batch (核算): a programme's approved records over a period, frozen."""
 
     __tablename__ = "registry_batches"
@@ -159,7 +159,7 @@ class Batch(TimestampMixin, db.Model):
     programme: Mapped[Programme] = relationship(lazy="joined")
 
 
-class BatchMember(db.Model):
+class BatchMember(Model):
     """A carbon record (or another domain's source, e.g. a tree's verified year, named by
     `source_ref` with its `leaf_data`) frozen into a batch. `record_id` and `source_ref`
     are unique: one batch, ever."""
@@ -186,7 +186,7 @@ class BatchMember(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
-class AggregationConsent(db.Model):
+class AggregationConsent(Model):
     """A resident's yes/no to "my reductions may be aggregated and transferred", with the
     text version agreed. Withdrawal only stops future batches."""
 
@@ -198,7 +198,7 @@ class AggregationConsent(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
-class OffsetPool(TimestampMixin, db.Model):
+class OffsetPool(TimestampMixin, Model):
     """Units a holder offers residents for personal offsets (一元碳汇): points per kg, set
     by operators; `kind` sink, reduction or any (the programmes it draws from)."""
 
@@ -213,7 +213,7 @@ class OffsetPool(TimestampMixin, db.Model):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
-class PersonalOffset(TimestampMixin, db.Model):
+class PersonalOffset(TimestampMixin, Model):
     """A resident's offset: points paid, kilograms retired in their name (我的碳中和证书)."""
 
     __tablename__ = "registry_personal_offsets"

@@ -259,7 +259,7 @@ def cancel_for_revoked_record(record_id: int, operator_id: int, reason: str) -> 
     batch = batches.get_batch(member.batch_id)
     if batch.status != BATCH_ISSUED:
         return batches.exclude_for_fraud(batch, record_id, reason)
-    marked = db.session.execute(
+    marked = db.session.execute(  # type: ignore[attr-defined]  # a DML result is a CursorResult
         update(BatchMember)
         .where(BatchMember.id == member.id, BatchMember.revoked_at.is_(None))
         .values(revoked_at=utcnow())
@@ -273,7 +273,7 @@ def cancel_for_revoked_record(record_id: int, operator_id: int, reason: str) -> 
         .values(revoked_mg=Batch.revoked_mg + member.carbon_mg)
         .execution_options(synchronize_session=False)
     )
-    batch = db.session.get(Batch, batch.id, populate_existing=True)
+    batch = db.session.get_one(Batch, batch.id, populate_existing=True)
     due = min(math.ceil(batch.revoked_mg / MG_PER_UNIT), batch.units) - batch.revoked_units
     req = Request(operator_id)
     for holder_id in (None, organisations.platform_holder().id):

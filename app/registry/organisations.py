@@ -8,7 +8,7 @@ import re
 from sqlalchemy import select
 
 from app.checkins import service as checkins
-from app.db import utcnow
+from app.db import table_of, utcnow
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.extensions import db
 from app.registry.models import HOLDER_KINDS, HOLDER_PLATFORM, Holder, OrganisationMember, Verifier
@@ -21,7 +21,7 @@ _HOLDER_CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{1,31}$")
 ROLE_HOLDER = "holder"
 ROLE_VERIFIER = "verifier"
 
-_holders = Holder.__table__
+_holders = table_of(Holder)
 
 
 class HolderNotFound(NotFound):
@@ -69,7 +69,7 @@ def platform_holder() -> Holder:
         )
         .on_conflict_do_nothing(index_elements=["code"])
     )
-    return db.session.scalar(lookup)
+    return db.session.execute(lookup).scalar_one()
 
 
 def get_holder(holder_id: int) -> Holder:
@@ -109,7 +109,8 @@ def create_member_login(
     if holder_id is not None:
         name, role = get_holder(holder_id).name, ROLE_HOLDER
     else:
-        name, role = get_verifier(verifier_id).name, ROLE_VERIFIER
+        # mypy: callers pass holder_id or verifier_id; None finds no verifier (VerifierNotFound).
+        name, role = get_verifier(verifier_id).name, ROLE_VERIFIER  # type: ignore[arg-type]
     user = users.create_console_user(username, password, role=role, nickname=name)
     db.session.add(
         OrganisationMember(user_id=user.id, holder_id=holder_id, verifier_id=verifier_id)

@@ -70,7 +70,7 @@ def seed_demo_registry(demo: bool) -> str | None:
     if not demo or db.session.scalar(select(Programme.id)):
         return None
     seed_demo_operator(True)  # whichever seeder runs first: the demo needs `admin`
-    admin = db.session.scalar(select(User).where(User.username == DEMO_OPERATOR[0]))
+    admin = db.session.execute(select(User).where(User.username == DEMO_OPERATOR[0])).scalar_one()
     second = users.create_console_user(
         "admin2", DEMO_LOGINS["admin2"], role="operator", nickname="演示复核运营"
     )
@@ -89,7 +89,9 @@ def seed_demo_registry(demo: bool) -> str | None:
     programme = registry.create_programme("bus_ride", version, admin.id)
     batch = registry.assemble_batch(programme.id, start, end, admin.id)
     registry.submit_batch(batch.id, verifier.id, admin.id)
-    verifier_user = db.session.scalar(select(User.id).where(User.username == "verifier"))
+    verifier_user = db.session.execute(
+        select(User.id).where(User.username == "verifier")
+    ).scalar_one()
     registry.attach_report(
         batch.id,
         verifier_user,
@@ -98,7 +100,9 @@ def seed_demo_registry(demo: bool) -> str | None:
     )
     registry.decide_batch(batch.id, verifier_user, verified=True, note="演示：抽查 30 条记录，一致")
     batch = registry.issue_batch(batch.id, second.id)
-    platform_login = db.session.scalar(select(User.id).where(User.username == "platform"))
+    platform_login = db.session.execute(
+        select(User.id).where(User.username == "platform")
+    ).scalar_one()
     registry.transfer_units(
         registry.Request(platform_login),
         from_holder_id=platform.id,

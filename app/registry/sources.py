@@ -16,13 +16,14 @@ from datetime import date
 from sqlalchemy import not_, or_, select
 
 from app.carbon import service as carbon
+from app.db import table_of
 from app.extensions import db
 from app.registry import merkle, organisations
 from app.registry.consent import consenting_users_clause
 from app.registry.models import PROGRAMME_REDUCTION, BatchMember, Programme
 from app.registry.settings import pseudonym
 
-_members = BatchMember.__table__
+_members = table_of(BatchMember)
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,8 @@ def _records(programme: Programme, period_start: date, period_end: date) -> list
         .where(*conditions)
         .order_by(record.id)
     ).all()
-    scenario, version = programme.scenario.code, programme.methodology.version
+    # mypy: a carbon programme has its scenario and methodology (sink ones are handled elsewhere).
+    scenario, version = programme.scenario.code, programme.methodology.version  # type: ignore[union-attr]
     return [
         Candidate(
             carbon_mg=row.carbon_mg,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import func, select
 
@@ -166,7 +166,9 @@ def _check_issued(report: VerifyReport, batch: Batch, subject: str) -> None:
     _check_replay(report, batch, subject, blocks)
 
 
-def _check_replay(report: VerifyReport, batch: Batch, subject: str, blocks: list) -> None:
+def _check_replay(
+    report: VerifyReport, batch: Batch, subject: str, blocks: Sequence[Block]
+) -> None:
     """Replaying every entry's serial range must give the active blocks."""
     holding: dict[int, set[tuple[int, int]]] = defaultdict(set)
     entries = db.session.execute(
@@ -239,7 +241,9 @@ def _check_carry_chain(report: VerifyReport) -> None:
 
 
 def _check_transactions(report: VerifyReport) -> None:
-    report.transactions = db.session.scalar(select(func.count()).select_from(UnitTransaction))
+    report.transactions = db.session.execute(
+        select(func.count()).select_from(UnitTransaction)
+    ).scalar_one()
     rows = db.session.execute(
         select(
             UnitTransaction.id,

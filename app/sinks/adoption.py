@@ -13,7 +13,7 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from app.clock import shanghai_today
-from app.db import utcnow
+from app.db import table_of, utcnow
 from app.errors import Conflict, NotFound, Unprocessable
 from app.extensions import db
 from app.ledger import service as ledger
@@ -32,7 +32,7 @@ from app.sinks.projects import get_tree
 from app.sql import conflict_insert
 from app.users import service as users
 
-_adoptions = Adoption.__table__
+_adoptions = table_of(Adoption)
 ADOPTIONS_PAGE = "pages/trees/index"
 
 
@@ -80,7 +80,7 @@ def adopt_tree(
     year = this_year if year is None else year
     if year not in (this_year, this_year + 1):
         raise Unprocessable("只能认领今年或明年", reason="invalid_year")
-    project = db.session.get(SinkProject, tree.project_id)
+    project = db.session.get_one(SinkProject, tree.project_id)
     if tree.status != TREE_ALIVE or tree.spare or project.adoption_points <= 0:
         raise TreeNotAdoptable()
     adoption_id = _insert(tree.id, year, user_id, project.adoption_points)
@@ -96,7 +96,7 @@ def adopt_tree(
         idempotency_key=idempotency_key,
         request_hash=request_hash,
     )
-    adoption = db.session.get(Adoption, adoption_id)
+    adoption = db.session.get_one(Adoption, adoption_id)
     adoption.ledger_txn_id = txn.id
     db.session.flush()
     return adoption
@@ -121,7 +121,9 @@ def my_adoptions(user_id: int) -> list[dict]:
             select(Adoption.replaces_id, Tree.code)
             .join(Tree, Tree.id == Adoption.tree_id)
             .where(Adoption.user_id == user_id, Adoption.replaces_id.is_not(None))
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     refund_refs = [
         f"adoption-refund:{a.id}"
@@ -147,7 +149,7 @@ def mark_tree_dead(tree_id: int, operator_id: int) -> list[Adoption]:
     """A tree found dead: its adoptions of this year and later move to spare (else free)
     trees of the same project, and each resident is told; with no tree left their points
     come back. Returns the new adoptions. Raises TreeNotFound, Conflict (`tree_dead`)."""
-    moved = db.session.execute(
+    moved = db.session.execute(  # type: ignore[attr-defined]  # a DML result is a CursorResult
         update(Tree)
         .where(Tree.id == tree_id, Tree.status == TREE_ALIVE)
         .values(status=TREE_DEAD)

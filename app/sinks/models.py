@@ -18,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import TimestampMixin
-from app.extensions import db
+from app.extensions import Model
 
 SINK_KINDS = ("forest", "grassland", "wetland")
 BASIS_TREE, BASIS_HECTARE = "tree", "hectare"
@@ -26,7 +26,7 @@ TREE_ALIVE, TREE_DEAD = "alive", "dead"
 ADOPTION_ACTIVE, ADOPTION_REPLACED = "active", "replaced"
 
 
-class SinkMethodology(TimestampMixin, db.Model):
+class SinkMethodology(TimestampMixin, Model):
     """A cited sequestration rate: per tree or per hectare and year; never edited (a new
     figure is a new version)."""
 
@@ -45,7 +45,7 @@ class SinkMethodology(TimestampMixin, db.Model):
     valid_from: Mapped[date] = mapped_column(Date)
 
 
-class SinkProject(TimestampMixin, db.Model):
+class SinkProject(TimestampMixin, Model):
     """A forest, grassland or wetland project owned by a registry holder."""
 
     __tablename__ = "sink_projects"
@@ -66,7 +66,7 @@ class SinkProject(TimestampMixin, db.Model):
     methodology: Mapped[SinkMethodology] = relationship(lazy="joined")
 
 
-class Tree(TimestampMixin, db.Model):
+class Tree(TimestampMixin, Model):
     """One tree of a project. `spare` trees are the project's buffer: they replace trees
     found dead and are not offered for adoption."""
 
@@ -85,7 +85,7 @@ class Tree(TimestampMixin, db.Model):
     spare: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-class Plot(TimestampMixin, db.Model):
+class Plot(TimestampMixin, Model):
     """An area of a project (grassland, wetland, forest stand) measured per hectare."""
 
     __tablename__ = "sink_plots"
@@ -97,7 +97,7 @@ class Plot(TimestampMixin, db.Model):
     location: Mapped[str] = mapped_column(String(200), default="")
 
 
-class Measurement(TimestampMixin, db.Model):
+class Measurement(TimestampMixin, Model):
     """A tree's or plot's sequestration over one year, measured after the fact (ex-post);
     it becomes units only through a verified registry batch."""
 
@@ -120,7 +120,7 @@ class Measurement(TimestampMixin, db.Model):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
-class Adoption(TimestampMixin, db.Model):
+class Adoption(TimestampMixin, Model):
     """A resident's adoption of one tree for one year (认领树苗): (tree, year) is unique,
     so of any number of residents adopting the same tree-year at once exactly one wins."""
 
@@ -138,7 +138,7 @@ class Adoption(TimestampMixin, db.Model):
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("sink_adoptions.id"), unique=True)
 
 
-class SinkCredit(TimestampMixin, db.Model):
+class SinkCredit(TimestampMixin, Model):
     """The verified sequestration of an adopted tree-year, in the adopter's carbon account
     (apart from reductions, no points: it was bought with them). One per adoption, ever."""
 

@@ -23,7 +23,7 @@ FOREST_LOGIN = ("forest", "forest-demo-pw")
 
 
 def _user(name: str) -> int:
-    return db.session.scalar(select(User.id).where(User.username == name))
+    return db.session.execute(select(User.id).where(User.username == name)).scalar_one()
 
 
 @register_seeder
@@ -81,7 +81,11 @@ def seed_demo_sinks(demo: bool) -> str | None:
     adoption.adopt_tree(residents[1], made["NM001"].id)
     monitoring.record_measurements(project.id, last_year, admin)
     batch = registry.assemble_batch(
-        project.programme_id, date(last_year, 1, 1), date(last_year, 12, 31), admin
+        # mypy: create_project makes the project's programme.
+        project.programme_id,  # type: ignore[arg-type]
+        date(last_year, 1, 1),
+        date(last_year, 12, 31),
+        admin,
     )
     verifier_body = registry.verifier_of(verifier)
     registry.submit_batch(batch.id, verifier_body, admin)

@@ -29,7 +29,8 @@ from app.sinks.projects import (  # noqa: F401
 def with_estimates(projects: list[SinkProject]) -> list[SinkProject]:
     """Attach `estimate_kg` (ex-ante, labelled estimated wherever shown)."""
     for project in projects:
-        project.estimate_kg = round(estimate_mg_per_year(project) / 1_000_000, 3)
+        # mypy: display-only attribute for the schemas.
+        project.estimate_kg = round(estimate_mg_per_year(project) / 1_000_000, 3)  # type: ignore[attr-defined]
     return projects
 
 
@@ -76,21 +77,24 @@ def _with_certificates(items: list[dict]) -> list[dict]:
                 select(registry.Retirement.id, registry.Retirement.certificate_id).where(
                     registry.Retirement.id.in_(ids)
                 )
-            ).all()
+            )
+            .tuples()
+            .all()
         )
         for item in items:
             credit: SinkCredit | None = item["credit"]
             if credit is not None:
-                credit.certificate_id = certificates.get(credit.retirement_id)
+                # mypy: display-only attribute; an uncredited retirement id finds None.
+                credit.certificate_id = certificates.get(credit.retirement_id)  # type: ignore[arg-type, attr-defined]
     return items
 
 
 def _account_section(user_id: int) -> dict:
-    total = db.session.scalar(
+    total = db.session.execute(
         select(db.func.coalesce(db.func.sum(SinkCredit.carbon_mg), 0)).where(
             SinkCredit.user_id == user_id
         )
-    )
+    ).scalar_one()
     return {"sink_total_g": round(int(total) / 1000, 3)}
 
 

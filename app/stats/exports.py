@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import Select, func, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from app.audit.models import AuditEntry
 from app.carbon.models import CarbonRecord, Scenario
@@ -37,7 +38,7 @@ class ExportSpec:
     label: str
     columns: tuple[str, ...]
     stmt: Callable[[], Select]  # selects rows with an `id` column first
-    id_column: object
+    id_column: InstrumentedAttribute[int]
     row: Callable[[object], dict]
 
 

@@ -236,9 +236,9 @@ def coupons_by_merchant(start: datetime, end: datetime, limit: int = 20) -> list
     for merchant_id, n, fen in verified:
         table[merchant_id].update(verified=int(n), settlement_fen=int(fen))
     names = dict(
-        db.session.execute(
-            select(Merchant.id, Merchant.name).where(Merchant.id.in_(list(table)))
-        ).all()
+        db.session.execute(select(Merchant.id, Merchant.name).where(Merchant.id.in_(list(table))))
+        .tuples()
+        .all()
     )
     items = [
         {"merchant_id": mid, "name": names.get(mid, f"#{mid}"), **row} for mid, row in table.items()
@@ -283,6 +283,8 @@ def campaign_awards_by_day(
             select(CampaignAward.campaign_id, func.sum(CampaignAward.points))
             .where(CampaignAward.campaign_id.in_(campaign_ids), CampaignAward.created_at < start)
             .group_by(CampaignAward.campaign_id)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     return daily, {k: int(v) for k, v in before.items()}

@@ -8,12 +8,12 @@ from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import TimestampMixin, UtcDateTime
-from app.extensions import db
+from app.extensions import Model
 
 ROLES = ("resident", "merchant_owner", "merchant_clerk", "operator", "holder", "verifier")
 
 
-class User(TimestampMixin, db.Model):
+class User(TimestampMixin, Model):
     """A person: a WeChat resident (openid) or a console account (username + password)."""
 
     __tablename__ = "users"
@@ -58,7 +58,7 @@ class User(TimestampMixin, db.Model):
         return sorted(r.role for r in self.roles)
 
 
-class UserRole(db.Model):
+class UserRole(Model):
     __tablename__ = "user_roles"
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
@@ -67,7 +67,7 @@ class UserRole(db.Model):
     user: Mapped[User] = relationship(back_populates="roles")
 
 
-class AuthToken(TimestampMixin, db.Model):
+class AuthToken(TimestampMixin, Model):
     """A login session. Only the SHA-256 of the bearer token is stored."""
 
     __tablename__ = "auth_tokens"

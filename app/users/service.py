@@ -75,7 +75,7 @@ def _find_or_create_wechat_user(session: WxSession) -> User:
             user.roles.append(UserRole(role="resident"))
             db.session.add(user)
     except IntegrityError:
-        user = db.session.scalar(select(User).where(User.openid == session.openid))
+        user = db.session.execute(select(User).where(User.openid == session.openid)).scalar_one()
     return user
 
 
@@ -104,15 +104,16 @@ def login_operator(username: str, password: str, ttl_seconds: int) -> LoginResul
     (`account_disabled`) for a disabled account (only once the password is right).
     """
     user = db.session.scalar(select(User).where(User.username == username.strip().lower()))
+    stored = user.password_hash if user is not None else None
     try:
-        password_hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        password_hasher.verify(stored or _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
         raise InvalidCredentials() from None
-    if user is None or user.deleted_at is not None:
+    if user is None or stored is None or user.deleted_at is not None:
         raise InvalidCredentials()
     if user.disabled_at is not None:
         raise Unauthorized("该账号已停用，请联系运营管理员", reason="account_disabled")
-    if password_hasher.check_needs_rehash(user.password_hash):
+    if password_hasher.check_needs_rehash(stored):
         user.password_hash = password_hasher.hash(password)
     token, expires_in = issue_token(user, ttl_seconds)
     return LoginResult(token, expires_in, user)

@@ -15,7 +15,7 @@ from webargs import fields as webargs_fields
 
 # Field classes: {class: {error key: message}}. The keys are marshmallow's; `{input}`,
 # `{choices}` and the like are filled in by marshmallow.
-FIELD_MESSAGES: dict[type, dict[str, str]] = {
+FIELD_MESSAGES: dict[type[fields.Field], dict[str, str]] = {
     fields.Field: {
         "required": "缺少必填字段",
         "null": "不能为空值（null）",

@@ -67,7 +67,7 @@ def demo_places() -> DemoPlaces:
     """The demo's QR sites and partners, made if missing (the bus stop and `demo-bus` come
     from `seed_demo_checkins`)."""
     seed_demo_checkins(True)
-    bus = db.session.scalar(select(Site).where(Site.name == DEMO_SITE))
+    bus = db.session.execute(select(Site).where(Site.name == DEMO_SITE)).scalar_one()
     metro = db.session.scalar(select(Site).where(Site.name == DEMO_METRO_SITE))
     if metro is None:
         metro = sites.create_site(DEMO_METRO_SITE, "metro_ride", created_by=None)
@@ -80,7 +80,7 @@ def demo_partner_trip(partner_code: str, openid: str, scenario: str, quantity: D
                       event_id: str) -> None:  # fmt: skip
     """A partner's event as its signed webhook would deliver it (the signature is the
     webhook's business, not the crediting's), happening now."""
-    partner = db.session.scalar(select(Partner).where(Partner.code == partner_code))
+    partner = db.session.execute(select(Partner).where(Partner.code == partner_code)).scalar_one()
     partner_events.record_partner_event(
         partner,
         event_id=event_id,

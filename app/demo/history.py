@@ -127,7 +127,7 @@ class _History:
 
     def live(self, day: int) -> None:
         """Everything of one history day, in the order it happened."""
-        events = []
+        events: list[tuple[datetime, str, object]] = []  # (when, what, its subject)
         for resident in self.cast:
             if resident.joined == day:
                 events.append((self.moment(day, 7, 12), "sign_up", resident))

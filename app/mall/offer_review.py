@@ -58,7 +58,7 @@ def approve_offer(operator_id: int | None, offer_id: int) -> Offer:
         .values(status=OFFER_LIVE, approved_by=operator_id, approved_at=utcnow(), review_note="")
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if result.rowcount != 1:  # type: ignore[attr-defined]  # a DML result is a CursorResult
         raise OfferNotPending()
     db.session.refresh(offer)
     changed(offer)
@@ -77,7 +77,7 @@ def reject_offer(operator_id: int, offer_id: int, note: str) -> Offer:
         .values(status=OFFER_REJECTED, review_note=note, updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if result.rowcount != 1:  # type: ignore[attr-defined]  # a DML result is a CursorResult
         raise OfferNotPending()
     db.session.refresh(offer)
     changed(offer)

@@ -35,6 +35,6 @@ def set_status(offer: Offer, expected: tuple[str, ...], new: str, **values) -> N
         .execution_options(synchronize_session=False)
     )
     db.session.refresh(offer)
-    if result.rowcount != 1:
+    if result.rowcount != 1:  # type: ignore[attr-defined]  # a DML result is a CursorResult
         raise Conflict("商品状态已变化，请刷新后重试", reason="offer_state_changed")
     changed(offer)

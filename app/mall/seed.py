@@ -53,7 +53,7 @@ DEMO_GROCER = "低碳生活超市（演示）"
 DEMO_GROCER_OWNER = ("grocer", "grocer-demo-pw")
 
 
-def demo_grocer() -> tuple[int, list[int]]:
+def demo_grocer() -> tuple[int, list[tuple[int, int]]]:
     """The merchant of the demo history (app/demo/history.py), opened as of now (the
     history sets the clock back): its owner's id and its live offers, everyday ones with
     stock for a few hundred residents. Made once; found again on a re-run."""
@@ -77,7 +77,9 @@ def demo_grocer() -> tuple[int, list[int]]:
 
 def demo_cafe_offers() -> tuple[int, list[tuple[int, int]]]:
     """The first demo merchant's owner and its offers that are not flash sales."""
-    merchant = db.session.scalar(select(Merchant).where(Merchant.name == DEMO_MERCHANT))
+    merchant = db.session.execute(
+        select(Merchant).where(Merchant.name == DEMO_MERCHANT)
+    ).scalar_one()
     offers = db.session.execute(
         select(Offer.id, Offer.points_price)
         .where(Offer.merchant_id == merchant.id, Offer.sale_starts_at.is_(None))

@@ -104,7 +104,8 @@ def monthly_settlement(owner_user_id: int, month: str) -> Settlement:
                 coupon.verified_by,
                 coupon.points_price,
                 coupon.settlement_value_fen,
-                clerks.get(coupon.verified_by, ""),
+                # mypy: a used coupon without a clerk (None) is just not a key: "".
+                clerks.get(coupon.verified_by, ""),  # type: ignore[arg-type]
             )
         )
         total = totals.setdefault(coupon.offer_id, OfferTotal(coupon.offer_id, title))

@@ -53,7 +53,7 @@ def _move(merchant_id: int, expected: str, values: dict) -> Merchant:
     if merchant is None:
         raise NotFound("商户不存在", reason="merchant_not_found")
     db.session.refresh(merchant)
-    if result.rowcount != 1:
+    if result.rowcount != 1:  # type: ignore[attr-defined]  # a DML result is a CursorResult
         if merchant.status == MERCHANT_FROZEN:
             raise Conflict("该商户已处于冻结状态", reason="merchant_frozen")
         raise Conflict("该商户未被冻结", reason="merchant_not_frozen")

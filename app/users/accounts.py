@@ -80,7 +80,7 @@ def create_operator_account(actor_id: int, username: str, nickname: str) -> tupl
     user = create_console_user(username, password, role=OPERATOR, nickname=nickname)
     record_audit(actor_id, "users.account.create", f"user:{user.id}", None,
                  {"username": user.username, "roles": [OPERATOR]})  # fmt: skip
-    user.last_login_at = None
+    user.last_login_at = None  # type: ignore[attr-defined]  # display only: no session yet
     return user, password
 
 
@@ -99,7 +99,7 @@ def disable_account(actor_id: int, user_id: int) -> User:
         .execution_options(synchronize_session=False)
     )
     db.session.refresh(user)
-    if result.rowcount != 1:
+    if result.rowcount != 1:  # type: ignore[attr-defined]  # a DML result is a CursorResult
         raise Conflict("该账号已停用", reason="account_disabled")
     revoke_user_tokens(user_id)
     record_audit(actor_id, "users.account.disable", f"user:{user_id}", {"disabled": False},
@@ -119,7 +119,7 @@ def enable_account(actor_id: int, user_id: int) -> User:
         .execution_options(synchronize_session=False)
     )
     db.session.refresh(user)
-    if result.rowcount != 1:
+    if result.rowcount != 1:  # type: ignore[attr-defined]  # a DML result is a CursorResult
         raise Conflict("该账号未停用", reason="account_not_disabled")
     record_audit(actor_id, "users.account.enable", f"user:{user_id}", {"disabled": True},
                  {"disabled": False})  # fmt: skip

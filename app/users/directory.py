@@ -3,7 +3,7 @@ console accounts with their roles and last login."""
 
 from __future__ import annotations
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import ColumnElement, exists, func, or_, select
 
 from app.extensions import db
 from app.pagination import paginate_desc
@@ -27,7 +27,9 @@ def search_residents(
         stmt = stmt.where(User.frozen_at.is_not(None) if frozen else User.frozen_at.is_(None))
     text = (query or "").strip()
     if text:
-        matches = [User.nickname.contains(text, autoescape=True) & User.deleted_at.is_(None)]
+        matches: list[ColumnElement[bool]] = [
+            User.nickname.contains(text, autoescape=True) & User.deleted_at.is_(None)
+        ]
         if text.isdigit() and len(text) <= 18:
             matches.append(User.id == int(text))
         if (decoded := public_code.decode(text)) is not None and decoded < 2**63:
@@ -86,8 +88,9 @@ def with_last_login(accounts: list[User]) -> list[User]:
             select(AuthToken.user_id, func.max(AuthToken.created_at))
             .where(AuthToken.user_id.in_(ids))
             .group_by(AuthToken.user_id)
-        ).all()
+        ).tuples().all()
     ) if ids else {}  # fmt: skip
     for account in accounts:
-        account.last_login_at = last.get(account.id)
+        # mypy: a display attribute for the account schema, not a column.
+        account.last_login_at = last.get(account.id)  # type: ignore[attr-defined]
     return accounts

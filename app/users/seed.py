@@ -39,9 +39,9 @@ def create_demo_resident(openid: str, nickname: str) -> int:
 
 def count_demo_residents(openid_prefix: str) -> int:
     """How many residents the demo history has made already (their openids share a prefix)."""
-    return db.session.scalar(
+    return db.session.execute(
         select(func.count()).select_from(User).where(User.openid.startswith(openid_prefix))
-    )
+    ).scalar_one()
 
 
 def demo_operator_ids() -> list[int]:

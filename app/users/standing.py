@@ -61,7 +61,7 @@ def freeze_resident(operator_id: int, user_id: int, reason: str) -> User:
         .execution_options(synchronize_session=False)
     )
     db.session.refresh(user)
-    if result.rowcount != 1:
+    if result.rowcount != 1:  # type: ignore[attr-defined]  # a DML result is a CursorResult
         raise Conflict("该账号已处于冻结状态", reason="account_frozen")
     record_audit(operator_id, "users.freeze", f"user:{user_id}", {"frozen": False},
                  {"frozen": True, "reason": reason})  # fmt: skip
@@ -80,7 +80,7 @@ def unfreeze_resident(operator_id: int, user_id: int) -> User:
         .execution_options(synchronize_session=False)
     )
     db.session.refresh(user)
-    if result.rowcount != 1:
+    if result.rowcount != 1:  # type: ignore[attr-defined]  # a DML result is a CursorResult
         raise Conflict("该账号未被冻结", reason="account_not_frozen")
     record_audit(operator_id, "users.unfreeze", f"user:{user_id}",
                  {"frozen": True, "reason": reason}, {"frozen": False})  # fmt: skip

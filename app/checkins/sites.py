@@ -195,10 +195,9 @@ def _verified_site(token: str) -> tuple[Site, receipts.Receipt | None]:
         return site, receipt
     if qr.is_scene(token):
         site_id, window, body, signature = qr.parse_scene(token)
-        scanned = db.session.get(Site, site_id)
-        if scanned is None or not scanned.active:
+        site = db.session.get(Site, site_id)  # type: ignore[assignment]  # None: raised below
+        if site is None or not site.active:
             raise qr.InvalidQr()
-        site = scanned
         qr.check_scene(body, signature, site.key_version)
         parsed = qr.SitePayload(site_id, site.key_version, window)
     else:

@@ -84,11 +84,9 @@ def series_fingerprint(series: dict[date, int], day: date) -> str | None:
     """A digest of the seven daily totals before `day` (with the date), or None when they
     are incomplete or mostly idle: two accounts with the same digest share one phone."""
     days = [day - timedelta(days=n) for n in range(SERIES_DAYS, 0, -1)]
-    values = [v for v in (series.get(d) for d in days) if v is not None]
-    if (
-        len(values) < len(days)
-        or sum(v >= WALKED_DAY_STEPS for v in values) < SERIES_MIN_WALKED_DAYS
-    ):
+    values = [series.get(d) for d in days]
+    # mypy: past `None in values` every v is an int.
+    if None in values or sum(v >= WALKED_DAY_STEPS for v in values) < SERIES_MIN_WALKED_DAYS:  # type: ignore[operator]
         return None
     text = f"{day.isoformat()}:{','.join(str(v) for v in values)}"
     return hashlib.sha256(text.encode()).hexdigest()[:32]

@@ -54,4 +54,4 @@ check-lock: $(STAMP)
 	$(PY) scripts/check_lock.py
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .ruff_cache
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache .mypy_cache

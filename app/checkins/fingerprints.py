@@ -97,7 +97,7 @@ def distance(a: Signature, b: Signature) -> int:
 
 def bands(phash: int) -> tuple[int, int, int]:
     """The three index bands of a pHash."""
-    return tuple((phash >> shift) & ((1 << width) - 1) for shift, width in BANDS)  # type: ignore[return-value]
+    return tuple((phash >> shift) & ((1 << width) - 1) for shift, width in BANDS)  # type: ignore[return-value]  # 3 BANDS, typed tuple[int, ...]
 
 
 def probe_bands(probe: Signature) -> list[set[int]]:

@@ -65,7 +65,7 @@ def hamming(a: str, b: str) -> int:
 def bands(phash: str) -> tuple[int, int, int, int]:
     """The hash as four 16-bit bands (hashes within distance 3 share one)."""
     value = int(phash, 16)
-    return tuple((value >> shift) & 0xFFFF for shift in (48, 32, 16, 0))  # type: ignore[return-value]
+    return tuple((value >> shift) & 0xFFFF for shift in (48, 32, 16, 0))  # type: ignore[return-value]  # 4 items, typed tuple[int, ...]
 
 
 def check_image(data: bytes, *, max_bytes: int, max_pixels: int, min_side: int) -> CheckedImage:

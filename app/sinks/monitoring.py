@@ -157,6 +157,7 @@ def _candidates(programme: Programme, period_start: date, period_end: date) -> l
             .where(
                 Measurement.project_id == project.id,
                 Measurement.carbon_mg > 0,
+                # mypy: a sink programme's source_ref is set (sink:<project>:<methodology>).
                 Measurement.methodology_id == int(programme.source_ref.split(":")[2]),  # type: ignore[arg-type, union-attr]
                 Measurement.year >= period_start.year,
                 Measurement.year <= period_end.year,
@@ -201,7 +202,7 @@ def _credit_adopters(batch: Batch, operator_id: int) -> None:
         year = pairs[0][1].year
         retirement = registry.retire_units(
             registry.Request(operator_id),
-            holder_id=owner,  # type: ignore[arg-type]
+            holder_id=owner,  # type: ignore[arg-type]  # set, as above
             batch_id=batch.id,
             quantity=quantity,
             purpose="personal",

@@ -57,7 +57,7 @@ def move_lot(lot_id: int, transaction_id: int, amount: int) -> None:
     if the lot would go below zero."""
     connection = db.session.connection()
     result = connection.execute(_MOVE_LOT, {"lot_id": lot_id, "amount": amount})
-    if result.rowcount != 1:  # type: ignore[attr-defined]  # a CursorResult: DML
+    if result.rowcount != 1:
         raise LedgerInvariantBroken(f"lot {lot_id} cannot move by {amount}")
     _record_movement(connection, lot_id, transaction_id, amount)
 

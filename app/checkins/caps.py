@@ -15,13 +15,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import update
+from sqlalchemy import Integer, bindparam, update
 
 from app.checkins.models import DayCounter
 from app.db import table_of
 from app.errors import Conflict
 from app.extensions import db
-from app.sql import conflict_insert
+from app.sql import built_once
 from app.users import service as users
 
 _counters = table_of(DayCounter)
@@ -53,18 +53,23 @@ def try_reserve(user_id: int, day: date, subject: str, amount: int, limit: int) 
     """
     if amount > limit:
         return False
-    stmt = (
-        conflict_insert(_counters)
-        .values(user_id=users.person_key(user_id), day=day, subject=subject, used=amount)
-        .on_conflict_do_update(
-            index_elements=[_counters.c.user_id, _counters.c.day, _counters.c.subject],
-            set_={"used": _counters.c.used + amount},
-            where=_counters.c.used + amount <= limit,
-        )
-        # RETURNING, not rowcount: psycopg reports no rowcount for an upsert.
-        .returning(_counters.c.used)
-    )
-    return db.session.execute(stmt).first() is not None
+    statement = built_once("caps.try_reserve", _reserve_statement)
+    values = {"user_id": user_id, "day": day, "subject": subject, "amount": amount,
+              "limit": limit}  # fmt: skip
+    return db.session.connection().execute(statement, values).first() is not None
+
+
+def _reserve_statement(insert):
+    amount = bindparam("amount", type_=Integer)
+    upsert = insert(_counters).values(
+        user_id=users.person_key(bindparam("user_id", type_=Integer)), day=bindparam("day"),
+        subject=bindparam("subject"), used=amount,
+    )  # fmt: skip
+    return upsert.on_conflict_do_update(
+        index_elements=[_counters.c.user_id, _counters.c.day, _counters.c.subject],
+        set_={"used": _counters.c.used + amount},
+        where=_counters.c.used + amount <= bindparam("limit", type_=Integer),
+    ).returning(_counters.c.used)  # RETURNING, not rowcount: psycopg has none for upserts
 
 
 def reserve(

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import Integer, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.db import table_of, utcnow
@@ -28,7 +28,7 @@ from app.mall.errors import LimitReached, OfferNotFound, OfferNotLive, OutOfStoc
 from app.mall.models import COUPON_ISSUED, OFFER_LIVE, Coupon, Offer, OfferRedemptionCounter
 from app.merchants import service as merchants
 from app.ops import metrics
-from app.sql import conflict_insert
+from app.sql import built_once
 from app.users import service as users
 
 _counters = table_of(OfferRedemptionCounter)
@@ -139,18 +139,22 @@ def _claim_user_slot(offer_id: int, user_id: int, limit: int) -> bool:
 
     The counter is the person's (`users.person_key`), so a re-registered account continues
     the deleted one's count (docs/decisions/0701)."""
-    stmt = (
-        conflict_insert(_counters)
-        .values(offer_id=offer_id, user_id=users.person_key(user_id), redeemed=1)
-        .on_conflict_do_update(
-            index_elements=[_counters.c.offer_id, _counters.c.user_id],
-            set_={"redeemed": _counters.c.redeemed + 1},
-            where=_counters.c.redeemed < limit,
-        )
-        # RETURNING, not rowcount: psycopg reports no rowcount for an upsert.
-        .returning(_counters.c.redeemed)
+    statement = built_once("mall.claim_user_slot", _claim_statement)
+    values = {"offer_id": offer_id, "user_id": user_id, "limit": limit}
+    return db.session.connection().execute(statement, values).first() is not None
+
+
+def _claim_statement(insert):
+    upsert = insert(_counters).values(
+        offer_id=bindparam("offer_id", type_=Integer),
+        user_id=users.person_key(bindparam("user_id", type_=Integer)),
+        redeemed=1,
     )
-    return db.session.execute(stmt).first() is not None
+    return upsert.on_conflict_do_update(
+        index_elements=[_counters.c.offer_id, _counters.c.user_id],
+        set_={"redeemed": _counters.c.redeemed + 1},
+        where=_counters.c.redeemed < bindparam("limit", type_=Integer),
+    ).returning(_counters.c.redeemed)  # RETURNING, not rowcount: psycopg has none for upserts
 
 
 def release_user_slot(offer_id: int, user_id: int) -> None:

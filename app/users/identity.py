@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import ScalarSelect, func, select, update
+from sqlalchemy.sql.elements import BindParameter
 
 from app.extensions import db
 from app.keys import derive_key
@@ -44,8 +45,9 @@ def _person_column():
     return func.coalesce(User.person_id, User.id)
 
 
-def person_key(user_id: int) -> ScalarSelect:
-    """SQL for the person a user id belongs to, to key per-person limits on."""
+def person_key(user_id: int | BindParameter[int]) -> ScalarSelect:
+    """SQL for the person a user id (or a bind parameter for one: a statement built once)
+    belongs to, to key per-person limits on."""
     return select(_person_column()).where(User.id == user_id).scalar_subquery()
 
 

@@ -107,6 +107,10 @@ def main() -> None:
             "POST /offers/{id}/redeem (flash sale)": _measure(
                 client, f"/api/v1/offers/{workload.flash_offer_id}/redeem", buyers, {}, log,
                 args.statements),
+            "POST /offers/{id}/redeem (sold out: 409 by design)": _measure(
+                client, f"/api/v1/offers/{workload.sold_out_offer_id}/redeem",
+                workload.readers.measure.read_text().split()[: args.requests], {}, log,
+                args.statements),
         }  # fmt: skip
     print(f"\n{label}, one request at a time through the test client:\n")
     print("| path | requests | statuses | statements | CPU ms | wall ms |")

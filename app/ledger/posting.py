@@ -135,6 +135,9 @@ def post_once(
     A raise leaves nothing of the posting behind (its own savepoint).
     """
     posting.validate()
+    # Whatever the ORM holds goes out first, so that no autoflush lands inside the Core
+    # savepoint below (its rollback would undo rows the session thinks are written).
+    db.session.flush()
     connection = db.session.connection()
     # A Core savepoint (two cheap statements, no session flush): an InsufficientPoints
     # raised at the second leg, or lots that cannot cover a debit, undo the claim and the

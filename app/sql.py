@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Table
+from sqlalchemy import Table, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 _BUILT: dict[tuple[str, str], object] = {}
@@ -28,3 +28,13 @@ def conflict_insert(table: Table):
 
     dialect = db.session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+def transaction_lock(key: int) -> None:
+    """Hold lock `key` (a signed 64-bit number) until the current transaction ends, so
+    that transactions taking it run one at a time: PostgreSQL's advisory transaction lock.
+    SQLite needs nothing: its writers are serialised by BEGIN IMMEDIATE already."""
+    from app.extensions import db
+
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(func.pg_advisory_xact_lock(key)))

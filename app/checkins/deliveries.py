@@ -2,7 +2,7 @@
 the operators' "recent events" of a partner.
 
 A refused call rolls its own transaction back, so its outcome cannot be written there:
-the partner blueprint notes the outcome of each call and `record_delivery` writes it
+the partner blueprint notes the outcome of each call and `record_deliveries` writes it
 afterwards, in a transaction of its own (app/checkins/partner_api.py). Calls naming an
 unknown partner are not kept (nothing to file them under). Only the latest
 DELIVERIES_KEPT per partner are kept, so a flood of forged calls cannot grow the table;
@@ -11,7 +11,7 @@ a failure to write the log never changes the partner's answer.
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 
 from app.carbon import service as carbon
 from app.checkins.models import Partner, PartnerDelivery
@@ -30,20 +30,20 @@ def partner_id_for(code: str | None) -> int | None:
     return db.session.scalar(select(Partner.id).where(Partner.code == code[:64]))
 
 
-def record_delivery(
-    partner_id: int, *, status_code: int, event_id: str, reason: str, message: str,
-    record_id: int | None,
-) -> None:  # fmt: skip
-    """Add one call's outcome and trim the partner's log to the latest DELIVERIES_KEPT
-    (flushed: the caller commits this transaction of its own). Raises only database
-    errors, which the caller logs and drops."""
-    db.session.add(
-        PartnerDelivery(
-            partner_id=partner_id, status_code=status_code, event_id=event_id[:128],
-            reason=reason[:64], message=message[:200], record_id=record_id,
-        )
-    )  # fmt: skip
-    db.session.flush()
+def record_deliveries(partner_id: int, rows: list[dict]) -> None:
+    """Add calls' outcomes (one row each: status_code, event_id, reason, message,
+    record_id; an answered batch has one per event) and trim the partner's log to the
+    latest DELIVERIES_KEPT (flushed: the caller commits this transaction of its own).
+    Raises only database errors, which the caller logs and drops."""
+    if not rows:
+        return
+    values = [
+        {"partner_id": partner_id, "status_code": row["status_code"],
+         "event_id": row["event_id"][:128], "reason": row["reason"][:64],
+         "message": row["message"][:200], "record_id": row["record_id"]}
+        for row in rows
+    ]  # fmt: skip
+    db.session.execute(insert(PartnerDelivery), values)
     oldest_kept = (
         select(PartnerDelivery.id)
         .where(PartnerDelivery.partner_id == partner_id)

@@ -1,9 +1,11 @@
-"""Partner webhooks, signed with the partner's secret: `POST /api/v1/partner/events` and
+"""Partner webhooks, signed with the partner's secret: `POST /api/v1/partner/events`,
+`POST /api/v1/partner/events/batch` (up to 500 events, each answered on its own) and
 `POST /api/v1/partner/binding-codes` (a one-time code a resident binds the account with).
 
 Each call of a known partner leaves its outcome in the partner's delivery log (what the
-operators see as its recent events): noted when the answer is ready, written once the
-request's own transaction has ended (app/checkins/deliveries.py).
+operators see as its recent events), one line per event of an answered batch: noted when
+the answer is ready, written once the request's own transaction has ended
+(app/checkins/deliveries.py).
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from collections.abc import Callable
 from flask import Response, g, request
 from flask_smorest import Blueprint
 
-from app.checkins import bindings, deliveries, partner_events, partners
+from app.checkins import bindings, deliveries, partner_batches, partner_events, partners
+from app.checkins.batch_schemas import PartnerEventBatchResultSchema, PartnerEventBatchSchema
 from app.checkins.schemas import (
     BindingCodeRequestSchema,
     BindingCodeSchema,
@@ -89,9 +92,26 @@ def post_event(body: dict):
     The resident is named by `openid`, or by the partner's own `partner_user_id` once the
     resident has bound it (POST /partner/binding-codes, then the resident's code)."""
     result, created = partner_events.record_partner_event(g.partner, **body)
-    if not created:
-        return {**result, "duplicate": True}, 200
-    return {**result, "duplicate": False}, 202 if result["status"] == "held" else 201
+    return {**result, "duplicate": not created}, partner_events.answer_status(result, created)
+
+
+@blp.route("/events/batch", methods=["POST"])
+@partner_signed
+@blp.arguments(PartnerEventBatchSchema)
+@blp.response(200, PartnerEventBatchResultSchema)
+@blp.alt_response(401, description=_SIGNED_401)
+@blp.alt_response(
+    422,
+    description="batch_empty, batch_too_large (more than 500 events), validation_error "
+    "(`events` missing or not a list, unknown fields)",
+)
+def post_event_batch(body: dict):
+    """Report up to 500 events in one signed request, settled in one transaction. Each
+    event is answered on its own, in order, as POST /partner/events would answer it
+    (`code`: 201, 202, 200 for an event_id seen before, or its 4xx with `reason`); a
+    refused event takes only itself back. Sending the batch again answers the events
+    already recorded as repeats (200) and records the others."""
+    return partner_batches.record_partner_event_batch(g.partner, body["events"])
 
 
 @blp.route("/binding-codes", methods=["POST"])
@@ -117,20 +137,31 @@ def _note_outcome(response: Response) -> Response:
         return response
     answer = response.get_json(silent=True) if response.is_json else None
     answer = answer if isinstance(answer, dict) else {}
+    if request.endpoint == "partner.post_event_batch" and response.status_code == 200:
+        rows = [_row(item.get("code", 0), item.get("event_id"), item)
+                for item in answer.get("results", ())]  # fmt: skip
+    else:
+        rows = [_row(response.status_code, _sent_event_id(), answer)]
+    g.partner_delivery = {"partner_id": partner_id, "rows": rows}
+    return response
+
+
+def _sent_event_id() -> object:
     try:
         sent = json.loads(request.get_data(cache=True) or b"{}")
     except Exception:  # not JSON, too large, not UTF-8: logged without an event_id
         sent = {}
-    event_id = sent.get("event_id") if isinstance(sent, dict) else None
-    g.partner_delivery = {
-        "partner_id": partner_id,
-        "status_code": response.status_code,
+    return sent.get("event_id") if isinstance(sent, dict) else None
+
+
+def _row(status_code: int, event_id: object, answer: dict) -> dict:
+    return {
+        "status_code": status_code,
         "event_id": event_id if isinstance(event_id, str) else "",
         "reason": str(answer.get("reason") or ""),
         "message": str(answer.get("message") or ""),
-        "record_id": answer.get("record_id") if response.status_code < 300 else None,
+        "record_id": answer.get("record_id") if status_code < 300 else None,
     }
-    return response
 
 
 @blp.teardown_request
@@ -139,7 +170,7 @@ def _write_outcome(_error) -> None:
     if (noted := g.pop("partner_delivery", None)) is None:
         return
     try:
-        deliveries.record_delivery(noted.pop("partner_id"), **noted)
+        deliveries.record_deliveries(noted["partner_id"], noted["rows"])
         db.session.commit()
     except Exception:  # the partner's answer is decided; the log is best effort
         db.session.rollback()

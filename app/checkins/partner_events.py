@@ -206,6 +206,14 @@ def _why_not_paid(event: PartnerEvent, target: Scenario, user_id: int, now: date
     return ""
 
 
+def answer_status(result: dict, created: bool) -> int:
+    """The HTTP status `POST /partner/events` answers for an event's result: 201 credited,
+    202 held for an unbound partner user, 200 an event_id seen before."""
+    if not created:
+        return 200
+    return 202 if result["status"] == PARTNER_EVENT_HELD else 201
+
+
 def result_of(event: PartnerEvent) -> dict:
     """What the webhook answers about an event (first delivery or a redelivery)."""
     record = carbon.get_record(event.record_id) if event.record_id else None

@@ -1,0 +1,102 @@
+"""Partner event batches: up to BATCH_MAX events in one signed request, settled in one
+transaction (`POST /api/v1/partner/events/batch`, docs/decisions/1005).
+
+Each event goes through exactly what `POST /partner/events` does
+(`partner_events.record_partner_event`), inside a savepoint of its own, in the order
+sent: an event that is refused rolls back its own rows only (and its own after-commit
+side effects, app/after_commit.py) and is answered with the status, reason and message
+the single endpoint would have given it; the others stand. A repeated event_id, in an
+earlier request or earlier in the same batch, answers as a redelivery does (200, the
+first result). The request commits once, at the boundary: if anything fails beyond one
+event (the database, the commit), the whole batch rolls back and nothing of it is kept.
+
+Lock order: a batch first takes the batches' transaction lock (PostgreSQL: one batch at
+a time, so two batches never hold accounts and day counters of overlapping residents in
+opposite orders), then its partner's row (as a binding does, before any posting: an
+event for an unbound partner user takes it anyway), then whatever each event takes.
+"""
+
+from __future__ import annotations
+
+import zlib
+
+from marshmallow import ValidationError
+from sqlalchemy.exc import DataError
+
+from app.checkins.models import Partner
+from app.checkins.partner_events import answer_status, record_partner_event
+from app.checkins.partners import lock_partner
+from app.checkins.schemas import PartnerEventSchema
+from app.errors import AppError, Unprocessable
+from app.extensions import db
+from app.input_guard import InvalidValue
+from app.sql import transaction_lock
+
+BATCH_MAX = 500
+# The batches' advisory lock (a fixed 32-bit number: no other lock uses it).
+_BATCH_LOCK = zlib.crc32(b"checkins:partner-event-batches")
+_event_schema = PartnerEventSchema()
+
+
+class BatchEmpty(Unprocessable):
+    reason, message = "batch_empty", "批量上报至少需要一个事件"
+
+
+class BatchTooLarge(Unprocessable):
+    reason, message = "batch_too_large", f"每批最多 {BATCH_MAX} 个事件，请分批上报"
+
+
+def record_partner_event_batch(partner: Partner, events: list) -> dict:
+    """Record each of `events` (raw JSON values, validated one by one) as
+    `record_partner_event` would; returns {"results": [one per event, in order, with the
+    status the single endpoint would answer as `code`], "counts": {...}}.
+
+    Raises BatchEmpty, BatchTooLarge (422); a refused event is an answer, not an error.
+    """
+    if not events:
+        raise BatchEmpty()
+    if len(events) > BATCH_MAX:
+        raise BatchTooLarge()
+    transaction_lock(_BATCH_LOCK)
+    lock_partner(partner.id)
+    results = [_record_one(partner, index, raw) for index, raw in enumerate(events)]
+    return {"results": results, "counts": count_outcomes(results)}
+
+
+def _record_one(partner: Partner, index: int, raw: object) -> dict:
+    event_id = raw.get("event_id") if isinstance(raw, dict) else None
+    head = {"index": index, "event_id": event_id if isinstance(event_id, str) else None}
+    try:
+        fields = _event_schema.load(raw)
+    except ValidationError as exc:
+        return _refused(head, Unprocessable(), exc.normalized_messages())
+    try:
+        with db.session.begin_nested():
+            result, created = record_partner_event(partner, **fields)
+    except AppError as exc:
+        return _refused(head, exc)
+    except (DataError, OverflowError, UnicodeError):
+        # What the single endpoint answers as 422 `invalid_value` (app/errors.py): a value
+        # the database cannot hold; only this event's savepoint rolled back.
+        return _refused(head, InvalidValue())
+    return {
+        **head, **result, "code": answer_status(result, created), "duplicate": not created,
+        "reason": None, "message": None, "errors": None,
+    }  # fmt: skip
+
+
+def _refused(head: dict, error: AppError, errors: dict | None = None) -> dict:
+    return {
+        **head, "code": error.status, "reason": error.reason, "message": error.message,
+        "errors": errors, "duplicate": False, "record_id": None, "status": None,
+        "carbon_mg": None, "points": 0, "held_until": None, "note": None,
+    }  # fmt: skip
+
+
+def count_outcomes(results: list[dict]) -> dict:
+    """How many events of a batch were credited (201), held (202), repeats (200), refused."""
+    counts = {"credited": 0, "held": 0, "duplicate": 0, "refused": 0}
+    names = {201: "credited", 202: "held", 200: "duplicate"}
+    for item in results:
+        counts[names.get(item["code"], "refused")] += 1
+    return counts

@@ -1,0 +1,325 @@
+"""Partner event batches (`POST /partner/events/batch`, decision 1005): each event answered
+as the single endpoint would answer it, refused events taking only themselves back, a
+replayed batch answering repeats, the batch's own limits and signature, one transaction."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select, text
+
+from app.checkins.models import PartnerDelivery, PartnerEvent
+from app.db import utcnow
+from app.extensions import db
+from app.ledger.models import LedgerTransaction
+from tests.checkins.support import account, partner_body, signed_headers
+from tests.helpers import bearer
+from tests.mall.factories import assert_ledger_clean
+
+BATCH = "/api/v1/partner/events/batch"
+
+
+@pytest.fixture
+def partner(client, op_token):
+    """A bus company reporting bus rides and metro trips: (code, secret)."""
+    response = client.post(
+        "/api/v1/admin/partners",
+        json={"code": "city-bus", "name": "城市公交", "scenarios": ["bus_ride", "metro_km"]},
+        headers=bearer(op_token),
+    )
+    assert response.status_code == 201, response.get_json()
+    return "city-bus", response.get_json()["secret"]
+
+
+@pytest.fixture
+def consenting(client, resident):
+    token, _user, openid = resident
+    for scenario in ("bus_ride", "metro_km"):
+        response = client.put(f"/api/v1/me/consents/{scenario}", json={"granted": True},
+                              headers=bearer(token))  # fmt: skip
+        assert response.status_code == 200
+    return token, openid
+
+
+def event(event_id: str, openid: str, **fields) -> dict:
+    return json.loads(partner_body(event_id, openid, **fields))
+
+
+def post_raw(client, partner, body: bytes, **sign):
+    code, secret = partner
+    return client.post(BATCH, data=body, headers=signed_headers(code, secret, body, **sign))
+
+
+def post_batch(client, partner, events: list, **sign):
+    return post_raw(client, partner, json.dumps({"events": events}).encode(), **sign)
+
+
+def post_single(client, partner, payload: dict):
+    code, secret = partner
+    body = json.dumps(payload).encode()
+    return client.post("/api/v1/partner/events", data=body,
+                       headers=signed_headers(code, secret, body))  # fmt: skip
+
+
+def outcomes(response) -> list[tuple]:
+    assert response.status_code == 200, response.get_json()
+    return [(r["event_id"], r["code"], r["reason"]) for r in response.get_json()["results"]]
+
+
+def count(app, model) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_mixed_batch_answers_each_event_as_the_single_endpoint(client, partner, consenting):
+    token, openid = consenting
+    delivered = post_single(client, partner, event("before", openid))  # an earlier delivery
+    assert delivered.status_code == 201
+    stale = (utcnow() - timedelta(days=30)).isoformat()
+    events = [
+        event("ride-1", openid),
+        event("before", openid),  # seen in an earlier request
+        event("ride-1", openid),  # seen earlier in this batch
+        event("ghost", "no-such-openid"),
+        event("ride-2", openid),
+        event("ride-3", openid),
+        event("ride-4", openid),  # bus_ride: 4 a day, "before" was the first
+        event("old", openid, occurred_at=stale),
+        event("clothes", openid, scenario="old_clothes"),
+        event("nope", openid, scenario="nope"),
+        {"event_id": "bad", "openid": openid, "scenario": "bus_ride", "colour": "red"},
+        {**event("held", openid), "openid": None, "partner_user_id": "U-77"},
+        event("m-1", openid, scenario="metro_km", quantity=12.5),
+    ]
+    response = post_batch(client, partner, events)
+    assert outcomes(response) == [
+        ("ride-1", 201, None),
+        ("before", 200, None),
+        ("ride-1", 200, None),
+        ("ghost", 404, "user_not_found"),
+        ("ride-2", 201, None),
+        ("ride-3", 201, None),
+        ("ride-4", 409, "daily_cap_reached"),
+        ("old", 422, "invalid_occurred_at"),
+        ("clothes", 403, "scenario_not_allowed"),
+        ("nope", 404, "scenario_not_found"),
+        ("bad", 422, "validation_error"),
+        ("held", 202, None),
+        ("m-1", 201, None),
+    ]
+    body = response.get_json()
+    results = body["results"]
+    assert [r["index"] for r in results] == list(range(len(events)))
+    assert body["counts"] == {"credited": 4, "held": 1, "duplicate": 2, "refused": 6}
+    first, again = results[0], results[2]
+    assert (first["status"], first["points"], first["carbon_g"], first["duplicate"]) == (
+        "approved", 10, 80.0, False,
+    )  # fmt: skip
+    assert again["duplicate"] is True and again["record_id"] == first["record_id"]
+    assert results[1]["record_id"] == delivered.get_json()["record_id"]
+    assert results[10]["errors"] == {"colour": ["不允许的字段"], "quantity": ["缺少必填字段"],
+                                     "occurred_at": ["缺少必填字段"]}  # fmt: skip
+    assert results[11]["status"] == "held" and results[11]["held_until"]
+    assert (results[12]["carbon_g"], results[12]["points"]) == (583.75, 72)
+    assert results[3]["message"] == "用户不存在"
+    # 10 (before) + 3 rides + 72 (metro): the refused events took nothing with them.
+    assert account(client, token)["points_balance"] == 112
+
+
+def test_refused_events_leave_nothing_behind(app, client, partner, consenting):
+    token, openid = consenting
+    rides = [event(f"ride-{n}", openid) for n in range(6)]  # 4 a day: two are refused
+    assert [c for _, c, _ in outcomes(post_batch(client, partner, rides))] == [201] * 4 + [409] * 2
+    with app.app_context():
+        kept = set(db.session.scalars(select(PartnerEvent.event_id)))
+    assert kept == {"ride-0", "ride-1", "ride-2", "ride-3"}
+    # The capped event's claim was rolled back with it: sent again it is refused again,
+    # not answered as a repeat of something never credited.
+    again = post_single(client, partner, rides[4])
+    assert (again.status_code, again.get_json()["reason"]) == (409, "daily_cap_reached")
+    assert account(client, token)["points_balance"] == 40
+    assert_ledger_clean(app)
+
+
+def test_refusals_match_the_single_endpoint(client, partner, consenting, resident):
+    _token, openid = consenting
+    stale = (utcnow() - timedelta(days=30)).isoformat()
+    cases = [
+        event("a", openid, scenario="old_clothes"),
+        event("b", "no-such-openid"),
+        event("c", openid, scenario="nope"),
+        event("d", openid, occurred_at=stale),
+        event("e", openid, quantity=-1),
+        {"event_id": "f"},
+        {"event_id": "g", "openid": openid, "partner_user_id": "U-1", "scenario": "bus_ride",
+         "quantity": 1, "occurred_at": utcnow().isoformat()},
+    ]  # fmt: skip
+    singles = []
+    for payload in cases:
+        answer = post_single(client, partner, payload)
+        singles.append((payload["event_id"], answer.status_code, answer.get_json()["reason"],
+                        answer.get_json().get("errors")))  # fmt: skip
+    batch = post_batch(client, partner, cases).get_json()["results"]
+    assert [(r["event_id"], r["code"], r["reason"], r["errors"]) for r in batch] == singles
+    assert all(code >= 400 for _, code, _, _ in singles)
+
+
+def test_events_that_are_not_objects(client, partner, consenting):
+    _token, openid = consenting
+    response = post_batch(client, partner, [42, "ride", None, [], event("ok", openid)])
+    assert [
+        (r["index"], r["event_id"], r["code"], r["reason"]) for r in response.get_json()["results"]
+    ] == [  # fmt: skip
+        (0, None, 422, "validation_error"),
+        (1, None, 422, "validation_error"),
+        (2, None, 422, "validation_error"),
+        (3, None, 422, "validation_error"),
+        (4, "ok", 201, None),
+    ]
+
+
+def test_a_replayed_batch_answers_repeats(app, client, partner, consenting):
+    token, openid = consenting
+    events = [event("r-1", openid), event("r-2", openid), event("x", "no-such-openid")]
+    first = post_batch(client, partner, events)
+    again = post_batch(client, partner, events)  # a retry: new nonce, the same events
+    assert outcomes(first) == [("r-1", 201, None), ("r-2", 201, None),
+                               ("x", 404, "user_not_found")]  # fmt: skip
+    assert outcomes(again) == [("r-1", 200, None), ("r-2", 200, None),
+                               ("x", 404, "user_not_found")]  # fmt: skip
+    firsts, repeats = first.get_json()["results"], again.get_json()["results"]
+    assert [r["record_id"] for r in repeats] == [r["record_id"] for r in firsts]
+    assert [r["points"] for r in repeats] == [10, 10, 0]
+    assert again.get_json()["counts"] == {"credited": 0, "held": 0, "duplicate": 2, "refused": 1}
+    assert account(client, token)["points_balance"] == 20
+    with app.app_context():
+        references = db.session.scalars(select(LedgerTransaction.reference)).all()
+    assert sorted(references) == ["partner:city-bus:r-1", "partner:city-bus:r-2"]
+
+    body = json.dumps({"events": [event("r-3", openid)]}).encode()
+    sent = post_raw(client, partner, body, nonce="batch-nonce-1")
+    replayed = post_raw(client, partner, body, nonce="batch-nonce-1")
+    assert sent.status_code == 200
+    assert (replayed.status_code, replayed.get_json()["reason"]) == (401, "nonce_reused")
+
+
+def test_malformed_batches_are_one_clear_422(app, client, partner, consenting):
+    _token, openid = consenting
+    too_many = [event(f"e-{n}", openid) for n in range(501)]
+    cases = [
+        (json.dumps({"events": []}), "batch_empty"),
+        (json.dumps({"events": too_many}), "batch_too_large"),
+        (json.dumps({"events": event("one", openid)}), "validation_error"),
+        (json.dumps({"events": "ride"}), "validation_error"),
+        (json.dumps({}), "validation_error"),
+        (json.dumps([event("one", openid)]), "validation_error"),
+        (json.dumps({"events": [event("one", openid)], "partner": "x"}), "validation_error"),
+    ]
+    for body, reason in cases:
+        response = post_raw(client, partner, body.encode())
+        assert (response.status_code, response.get_json()["reason"]) == (422, reason), body
+    too_large = post_raw(client, partner, cases[1][0].encode()).get_json()
+    assert too_large["message"] == "每批最多 500 个事件，请分批上报"
+    assert count(app, PartnerEvent) == 0
+
+
+def test_five_hundred_events_is_the_limit(client, partner, consenting):
+    # Refused ones are cheap: the limit itself is what is tested.
+    events = [event(f"e-{n}", f"nobody-{n}") for n in range(500)]
+    response = post_batch(client, partner, events)
+    assert response.status_code == 200
+    assert response.get_json()["counts"] == {"credited": 0, "held": 0, "duplicate": 0,
+                                             "refused": 500}  # fmt: skip
+
+
+def test_the_signature_covers_the_whole_batch(app, client, partner, consenting):
+    code, secret = partner
+    token, openid = consenting
+    body = json.dumps({"events": [event("s-1", openid), event("s-2", openid)]}).encode()
+    headers = signed_headers(code, secret, body)
+    altered = body.replace(b'"s-2"', b'"s-3"')
+    cases = [
+        (client.post(BATCH, data=altered, headers=headers), "invalid_signature"),
+        (post_raw(client, (code, "not-the-secret"), body), "invalid_signature"),
+        (post_raw(client, ("who-knows", secret), body), "unknown_partner"),
+        (client.post(BATCH, data=body, headers={"Content-Type": "application/json"}),
+         "unknown_partner"),
+        (post_raw(client, partner, body, timestamp=int(utcnow().timestamp()) - 301),
+         "timestamp_out_of_window"),
+    ]  # fmt: skip
+    for response, reason in cases:
+        assert (response.status_code, response.get_json()["reason"]) == (401, reason)
+    assert count(app, PartnerEvent) == 0
+    assert account(client, token)["points_balance"] == 0
+    assert outcomes(client.post(BATCH, data=body, headers=headers)) == [
+        ("s-1", 201, None), ("s-2", 201, None),
+    ]  # fmt: skip
+
+
+def test_delivery_log_has_a_line_per_event(app, client, partner, consenting, op_token):
+    _token, openid = consenting
+    post_batch(client, partner, [event("d-1", openid), event("d-1", openid), event("d-2", "x")])
+    post_raw(client, (partner[0], "not-the-secret"), b'{"events": []}')
+    partner_id = client.get("/api/v1/admin/partners", headers=bearer(op_token)).get_json()[
+        "items"][0]["id"]  # fmt: skip
+    items = client.get(f"/api/v1/admin/partners/{partner_id}/events",
+                       headers=bearer(op_token)).get_json()["items"]  # fmt: skip
+    assert [(e["event_id"], e["status_code"], e["outcome"], e["reason"]) for e in items] == [
+        ("", 401, "refused", "invalid_signature"),
+        ("d-2", 404, "refused", "user_not_found"),
+        ("d-1", 200, "duplicate", ""),
+        ("d-1", 201, "credited", ""),
+    ]
+    assert items[3]["record_id"] is not None and items[3]["points"] == 10
+    assert count(app, PartnerDelivery) == 4
+
+
+@pytest.fixture
+def failing_third_record(app):
+    """A database that refuses the record of event `boom` (a trigger), for a failure of
+    the batch's transaction halfway through; dropped afterwards."""
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(text(
+                "CREATE FUNCTION refuse_boom() RETURNS trigger AS $$ BEGIN "
+                "IF NEW.evidence_ref LIKE '%\\:boom' THEN RAISE EXCEPTION 'refused'; END IF; "
+                "RETURN NEW; END $$ LANGUAGE plpgsql"
+            ))  # fmt: skip
+            db.session.execute(text(
+                "CREATE TRIGGER refuse_boom BEFORE INSERT ON carbon_records "
+                "FOR EACH ROW EXECUTE FUNCTION refuse_boom()"
+            ))  # fmt: skip
+        else:
+            db.session.execute(text(
+                "CREATE TRIGGER refuse_boom BEFORE INSERT ON carbon_records "
+                "WHEN NEW.evidence_ref LIKE '%\\:boom' BEGIN SELECT RAISE(ABORT, 'refused'); END"
+            ))  # fmt: skip
+        db.session.commit()
+    yield
+    with app.app_context():
+        db.session.execute(
+            text(
+                "DROP TRIGGER refuse_boom"
+                + (" ON carbon_records" if db.engine.dialect.name == "postgresql" else "")
+            )
+        )
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(text("DROP FUNCTION refuse_boom()"))
+        db.session.commit()
+
+
+def test_a_failed_transaction_leaves_nothing_of_the_batch(app, client, partner, consenting,
+                                                          failing_third_record):  # fmt: skip
+    token, openid = consenting
+    events = [event("ok-1", openid), event("ok-2", openid), event("boom", openid)]
+    response = post_batch(client, partner, events)
+    assert response.status_code == 500, response.get_json()
+    assert count(app, PartnerEvent) == 0
+    assert count(app, LedgerTransaction) == 0
+    assert account(client, token)["points_balance"] == 0
+    retried = post_batch(client, partner, events[:2])
+    assert [c for _, c, _ in outcomes(retried)] == [201, 201]
+    assert account(client, token)["points_balance"] == 20
+    assert_ledger_clean(app)

@@ -169,9 +169,8 @@ def test_refusals_match_the_single_endpoint(client, partner, consenting, residen
 def test_events_that_are_not_objects(client, partner, consenting):
     _token, openid = consenting
     response = post_batch(client, partner, [42, "ride", None, [], event("ok", openid)])
-    assert [
-        (r["index"], r["event_id"], r["code"], r["reason"]) for r in response.get_json()["results"]
-    ] == [  # fmt: skip
+    results = response.get_json()["results"]
+    assert [(r["index"], r["event_id"], r["code"], r["reason"]) for r in results] == [
         (0, None, 422, "validation_error"),
         (1, None, 422, "validation_error"),
         (2, None, 422, "validation_error"),

@@ -32,6 +32,13 @@ class PartnerEventBatchSchema(Schema):
 
 
 class PartnerBatchItemSchema(PartnerEventResultSchema):
+    status = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "as POST /partner/events answers it (approved, held...); null for "
+            "a refused event"
+        },
+    )
     index = fields.Integer(metadata={"description": "the event's position in `events`"})
     code = fields.Integer(
         metadata={

@@ -45,6 +45,7 @@ CONTRACT = [
     ("post", "/admin/campaigns"),
     ("get", "/admin/stats"),
     ("post", "/partner/events"),
+    ("post", "/partner/events/batch"),
 ]
 
 

@@ -7,8 +7,10 @@ Both gunicorns run with the same settings (4 gthread workers x 4 threads). Each 
 gets a short warm-up with its own residents, then a measured wrk run (32 connections);
 the baseline is measured first and last and each endpoint is shown as a share of their
 mean. Write benchmarks spread over thousands of distinct residents (no cap or limit is
-hit); the sold-out case is all 409 by design. Afterwards the ledger is verified and the
-coupons are counted against stock and debits. Numbers are printed, never asserted.
+hit); the sold-out case is all 409 by design. The partner-batch case is driven by Python
+threads (wrk cannot sign a body; bench/batch.py) and counts events: its rate is events/s.
+Afterwards the ledger is verified and the coupons are counted against stock and debits.
+Numbers are printed, never asserted.
 """
 
 from __future__ import annotations
@@ -68,6 +70,9 @@ def _start_backends(args, tmp: Path, stack: ExitStack) -> tuple[str, str, str]:
     return url, f"unix://{socket_path}", "SQLite (WAL) + embedded redis-server (unix socket)"
 
 
+BATCH_CASE = "POST /partner/events/batch (500 a request; rate = events/s)"
+
+
 def _prepare(database_url: str, env: dict, tmp: Path, args) -> object:
     flask_cli(env, "db", "upgrade", "heads")
     flask_cli(env, "seed")
@@ -81,9 +86,19 @@ def _prepare(database_url: str, env: dict, tmp: Path, args) -> object:
     })  # fmt: skip
     with app.app_context():
         workload = build_workload(tmp / "wrk", writers=args.writers, progress=_say)
+        if _wants_batches(args):
+            from bench.batch import build_batch_world
+
+            workload.batches = build_batch_world(args.batch_residents, progress=_say)
         db.session.remove()
         db.engine.dispose()
     return workload
+
+
+def _wants_batches(args) -> bool:
+    """Whether the partner-batch case runs (bench.inprocess shares _prepare, never runs it)."""
+    only = getattr(args, "only", None)
+    return hasattr(args, "batch_residents") and (not only or only in BATCH_CASE)
 
 
 def _say(line: str) -> None:
@@ -107,12 +122,15 @@ def _cases(workload) -> list[dict]:
         {"name": "POST /offers/{id}/redeem (sold out: 409 by design)",
          "path": f"/api/v1/offers/{w.sold_out_offer_id}/redeem", "pool": w.readers,
          "body": w.empty_body, "extra": True},
+        {"name": BATCH_CASE, "batches": w.batches},
     ]  # fmt: skip
 
 
 def _measure(
     case: dict, url: str, args, profile_dir: Path | None, masters: list, database_url: str = ""
 ) -> Result:
+    if "batches" in case:
+        return _measure_batches(case, url, args, profile_dir, masters, database_url)
     body = case.get("body")
     common = {"mode": "post" if body else "get", "body_file": body,
               "connections": args.connections}  # fmt: skip
@@ -128,6 +146,27 @@ def _measure(
                          duration=args.duration,
                          run_id=f"m{os.getpid()}{abs(hash(case['name'])) % 10_000}",
                          **common)  # fmt: skip
+    result.lock_waiters = str(waiters) if sampler else ""
+    if sampler and waiters.statements:
+        _say(f"  lock waits in {case['name']}: {waiters.top()}")
+    if profiler is not None:
+        profiler.wait(timeout=args.duration + 60)
+    return result
+
+
+def _measure_batches(case: dict, url: str, args, profile_dir: Path | None, masters: list,
+                     database_url: str) -> Result:  # fmt: skip
+    from bench.batch import push_batches
+
+    world = case["batches"]
+    push_batches("warmup", url, world, duration=2, connections=args.batch_connections)
+    profiler = None
+    if profile_dir is not None:
+        profiler = _start_profiler(profile_dir, case["name"], masters, args.duration)
+    sampler = LockSampler(database_url) if database_url.startswith("postgresql") else None
+    with sampler or _no_sampler() as waiters:
+        result = push_batches(case["name"], url, world, duration=args.duration,
+                              connections=args.batch_connections)  # fmt: skip
     result.lock_waiters = str(waiters) if sampler else ""
     if sampler and waiters.statements:
         _say(f"  lock waits in {case['name']}: {waiters.top()}")
@@ -186,6 +225,15 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--writers", type=int, default=12000, help="residents per write pool")
+    parser.add_argument(
+        "--batch-residents",
+        type=int,
+        default=3000,
+        help="residents the partner batches name (24 events each at most)",
+    )
+    parser.add_argument(
+        "--batch-connections", type=int, default=4, help="threads pushing partner batches at once"
+    )
     parser.add_argument("--profile", action="store_true", help="py-spy every measured case")
     parser.add_argument("--output", type=Path, help="also write the results as JSON here")
     parser.add_argument("--only", help="run only the cases whose name contains this text")
@@ -222,7 +270,8 @@ def main() -> None:
             results.append(
                 _measure(case, product.url, args, profile_dir, [product.process.pid], database_url)
             )
-            _say(f"  {case['name']}: {results[-1].rps:,.0f} req/s")
+            unit = "events/s" if "batches" in case else "req/s"
+            _say(f"  {case['name']}: {results[-1].rps:,.0f} {unit}")
         last = _measure(base_case, baseline.url, args, None, [])
         baseline_rps = (first.rps + last.rps) / 2
         consistency = _check_consistency(env)
@@ -230,7 +279,8 @@ def main() -> None:
     print(f"\n## {label}\n")
     print(
         f"{started:%Y-%m-%d %H:%M} UTC, {machine}; gunicorn {args.workers} gthread workers "
-        f"x {args.threads} threads; wrk -t2 -c{args.connections} -d{args.duration:g}s\n"
+        f"x {args.threads} threads; wrk -t2 -c{args.connections} -d{args.duration:g}s; "
+        f"partner batches: {args.batch_connections} threads\n"
     )
     print(table)
     print(f"\nbaseline drift: {first.rps:,.0f} -> {last.rps:,.0f} req/s; {consistency}")

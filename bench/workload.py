@@ -41,6 +41,7 @@ class Workload:
     sold_out_offer_id: int
     checkin_body: Path
     empty_body: Path
+    batches: object = None  # the partner batches' world (bench/batch.py), when they run
 
 
 def _pool(workdir: Path, name: str, tokens: list[str], warmup: int) -> Pool:

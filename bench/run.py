@@ -232,7 +232,7 @@ def main() -> None:
         help="residents the partner batches name (24 events each at most)",
     )
     parser.add_argument(
-        "--batch-connections", type=int, default=4, help="threads pushing partner batches at once"
+        "--batch-connections", type=int, default=2, help="threads pushing partner batches at once"
     )
     parser.add_argument("--profile", action="store_true", help="py-spy every measured case")
     parser.add_argument("--output", type=Path, help="also write the results as JSON here")

@@ -1,6 +1,7 @@
 """Partner event batches (`POST /partner/events/batch`, decision 1005): each event answered
 as the single endpoint would answer it, refused events taking only themselves back, a
-replayed batch answering repeats, the batch's own limits and signature, one transaction."""
+replayed batch answering repeats, the batch's own limits and signature; the one transaction
+failing as a whole: test_partner_batch_rollback.py."""
 
 from __future__ import annotations
 
@@ -8,69 +9,38 @@ import json
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import select
 
 from app.checkins.models import PartnerDelivery, PartnerEvent
 from app.db import utcnow
 from app.extensions import db
 from app.ledger.models import LedgerTransaction
-from tests.checkins.support import account, partner_body, signed_headers
+from tests.checkins.batch_support import (
+    BATCH,
+    consent_to_trips,
+    count,
+    event,
+    new_partner,
+    outcomes,
+    post_batch,
+    post_raw,
+    post_single,
+)
+from tests.checkins.support import account, signed_headers
 from tests.helpers import bearer
 from tests.mall.factories import assert_ledger_clean
-
-BATCH = "/api/v1/partner/events/batch"
 
 
 @pytest.fixture
 def partner(client, op_token):
-    """A bus company reporting bus rides and metro trips: (code, secret)."""
-    response = client.post(
-        "/api/v1/admin/partners",
-        json={"code": "city-bus", "name": "城市公交", "scenarios": ["bus_ride", "metro_km"]},
-        headers=bearer(op_token),
-    )
-    assert response.status_code == 201, response.get_json()
-    return "city-bus", response.get_json()["secret"]
+    return new_partner(client, op_token)
 
 
 @pytest.fixture
 def consenting(client, resident):
     token, _user, openid = resident
-    for scenario in ("bus_ride", "metro_km"):
-        response = client.put(f"/api/v1/me/consents/{scenario}", json={"granted": True},
-                              headers=bearer(token))  # fmt: skip
-        assert response.status_code == 200
+    consent_to_trips(client, token)
     return token, openid
-
-
-def event(event_id: str, openid: str, **fields) -> dict:
-    return json.loads(partner_body(event_id, openid, **fields))
-
-
-def post_raw(client, partner, body: bytes, **sign):
-    code, secret = partner
-    return client.post(BATCH, data=body, headers=signed_headers(code, secret, body, **sign))
-
-
-def post_batch(client, partner, events: list, **sign):
-    return post_raw(client, partner, json.dumps({"events": events}).encode(), **sign)
-
-
-def post_single(client, partner, payload: dict):
-    code, secret = partner
-    body = json.dumps(payload).encode()
-    return client.post("/api/v1/partner/events", data=body,
-                       headers=signed_headers(code, secret, body))  # fmt: skip
-
-
-def outcomes(response) -> list[tuple]:
-    assert response.status_code == 200, response.get_json()
-    return [(r["event_id"], r["code"], r["reason"]) for r in response.get_json()["results"]]
-
-
-def count(app, model) -> int:
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(model))
 
 
 def test_mixed_batch_answers_each_event_as_the_single_endpoint(client, partner, consenting):
@@ -273,52 +243,3 @@ def test_delivery_log_has_a_line_per_event(app, client, partner, consenting, op_
     ]
     assert items[3]["record_id"] is not None and items[3]["points"] == 10
     assert count(app, PartnerDelivery) == 4
-
-
-@pytest.fixture
-def failing_third_record(app):
-    """A database that refuses the record of event `boom` (a trigger), for a failure of
-    the batch's transaction halfway through; dropped afterwards."""
-    with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            db.session.execute(text(
-                "CREATE FUNCTION refuse_boom() RETURNS trigger AS $$ BEGIN "
-                "IF NEW.evidence_ref LIKE '%\\:boom' THEN RAISE EXCEPTION 'refused'; END IF; "
-                "RETURN NEW; END $$ LANGUAGE plpgsql"
-            ))  # fmt: skip
-            db.session.execute(text(
-                "CREATE TRIGGER refuse_boom BEFORE INSERT ON carbon_records "
-                "FOR EACH ROW EXECUTE FUNCTION refuse_boom()"
-            ))  # fmt: skip
-        else:
-            db.session.execute(text(
-                "CREATE TRIGGER refuse_boom BEFORE INSERT ON carbon_records "
-                "WHEN NEW.evidence_ref LIKE '%\\:boom' BEGIN SELECT RAISE(ABORT, 'refused'); END"
-            ))  # fmt: skip
-        db.session.commit()
-    yield
-    with app.app_context():
-        db.session.execute(
-            text(
-                "DROP TRIGGER refuse_boom"
-                + (" ON carbon_records" if db.engine.dialect.name == "postgresql" else "")
-            )
-        )
-        if db.engine.dialect.name == "postgresql":
-            db.session.execute(text("DROP FUNCTION refuse_boom()"))
-        db.session.commit()
-
-
-def test_a_failed_transaction_leaves_nothing_of_the_batch(app, client, partner, consenting,
-                                                          failing_third_record):  # fmt: skip
-    token, openid = consenting
-    events = [event("ok-1", openid), event("ok-2", openid), event("boom", openid)]
-    response = post_batch(client, partner, events)
-    assert response.status_code == 500, response.get_json()
-    assert count(app, PartnerEvent) == 0
-    assert count(app, LedgerTransaction) == 0
-    assert account(client, token)["points_balance"] == 0
-    retried = post_batch(client, partner, events[:2])
-    assert [c for _, c, _ in outcomes(retried)] == [201, 201]
-    assert account(client, token)["points_balance"] == 20
-    assert_ledger_clean(app)

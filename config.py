@@ -53,6 +53,9 @@ class Config:
     REDIS_URL = _env("REDIS_URL", f"unix://{INSTANCE_DIR / 'redis.sock'}")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     SQLITE_BUSY_TIMEOUT_MS = _env("SQLITE_BUSY_TIMEOUT_MS", 30_000)
+    # SQLite's `PRAGMA synchronous` (WAL): FULL syncs the WAL at every commit, so a commit
+    # the client heard of survives a power loss; NORMAL only at checkpoints (docs/decisions/1007).
+    SQLITE_SYNCHRONOUS = _env("SQLITE_SYNCHRONOUS", "NORMAL")
 
     WECHAT_APPID = _env("WECHAT_APPID", SANDBOX_APPID)
     WECHAT_SECRET = _env("WECHAT_SECRET", SANDBOX_SECRET)

@@ -85,7 +85,9 @@ def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     if uri.startswith("sqlite"):
         with app.app_context():
-            configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+            configure_sqlite(
+                db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"], app.config["SQLITE_SYNCHRONOUS"]
+            )
     migrate.init_app(app, db, directory=str(Path(__file__).parent.parent / "migrations"))
     redis_conn = redis_client.init_app(app)
     app.config.setdefault("RATELIMIT_STORAGE_URI", limiter_storage_uri(app.config["REDIS_URL"]))

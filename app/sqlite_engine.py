@@ -40,6 +40,7 @@ from app.sqlite_queue import WriterQueue, release_held
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|WITH|SAVEPOINT)\b", re.IGNORECASE)
 _DEFERRED = "sqlite_write_lock_deferred"  # connection.info flag: reading, lock not taken
+SYNCHRONOUS_MODES = ("NORMAL", "FULL")  # OFF and EXTRA: not offered (docs/decisions/1007)
 _AT_FIRST_WRITE = "sqlite_at_first_write"  # connection.info: callables run under the lock
 
 
@@ -69,12 +70,16 @@ def cancel_first_write(conn, write) -> bool:
     return True
 
 
-def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
-    """Install WAL, busy timeout and the late write lock on a SQLite engine.
+def configure_sqlite(engine: Engine, busy_timeout_ms: int, synchronous: str = "NORMAL") -> None:
+    """Install WAL, busy timeout, `synchronous` (NORMAL or FULL: SQLITE_SYNCHRONOUS,
+    docs/decisions/1007) and the late write lock on a SQLite engine.
 
     pysqlite's own transaction handling is switched off so that SQLAlchemy's `begin`
-    event decides how each transaction starts.
+    event decides how each transaction starts. Raises ValueError for another
+    `synchronous` (it is written into the PRAGMA).
     """
+    if synchronous not in SYNCHRONOUS_MODES:
+        raise ValueError(f"synchronous must be one of {SYNCHRONOUS_MODES}, not {synchronous!r}")
 
     database = engine.url.database or ""
 
@@ -85,7 +90,7 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.close()
         if database and database != ":memory:" and not database.startswith("file:"):
             # Private, whatever the umask; -wal and -shm take the database file's mode.

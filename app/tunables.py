@@ -63,6 +63,7 @@ def _core() -> list[Tunable]:
         Tunable("REDIS_URL", url("redis://", "rediss://", "unix://"), **legacy),
         Tunable("INSTANCE_PATH", text(), **legacy),
         Tunable("SQLITE_BUSY_TIMEOUT_MS", integer(0), **legacy),
+        Tunable("SQLITE_SYNCHRONOUS", choice("NORMAL", "FULL")),
         Tunable("WECHAT_APPID", text(), **legacy),
         Tunable("WECHAT_SECRET", text(), secret=True, **legacy),
         Tunable("WECHAT_API_BASE_URL", url("http://", "https://"), **legacy),

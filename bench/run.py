@@ -67,7 +67,8 @@ def _start_backends(args, tmp: Path, stack: ExitStack) -> tuple[str, str, str]:
     if process is not None:
         stack.callback(lambda: (process.terminate(), process.wait(10)))
     url = f"sqlite:///{tmp / 'bench.sqlite3'}"
-    return url, f"unix://{socket_path}", "SQLite (WAL) + embedded redis-server (unix socket)"
+    label = f"SQLite (WAL, synchronous={_synchronous()}) + embedded redis-server (unix socket)"
+    return url, f"unix://{socket_path}", label
 
 
 BATCH_CASE = "POST /partner/events/batch (500 a request; rate = events/s)"
@@ -217,6 +218,21 @@ def render_table(results: list[Result], baseline_rps: float) -> str:
     return "\n".join(lines)
 
 
+def _server_line(args) -> str:
+    line = f"gunicorn {args.workers} {args.worker_class} workers x {args.threads} threads"
+    if args.switch_interval is not None:
+        line += f", switch interval {args.switch_interval:g} ms"
+    if args.reference_baseline:
+        line += " (baseline: 4 gthread x 4)"
+    return line
+
+
+def _synchronous() -> str:
+    from config import Config
+
+    return Config.SQLITE_SYNCHRONOUS  # TPH_SQLITE_SYNCHRONOUS when set (docs/decisions/1007)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--postgres", action="store_true", help="PostgreSQL + Redis variant")
@@ -224,6 +240,24 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument(
+        "--worker-class",
+        choices=("gthread", "sync"),
+        default="gthread",
+        help="gunicorn's worker class (sync: one request at a time, --threads 1)",
+    )
+    parser.add_argument(
+        "--switch-interval",
+        type=float,
+        metavar="MS",
+        help="each product worker's sys.setswitchinterval (Python's: 5 ms)",
+    )
+    parser.add_argument(
+        "--reference-baseline",
+        action="store_true",
+        help="the baseline at 4 gthread x 4 whatever the product's settings "
+        "(one yardstick when comparing settings)",
+    )
     parser.add_argument("--writers", type=int, default=12000, help="residents per write pool")
     parser.add_argument(
         "--batch-residents",
@@ -239,6 +273,8 @@ def main() -> None:
     parser.add_argument("--only", help="run only the cases whose name contains this text")
     parser.add_argument("--keep", action="store_true", help="keep the temp directory")
     args = parser.parse_args()
+    if args.worker_class == "sync" and args.threads != 1:
+        parser.error("--worker-class sync takes --threads 1 (gunicorn would use gthread)")
     require_wrk()
     started = datetime.now(UTC)
     machine = machine_line()
@@ -251,10 +287,13 @@ def main() -> None:
         env = app_env(database_url, redis_url, tmp / "instance")
         _say(f"backend: {label}; preparing data in {tmp}")
         workload = _prepare(database_url, env, tmp, args)
-        settings = {"workers": args.workers, "threads": args.threads}
-        baseline = Gunicorn("bench.baseline:app", env, tmp / "baseline.log", **settings).start()
+        settings = {"workers": args.workers, "threads": args.threads,
+                    "worker_class": args.worker_class}  # fmt: skip
+        reference = {"workers": 4, "threads": 4} if args.reference_baseline else settings
+        baseline = Gunicorn("bench.baseline:app", env, tmp / "baseline.log", **reference).start()
         stack.callback(baseline.stop)
-        product = Gunicorn("wsgi:app", env, tmp / "app.log", **settings).start()
+        product = Gunicorn("wsgi:app", env, tmp / "app.log", **settings,
+                           switch_interval_ms=args.switch_interval).start()  # fmt: skip
         stack.callback(product.stop)
         profile_dir = (tmp / "profiles") if args.profile else None
         if profile_dir:
@@ -277,11 +316,9 @@ def main() -> None:
         consistency = _check_consistency(env)
     table = render_table([first, *results, last], baseline_rps)
     print(f"\n## {label}\n")
-    print(
-        f"{started:%Y-%m-%d %H:%M} UTC, {machine}; gunicorn {args.workers} gthread workers "
-        f"x {args.threads} threads; wrk -t2 -c{args.connections} -d{args.duration:g}s; "
-        f"partner batches: {args.batch_connections} threads\n"
-    )
+    print(f"{started:%Y-%m-%d %H:%M} UTC, {machine}; {_server_line(args)}; "
+          f"wrk -t2 -c{args.connections} -d{args.duration:g}s; "
+          f"partner batches: {args.batch_connections} threads\n")  # fmt: skip
     print(table)
     print(f"\nbaseline drift: {first.rps:,.0f} -> {last.rps:,.0f} req/s; {consistency}")
     if profile_dir:
@@ -289,6 +326,7 @@ def main() -> None:
     if args.output:
         args.output.write_text(json.dumps({
             "date": started.isoformat(), "machine": machine, "backend": label,
+            "server": _server_line(args), "sqlite_synchronous": _synchronous(),
             "baseline_rps": baseline_rps, "table": table,
             "results": [r.__dict__ | {"rps": r.rps} for r in [first, *results, last]],
         }, indent=2, ensure_ascii=False))  # fmt: skip

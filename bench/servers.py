@@ -22,6 +22,7 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN_CONF = ROOT / "deploy" / "gunicorn.conf.py"
+HOOKS = ROOT / "bench" / "gunicorn_hooks.py"
 
 
 def free_port() -> int:
@@ -168,13 +169,21 @@ class RedisServer:
 class Gunicorn:
     """`gunicorn <module>` with the product's settings (gthread workers, 4 threads each);
     with `config`, also that settings file (deploy/gunicorn.conf.py: the command line's
-    bind, workers and threads win over it)."""
+    bind, workers, threads and worker class win over it). `switch_interval_ms`: each
+    worker's `sys.setswitchinterval` (bench/gunicorn_hooks.py; not with `config`)."""
 
     def __init__(self, module: str, env: dict, log_path: Path, *, workers: int = 4,
                  threads: int = 4, port: int | None = None,
-                 config: Path | None = None):  # fmt: skip
+                 config: Path | None = None, worker_class: str = "gthread",
+                 switch_interval_ms: float | None = None):  # fmt: skip
+        if config is not None and switch_interval_ms is not None:
+            raise ValueError("switch_interval_ms needs bench/gunicorn_hooks.py as the config")
+        if switch_interval_ms is not None:
+            config = HOOKS
+            env = dict(env, BENCH_SWITCH_INTERVAL_MS=str(switch_interval_ms))
         self.module = module
         self.config = config
+        self.worker_class = worker_class
         self.env = env
         self.log_path = Path(log_path)
         self.workers = workers
@@ -192,7 +201,7 @@ class Gunicorn:
             *(["--config", str(self.config)] if self.config else []),
             "--bind", f"127.0.0.1:{self.port}",
             "--workers", str(self.workers),
-            "--worker-class", "gthread", "--threads", str(self.threads),
+            "--worker-class", self.worker_class, "--threads", str(self.threads),
             "--no-control-socket",
         ]  # fmt: skip
 

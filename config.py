@@ -55,7 +55,7 @@ class Config:
     SQLITE_BUSY_TIMEOUT_MS = _env("SQLITE_BUSY_TIMEOUT_MS", 30_000)
     # SQLite's `PRAGMA synchronous` (WAL): FULL syncs the WAL at every commit, so a commit
     # the client heard of survives a power loss; NORMAL only at checkpoints (docs/decisions/1007).
-    SQLITE_SYNCHRONOUS = _env("SQLITE_SYNCHRONOUS", "NORMAL")
+    SQLITE_SYNCHRONOUS = _env("SQLITE_SYNCHRONOUS", "FULL")
 
     WECHAT_APPID = _env("WECHAT_APPID", SANDBOX_APPID)
     WECHAT_SECRET = _env("WECHAT_SECRET", SANDBOX_SECRET)

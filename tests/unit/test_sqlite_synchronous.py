@@ -13,7 +13,6 @@ import pytest
 from sqlalchemy import text
 
 from app.extensions import db
-from config import Config
 from tests.conftest import make_app
 from tests.helpers import ROOT
 
@@ -37,20 +36,15 @@ def test_the_setting_reaches_the_connection(app_settings, tmp_path, mode):
     assert _synchronous(app) == PRAGMA_VALUE[mode.upper()]
 
 
-def test_the_default_is_what_config_says(app_settings, tmp_path):
-    app = make_app(app_settings, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'db.sqlite3'}")
-
-    assert app.config["SQLITE_SYNCHRONOUS"] == Config.SQLITE_SYNCHRONOUS
-    assert _synchronous(app) == PRAGMA_VALUE[Config.SQLITE_SYNCHRONOUS]
-
-
-def _boot(tmp_path, value: str) -> subprocess.CompletedProcess:
+def _boot(tmp_path, value: str | None) -> subprocess.CompletedProcess:
     code = ("import wsgi; from sqlalchemy import text; from app.extensions import db\n"
             "with wsgi.app.app_context(): print(db.session.execute("
             "text('PRAGMA synchronous')).scalar())")  # fmt: skip
     env = {k: v for k, v in os.environ.items() if not k.startswith("TPH_")}
     env.pop("DATABASE_URL", None)
-    env.update(APP_ENV="development", INSTANCE_PATH=str(tmp_path), TPH_SQLITE_SYNCHRONOUS=value)
+    env.update(APP_ENV="development", INSTANCE_PATH=str(tmp_path))
+    if value is not None:
+        env["TPH_SQLITE_SYNCHRONOUS"] = value
     return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=60)  # fmt: skip
 
@@ -61,6 +55,14 @@ def test_the_environment_variable_reaches_the_connection(tmp_path, mode):
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == str(PRAGMA_VALUE[mode])
+
+
+def test_the_default_is_full(tmp_path):
+    """Power-loss durability by default: it cost less than 15 % (docs/decisions/1007)."""
+    result = _boot(tmp_path, None)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(PRAGMA_VALUE["FULL"])
 
 
 def test_another_mode_stops_the_boot(tmp_path):

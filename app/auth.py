@@ -19,6 +19,13 @@ the database itself (app/users/standing.py), so a freeze refuses the very next c
 or redemption on every worker even with a session cached a second before. Disabling a
 console account (app/users/accounts.py) revokes its sessions like a logout does, and a
 session loaded from the database is refused if its account is disabled.
+
+A view may name a cached value to read with the session (`READ_WITH_SESSION`, set by
+app/view_cache.py): then the session and that value for the user the session names come
+back in the same round trip (app/cache.py read_chained), and the value waits for the
+view in `g` (`SESSION_READ`). Only a current session's user gets it: a revoked, stale or
+missing session reads nothing more, and the view reads for itself once the caller is
+known.
 """
 
 from __future__ import annotations
@@ -48,6 +55,10 @@ ROLES_GENERATION_KEY = "auth:roles:gen"
 CACHE_TTL_SECONDS = 300
 REVOKED = "revoked"
 BEARER_SECURITY: list[dict[str, list[str]]] = [{"bearerAuth": []}]
+# A view's attribute: () -> (generation key, value key) to read with the session, where
+# app/cache.py OWNER stands for the user id; what was read goes to g.<SESSION_READ>.
+READ_WITH_SESSION = "read_with_session"
+SESSION_READ = "session_read"
 
 
 @dataclass(frozen=True)
@@ -89,18 +100,47 @@ def authenticate(token: str) -> Principal:
 
     Raises Unauthorized (reason `invalid_token`) for unknown, expired or revoked tokens.
     """
+    return _authenticate(token, None)[0]
+
+
+def authenticate_and_read(
+    token: str, generation_key: str, value_key: str
+) -> tuple[Principal, tuple[str | None, str | None] | None]:
+    """`authenticate`, and in the same Redis round trip the cached value under these
+    keys (app/cache.py OWNER standing for the caller's user id): (generation, current
+    payload or None) as `cache.read` returns them, or None when it was not read with the
+    session (the caller reads it itself).
+
+    Raises Unauthorized (reason `invalid_token`) as `authenticate` does.
+    """
+    return _authenticate(token, (generation_key, value_key))
+
+
+def _authenticate(
+    token: str, then_read: tuple[str, str] | None
+) -> tuple[Principal, tuple[str | None, str | None] | None]:
     token_hash = hash_token(token)
     now = utcnow()
     # One round trip: the session (or the `revoked` marker, untagged) and the roles
-    # generation it must have been cached under (app/cache.py).
-    generation, cached = cache.read_raw(ROLES_GENERATION_KEY, CACHE_PREFIX + token_hash)
+    # generation it must have been cached under (app/cache.py), and what the view reads.
+    then = None
+    if then_read is None:
+        generation, cached = cache.read_raw(ROLES_GENERATION_KEY, CACHE_PREFIX + token_hash)
+    else:
+        generation, cached, then = cache.read_chained(
+            ROLES_GENERATION_KEY, CACHE_PREFIX + token_hash, *then_read
+        )
     if cached == REVOKED:
         raise Unauthorized("登录已失效，请重新登录", reason="invalid_token")
     if (payload := cache.current_payload(generation, cached)) is not None:
         data = json.loads(payload)
         if data["exp"] <= now.timestamp():
             raise Unauthorized("登录已过期，请重新登录", reason="invalid_token")
-        return Principal(data["uid"], token_hash, frozenset(data["roles"]))
+        principal = Principal(data["uid"], token_hash, frozenset(data["roles"]))
+        # The script read for the user it found in this very value; checked all the same.
+        if then is not None and then[0] == principal.user_id:
+            return principal, then[1:]
+        return principal, None
     row = db.session.execute(
         select(
             AuthToken.user_id, AuthToken.expires_at, AuthToken.revoked_at, User.deleted_at,
@@ -117,7 +157,7 @@ def authenticate(token: str) -> Principal:
     ttl = min(CACHE_TTL_SECONDS, int((row.expires_at - now).total_seconds()))
     data = {"uid": row.user_id, "exp": row.expires_at.timestamp(), "roles": sorted(roles)}
     cache.write(CACHE_PREFIX + token_hash, generation, json.dumps(data), max(1, ttl))
-    return Principal(row.user_id, token_hash, roles)
+    return Principal(row.user_id, token_hash, roles), None
 
 
 def forget_roles_after_commit() -> None:
@@ -171,9 +211,15 @@ def _bearer_token() -> str:
 
 def _require(allowed_roles: frozenset[str] | None) -> Callable:
     def decorator(view: Callable) -> Callable:
+        read_keys = getattr(view, READ_WITH_SESSION, None)
+
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
-            principal = authenticate(_bearer_token())
+            if read_keys is None:
+                principal = authenticate(_bearer_token())
+            else:
+                principal, read = authenticate_and_read(_bearer_token(), *read_keys())
+                setattr(g, SESSION_READ, read)
             if allowed_roles is not None and not (principal.roles & allowed_roles):
                 raise Forbidden("当前账号没有此操作的权限", reason="forbidden")
             g.principal = principal

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 from sqlalchemy import func, select
 
-from app import cache
 from app.carbon.models import RECORD_APPROVED, RECORD_PENDING, CarbonRecord, Scenario
 from app.carbon.rules import mg_to_g
 from app.extensions import db
@@ -15,7 +13,7 @@ from app.ledger import service as ledger
 from app.pagination import paginate_desc
 from app.users import service as users
 
-ACCOUNT_TTL_SECONDS = 600
+ACCOUNT_TTL_SECONDS = 600  # of the resident's cached view (app/carbon/api.py)
 # Other domains' parts of the account (carbon sinks: `sink_total_g`), each a function of
 # the user id returning JSON-ready fields; registered at import like personal data.
 _SECTIONS: list[Callable[[int], dict]] = []
@@ -30,27 +28,11 @@ def register_account_section(section: Callable[[int], dict]) -> None:
 def get_account(user_id: int) -> dict:
     """Points balance (from the ledger), approved carbon, counts and per-scenario totals.
 
-    Cached in Redis under the user's generation (app/cache.py): every ledger posting on
-    the resident's account and every change to their records bumps it after commit, so
+    Read from the database. The resident's own view caches the answer in Redis under the
+    user's generation (`cache.USER_GENERATION`, app/view_cache.py): every ledger posting
+    on the resident's account and every change to their records bumps it after commit, so
     the answer is never older than the last commit that concerns them.
     """
-    key = f"carbon:account:{user_id}"
-    generation, cached = cache.read(cache.user_generation_key(user_id), key)
-    if cached is not None:
-        return json.loads(cached)
-    view = _load_account(user_id)
-    cache.write(key, generation, json.dumps(view, ensure_ascii=False), ACCOUNT_TTL_SECONDS)
-    return view
-
-
-def get_resident_account(user_id: int) -> dict:
-    """A resident's account for operators (the resident page). Raises NotFound
-    (`user_not_found`)."""
-    users.find_user(user_id)
-    return get_account(user_id)
-
-
-def _load_account(user_id: int) -> dict:
     rows = db.session.execute(
         select(
             Scenario.code,
@@ -89,6 +71,13 @@ def _load_account(user_id: int) -> dict:
     for section in _SECTIONS:
         view.update(section(user_id))
     return view
+
+
+def get_resident_account(user_id: int) -> dict:
+    """A resident's account for operators (the resident page). Raises NotFound
+    (`user_not_found`)."""
+    users.find_user(user_id)
+    return get_account(user_id)
 
 
 def list_records(

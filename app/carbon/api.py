@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from app.auth import current_principal, resident_required
+from app.cache import USER_GENERATION
 from app.carbon import account, leaderboard, scenarios, service
 from app.carbon import models as _models  # noqa: F401  (registers the tables)
 from app.carbon.schemas import (
@@ -21,6 +22,7 @@ from app.carbon.schemas import (
     ScenarioListSchema,
 )
 from app.pagination import Page, page_schema
+from app.view_cache import cached_answer
 
 blp = Blueprint("carbon", __name__, description="碳账户 Carbon account")
 
@@ -34,9 +36,11 @@ def list_scenarios():
 
 @blp.route("/me/account", methods=["GET"])
 @resident_required
+@cached_answer(USER_GENERATION, account.ACCOUNT_TTL_SECONDS, per_user=True)
 @blp.response(200, AccountSchema)
 def my_account():
-    """My carbon account: points balance, approved carbon, counts, per-scenario totals."""
+    """My carbon account: points balance, approved carbon, counts, per-scenario totals
+    (cached; every committed change to my points or records shows at once)."""
     return account.get_account(current_principal().user_id)
 
 

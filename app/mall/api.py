@@ -20,12 +20,14 @@ from app.mall.schemas import (
     RedemptionResultSchema,
 )
 from app.pagination import Page, page_schema
+from app.view_cache import cached_answer
 
 blp = Blueprint("mall", __name__, description="积分商城 Points mall (residents)")
 
 
 @blp.route("/offers", methods=["GET"])
 @resident_required
+@cached_answer(catalog.GEN_KEY, catalog.LIST_TTL_SECONDS, per_user=False)
 @blp.arguments(LiveOfferArgsSchema, location="query")
 @blp.response(200, page_schema(LiveOfferSchema))
 @blp.alt_response(400, description="invalid_cursor")

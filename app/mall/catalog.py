@@ -1,4 +1,5 @@
-"""What residents see: live offers, cached in Redis (app/cache.py).
+"""What residents see: live offers. The list page is cached in Redis at the API
+(app/view_cache.py, app/mall/api.py).
 
 A page of the list is cached for `LIST_TTL_SECONDS` under a generation number that every
 committed offer change bumps: edits, approval, pause, take-down, a merchant frozen or
@@ -10,7 +11,6 @@ what every read cost before the cache.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
 from sqlalchemy import or_, select
@@ -23,9 +23,8 @@ from app.mall.models import OFFER_LIVE, Offer, OfferRedemptionCounter
 from app.merchants import service as merchants
 from app.pagination import paginate_desc
 
-LIST_TTL_SECONDS = 30
+LIST_TTL_SECONDS = 30  # of a cached list page (app/mall/api.py)
 GEN_KEY = "mall:offers:gen"
-DATETIME_FIELDS = ("valid_from", "valid_until", "sale_starts_at", "sale_ends_at")
 
 
 def _live_conditions(now: datetime) -> tuple:
@@ -72,25 +71,12 @@ def offer_view(offer: Offer, place: dict | None) -> dict:
     }
 
 
-def _encode(page: dict) -> str:
-    def default(value):
-        if isinstance(value, datetime):
-            return value.isoformat()
-        raise TypeError(type(value))
+def list_live_offers(limit: int, cursor: str | None, merchant_id: int | None = None) -> dict:
+    """One page of live offers, newest first (of one merchant with `merchant_id`):
+    {items, next_cursor}, read from the database (the API caches the page under GEN_KEY).
 
-    return json.dumps(page, default=default, ensure_ascii=False)
-
-
-def _decode(raw: str) -> dict:
-    page = json.loads(raw)
-    for item in page["items"]:
-        for field in DATETIME_FIELDS:
-            if item[field] is not None:
-                item[field] = datetime.fromisoformat(item[field])
-    return page
-
-
-def _load_page(limit: int, cursor: str | None, merchant_id: int | None) -> dict:
+    Raises InvalidCursor (400).
+    """
     stmt = select(Offer).where(*_live_conditions(utcnow()))
     if merchant_id is not None:
         stmt = stmt.where(Offer.merchant_id == merchant_id)
@@ -100,21 +86,6 @@ def _load_page(limit: int, cursor: str | None, merchant_id: int | None) -> dict:
         "items": [offer_view(o, places.get(o.merchant_id)) for o in offers],
         "next_cursor": next_cursor,
     }
-
-
-def list_live_offers(limit: int, cursor: str | None, merchant_id: int | None = None) -> dict:
-    """One page of live offers, newest first (of one merchant with `merchant_id`):
-    {items, next_cursor}.
-
-    Raises InvalidCursor (400). Works without Redis (then every call reads the database).
-    """
-    key = f"mall:offers:list:{limit}:{cursor or ''}:{merchant_id or ''}"
-    generation, cached = cache.read(GEN_KEY, key)
-    if cached is not None:
-        return _decode(cached)
-    page = _load_page(limit, cursor, merchant_id)
-    cache.write(key, generation, _encode(page), LIST_TTL_SECONDS)
-    return page
 
 
 def get_live_offer(offer_id: int, user_id: int) -> dict:

@@ -35,7 +35,7 @@ from bench.servers import (
     app_env,
     flask_cli,
 )
-from bench.wrk import Result, require_wrk, run_wrk
+from bench.wrk import Result, prime, require_wrk, run_wrk
 
 
 def machine_line() -> str:
@@ -136,6 +136,9 @@ def _measure(
     common = {"mode": "post" if body else "get", "body_file": body,
               "connections": args.connections}  # fmt: skip
     pool = case["pool"]
+    if getattr(pool, "prime", False):
+        statuses = prime(url, case["path"], pool.measure)
+        _say(f"  primed {case['name']}: {statuses}")
     run_wrk("warmup", url, case["path"], tokens_file=pool.warmup, duration=2,
             run_id=f"w{os.getpid()}{abs(hash(case['name'])) % 10_000}", **common)  # fmt: skip
     profiler = None

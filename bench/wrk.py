@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import shutil
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 LUA = Path(__file__).resolve().parent / "lua" / "api.lua"
 
@@ -98,3 +101,29 @@ def run_wrk(
         statuses=data["statuses"],
         socket_errors=data["socket_errors"],
     )
+
+
+def prime(base_url: str, path: str, tokens_file: Path, threads: int = 8) -> dict[int, int]:
+    """GET `path` once with every token of the file (a few keep-alive connections), so a
+    read is measured in steady state however slow the machine is: a timed warm-up covers
+    every resident only if it runs fast enough. Returns the count of each status."""
+    tokens = [t for t in tokens_file.read_text().split() if t]
+    where = urlsplit(base_url)
+
+    def share(offset: int) -> dict[int, int]:
+        conn = http.client.HTTPConnection(where.hostname, where.port, timeout=30)
+        counts: dict[int, int] = {}
+        for token in tokens[offset::threads]:
+            conn.request("GET", path, headers={"Authorization": f"Bearer {token}"})
+            response = conn.getresponse()
+            response.read()
+            counts[response.status] = counts.get(response.status, 0) + 1
+        conn.close()
+        return counts
+
+    total: dict[int, int] = {}
+    with ThreadPoolExecutor(threads) as pool:
+        for counts in pool.map(share, range(threads)):
+            for status, n in counts.items():
+                total[status] = total.get(status, 0) + n
+    return total

@@ -41,6 +41,8 @@ const REASON_MESSAGES = {
   out_of_stock: '手慢了，这张券已经被抢光了',
   offer_taken_down: '这张券已下架，暂时不能兑换',
   merchant_frozen: '该商户暂停营业，暂时不能兑换或核销',
+  batch_empty: '批量上报至少需要一条事件',
+  batch_too_large: '批量上报最多 500 条事件',
   account_frozen: '你的账号已被冻结，暂时不能打卡或兑换，如有疑问请联系客服',
   insufficient_points: '积分不足，先去打卡攒积分吧',
   limit_reached: '你已达到这张券的兑换上限',

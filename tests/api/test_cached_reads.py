@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from contextlib import contextmanager
 
+import flask
 import pytest
 import redis
 from redis.connection import AbstractConnection
@@ -192,3 +193,13 @@ def test_a_redis_that_forgot_the_script_loads_it_again(app_settings, client, sho
     redis.Redis.from_url(app_settings["REDIS_URL"]).script_flush()
     assert _get(client, ACCOUNT, token)["points_balance"] == 100
     assert len(_get(client, OFFERS, token)["items"]) == 1
+
+
+def test_no_request_opens_a_cookie_session(app, client, shop_world):
+    _shop, _offer_id, _user_id, token = shop_world
+    response = client.get(ACCOUNT, headers={**bearer(token), "Cookie": "session=forged"})
+    assert "Set-Cookie" not in response.headers and "Cookie" not in response.vary
+    with app.test_request_context(ACCOUNT, headers={"Cookie": "session=forged"}):
+        assert not flask.session  # nothing read from the cookie
+        with pytest.raises(RuntimeError, match="no cookie sessions"):
+            flask.session["user_id"] = 1

@@ -30,12 +30,13 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Response, current_app, g, request
+from flask import Response, g, request
 
 from app import cache
 from app.auth import READ_WITH_SESSION, SESSION_READ, current_principal
 
 PREFIX = "answer:"
+JSON = "application/json"  # what flask-smorest's answers are sent as (Flask's jsonify)
 
 
 @dataclass(frozen=True)
@@ -47,13 +48,14 @@ class _Answer:
 
     def keys(self) -> tuple[str, str]:
         """(generation key, value key) for this request; OWNER stands for the caller."""
-        raw = request.query_string if self.reads_query else b""
-        if request.view_args:
-            path_args = json.dumps(request.view_args, sort_keys=True, default=str)
+        req = request._get_current_object()
+        raw = req.query_string if self.reads_query else b""
+        if req.view_args:
+            path_args = json.dumps(req.view_args, sort_keys=True, default=str)
             raw = path_args.encode() + b"?" + raw
         digest = hashlib.blake2b(raw, digest_size=16).hexdigest() if raw else ""
         owner = cache.OWNER if self.per_user else ""
-        return self.generation, f"{PREFIX}{request.endpoint}:{owner}:{digest}"
+        return self.generation, f"{PREFIX}{req.endpoint}:{owner}:{digest}"
 
 
 def _reads_query(view: Callable) -> bool:
@@ -79,8 +81,10 @@ def cached_answer(generation: str, ttl_seconds: int, *, per_user: bool) -> Calla
 
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
-            generation_key, value_key = answer.keys()
             read = g.pop(SESSION_READ, None)
+            if read is not None and read[1] is not None:  # the common case: a hit
+                return Response(read[1], mimetype=JSON)
+            generation_key, value_key = answer.keys()
             if per_user:
                 owner = str(current_principal().user_id)
                 generation_key = generation_key.replace(cache.OWNER, owner)
@@ -89,7 +93,7 @@ def cached_answer(generation: str, ttl_seconds: int, *, per_user: bool) -> Calla
                 read = cache.read(generation_key, value_key)
             current_generation, body = read
             if body is not None:
-                return Response(body, mimetype=current_app.json.mimetype)
+                return Response(body, mimetype=JSON)
             response = view(*args, **kwargs)
             if isinstance(response, Response) and response.status_code == 200:
                 body = response.get_data(as_text=True)

@@ -39,8 +39,9 @@ def list_scenarios():
 @cached_answer(USER_GENERATION, account.ACCOUNT_TTL_SECONDS, per_user=True)
 @blp.response(200, AccountSchema)
 def my_account():
-    """My carbon account: points balance, approved carbon, counts, per-scenario totals
-    (cached; every committed change to my points or records shows at once)."""
+    """My carbon account: points balance, approved carbon, counts, per-scenario totals.
+
+    Cached: every committed change to my points or records shows on the next read."""
     return account.get_account(current_principal().user_id)
 
 

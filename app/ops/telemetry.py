@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -40,41 +40,54 @@ def request_id_from(header: str | None) -> str:
     """The id to use for a request that sent `header` (None: none sent)."""
     if header and _SANE.fullmatch(header):
         return header
-    return uuid.uuid4().hex
+    return secrets.token_hex(16)  # a uuid4's hex without the UUID object: 3x cheaper
 
 
 def install_telemetry(app: Flask) -> None:
     """Give each request its request id, one access log line and its latency metrics."""
+    # Every request counts and times itself: the metrics' children for each (method, route,
+    # status) are looked up once, not on every request (the same children either way).
+    counted: dict[tuple[str, str, int], tuple] = {}
 
     @app.before_request
     def _start() -> None:
-        g.request_started = time.perf_counter()
-        g.request_id = request_id_from(request.headers.get(HEADER))
-        g.request_id_token = set_request_id(g.request_id)
+        # `g` and `request` bound once: each use of Flask's proxies costs a context lookup.
+        ctx = g._get_current_object()
+        ctx.request_started = time.perf_counter()
+        ctx.request_id = request_id_from(request.headers.get(HEADER))
+        ctx.request_id_token = set_request_id(ctx.request_id)
 
     @app.after_request
     def _finish(response: Response) -> Response:
-        started = g.get("request_started")
+        ctx = g._get_current_object()
+        started = ctx.get("request_started")
         if started is None:  # a request that never reached before_request
             return response
         seconds = time.perf_counter() - started
-        response.headers[HEADER] = g.request_id
-        rule = request.url_rule.rule if request.url_rule is not None else "unmatched"
-        status = response.status_code
-        metrics.HTTP_REQUESTS.labels(request.method, rule, str(status)).inc()
-        metrics.HTTP_LATENCY.labels(request.method, rule).observe(seconds)
-        principal = g.get("principal")
-        level = logging.DEBUG if request.path in QUIET_PATHS else logging.INFO
+        response.headers[HEADER] = ctx.request_id
+        req = request._get_current_object()
+        method, path, status = req.method, req.path, response.status_code
+        rule = req.url_rule.rule if req.url_rule is not None else "unmatched"
+        children = counted.get((method, rule, status))
+        if children is None:
+            children = counted[(method, rule, status)] = (
+                metrics.HTTP_REQUESTS.labels(method, rule, str(status)),
+                metrics.HTTP_LATENCY.labels(method, rule),
+            )
+        children[0].inc()
+        children[1].observe(seconds)
+        principal = ctx.get("principal")
+        level = logging.DEBUG if path in QUIET_PATHS else logging.INFO
         access_log.log(
             level,
             "%s %s %s %.1fms",
-            request.method,
-            request.path,
+            method,
+            path,
             status,
             seconds * 1000,
             extra={
-                "method": request.method,
-                "path": request.path,
+                "method": method,
+                "path": path,
                 "route": rule,
                 "status": status,
                 "duration_ms": round(seconds * 1000, 2),

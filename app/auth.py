@@ -229,7 +229,7 @@ def _require(allowed_roles: frozenset[str] | None) -> Callable:
         # call-through layer it would add to every request.
         doc = deepcopy(getattr(wrapper, "_apidoc", {}))
         doc["manual_doc"] = {**doc.get("manual_doc", {}), "security": BEARER_SECURITY}
-        wrapper._apidoc = doc
+        wrapper._apidoc = doc  # type: ignore[attr-defined]  # read by flask-smorest
         return wrapper
 
     return decorator

@@ -48,7 +48,7 @@ class _Answer:
 
     def keys(self) -> tuple[str, str]:
         """(generation key, value key) for this request; OWNER stands for the caller."""
-        req = request._get_current_object()
+        req = request._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy
         raw = req.query_string if self.reads_query else b""
         if req.view_args:
             path_args = json.dumps(req.view_args, sort_keys=True, default=str)

@@ -65,7 +65,7 @@ def install_telemetry(app: Flask) -> None:
             return response
         seconds = time.perf_counter() - started
         response.headers[HEADER] = ctx.request_id
-        req = request._get_current_object()
+        req = request._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy
         method, path, status = req.method, req.path, response.status_code
         rule = req.url_rule.rule if req.url_rule is not None else "unmatched"
         children = counted.get((method, rule, status))

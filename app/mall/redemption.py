@@ -105,6 +105,11 @@ def _redeem(
         request_hash=request_hash,
     )
     coupon.redemption_txn_id = txn.id
+    # Everything the answer needs is written and read before the offer row is taken, so
+    # that row is held for the commit only (on PostgreSQL every buyer queues on it).
+    db.session.flush()
+    describe_coupons([coupon])
+    balance = ledger.get_points_balance(user_id)
     if not _take_stock(offer.id):
         status = db.session.scalar(select(Offer.status).where(Offer.id == offer.id))
         if status != OFFER_LIVE or merchants.is_merchant_frozen(offer.merchant_id):
@@ -113,9 +118,7 @@ def _redeem(
             slot.database_sold_out()
         raise OutOfStock()
     catalog.invalidate_after_commit()  # residents see the new stock_left
-    db.session.flush()
-    describe_coupons([coupon])
-    return Redemption(coupon, offer, ledger.get_points_balance(user_id))
+    return Redemption(coupon, offer, balance)
 
 
 def _take_stock(offer_id: int) -> bool:

@@ -118,7 +118,10 @@ def list_campaigns_stmt(live_only: bool = False, at: datetime | None = None):
     return stmt
 
 
-def _live_for(scenario_code: str, at: datetime) -> list[Campaign]:
+def live_for(scenario_code: str, at: datetime) -> list[Campaign]:
+    """The campaigns covering `scenario_code` that are live at `at`, by id: read before a
+    request's first write and handed to `apply_campaigns`, so on SQLite the query stays
+    outside the writer queue (each award's claims are conditional UPDATEs all the same)."""
     stmt = (
         list_campaigns_stmt(live_only=True, at=at)
         .join(CampaignScenario)
@@ -131,7 +134,7 @@ def _live_for(scenario_code: str, at: datetime) -> list[Campaign]:
 def campaigns_ending(scenario_code: str, at: datetime, within: timedelta) -> list[Campaign]:
     """Campaigns covering `scenario_code`, live at `at` and ending at most `within` after it
     (the WeRun rule on spikes just before a campaign's end)."""
-    return [c for c in _live_for(scenario_code, at) if c.ends_at <= at + within]
+    return [c for c in live_for(scenario_code, at) if c.ends_at <= at + within]
 
 
 def _claim_resident_slot(campaign: Campaign, user_id: int) -> None:
@@ -180,9 +183,15 @@ def _claim_budget(campaign: Campaign, points: int) -> None:
 
 
 def apply_campaigns(
-    user_id: int, scenario_code: str, base_points: int, record_ref: str, at: datetime
+    user_id: int,
+    scenario_code: str,
+    base_points: int,
+    record_ref: str,
+    at: datetime,
+    live: list[Campaign] | None = None,
 ) -> list[Award]:
-    """Pay the bonuses of every live campaign covering `scenario_code` at `at`.
+    """Pay the bonuses of every live campaign covering `scenario_code` at `at` (`live`:
+    that list, when the caller read it already with `live_for(scenario_code, at)`).
 
     An award is all or nothing: if the campaign's budget cannot cover it, or its first-N
     or per-resident limit is reached, that campaign pays nothing for this record.
@@ -190,7 +199,7 @@ def apply_campaigns(
     from app.ledger import service as ledger
 
     awards = []
-    for campaign in _live_for(scenario_code, at):
+    for campaign in live_for(scenario_code, at) if live is None else live:
         extra = base_points * (campaign.multiplier_pct - 100) // 100 + campaign.bonus_points
         if extra <= 0:
             continue

@@ -33,6 +33,7 @@ from app.carbon.models import (
     RECORD_PENDING,
     RECORD_REJECTED,
     CarbonRecord,
+    MethodologyVersion,
     Scenario,
 )
 from app.carbon.revocation import Revocation, revoke_record  # noqa: F401
@@ -80,16 +81,21 @@ def create_record(
     risk_reasons: str = "",
     risk_notes: dict[str, str] | None = None,
     approved: bool = False,
+    version: MethodologyVersion | None = None,
 ) -> CarbonRecord:
     """Create a pending record, computing carbon with the version valid at `occurred_at`;
     `approved`: created approved and paid its base points at once (one INSERT instead of
     an INSERT and three more statements for `approve_record`; the check-in flow adds the
     campaigns' bonus, app/checkins/approval.py).
 
+    `version`: `current_version(scenario.id, occurred_at)` when the caller read it already
+    (before its first write, so on SQLite the query stays outside the writer queue).
+
     Raises ScenarioNotFound when the scenario has no methodology version yet.
     """
     occurred_at = occurred_at or utcnow()
-    version = current_version(scenario.id, occurred_at)
+    if version is None:
+        version = current_version(scenario.id, occurred_at)
     carbon_mg = carbon_mg_for(quantity_milli, version.factor_ug_per_unit)
     points = parse_points_rule(version.points_rule).points_for(quantity_milli, carbon_mg)
     record = CarbonRecord(
@@ -124,11 +130,18 @@ def compute_record_points(record: CarbonRecord) -> int:
     return rule.points_for(record.quantity_milli, record.carbon_mg)
 
 
-def base_points_for(scenario: Scenario, quantity_milli: int, at: datetime) -> int:
-    """The base points `quantity_milli` of a scenario would earn at `at` (no campaigns).
+def base_points_for(
+    scenario: Scenario,
+    quantity_milli: int,
+    at: datetime,
+    version: MethodologyVersion | None = None,
+) -> int:
+    """The base points `quantity_milli` of a scenario would earn at `at` (no campaigns;
+    `version`: the one in force at `at`, when the caller has it).
 
     Raises ScenarioNotFound when the scenario has no methodology version in force."""
-    version = current_version(scenario.id, at)
+    if version is None:
+        version = current_version(scenario.id, at)
     carbon_mg = carbon_mg_for(quantity_milli, version.factor_ug_per_unit)
     return parse_points_rule(version.points_rule).points_for(quantity_milli, carbon_mg)
 

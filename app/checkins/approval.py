@@ -8,9 +8,17 @@ through `approve`, and an automatic one (a record created approved) through
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from app.campaigns import service as campaigns
 from app.carbon import service as carbon
 from app.carbon.models import CarbonRecord
+
+
+def live_campaigns(scenario_code: str, at: datetime) -> list[campaigns.Campaign]:
+    """The campaigns `pay_campaigns` would apply to a record of `scenario_code` made at
+    `at`: a read, for a caller to make before its first write."""
+    return campaigns.live_for(scenario_code, at)
 
 
 def approve(
@@ -29,11 +37,19 @@ def approve(
     return pay_campaigns(record) if with_campaigns else record
 
 
-def pay_campaigns(record: CarbonRecord) -> CarbonRecord:
+def pay_campaigns(
+    record: CarbonRecord, live: list[campaigns.Campaign] | None = None
+) -> CarbonRecord:
     """Pay live campaigns' bonuses on an approved record: `approve`'s second step, and
-    the only one for a record created approved (`carbon.create_record(approved=True)`)."""
+    the only one for a record created approved (`carbon.create_record(approved=True)`).
+    `live`: `live_campaigns(record's scenario code, record.occurred_at)`, read earlier."""
     awards = campaigns.apply_campaigns(
-        record.user_id, record.scenario.code, record.points, str(record.id), record.occurred_at
+        record.user_id,
+        record.scenario.code,
+        record.points,
+        str(record.id),
+        record.occurred_at,
+        live=live,
     )
     carbon.add_bonus_points(record, sum(award.points for award in awards))
     return record

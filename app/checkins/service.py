@@ -96,6 +96,8 @@ def _record_checkin(
         amount = quantities.for_photo(scenario, typed_milli)
         upload = uploads.own_upload(user_id, evidence["upload_id"])
         evidence_ref = f"upload:{upload.public_id}"
+    # The methodology version and the live campaigns are reads too (issue 13, step 1).
+    version = carbon.current_version(scenario.id, now)
     assessed = risk.score_checkin(
         user_id=user_id,
         account_created_at=users.account_created_at(user_id),
@@ -104,9 +106,13 @@ def _record_checkin(
         evidence_ref=evidence_ref if site else None,
         now=now,
         declared_points=(
-            carbon.base_points_for(scenario, amount.milli, now) if amount.declared else None
+            carbon.base_points_for(scenario, amount.milli, now, version)
+            if amount.declared
+            else None
         ),
     )
+    at_once = upload is None and not assessed.needs_review  # photos wait for a person
+    live = approval.live_campaigns(scenario.code, now) if at_once else None
     if site is not None:
         caps.reserve(user_id, day, caps.site_subject(site.id), 1, site.per_user_daily_limit,
                      error=caps.SiteLimitReached)  # fmt: skip
@@ -117,7 +123,6 @@ def _record_checkin(
     caps.reserve(
         user_id, day, caps.scenario_subject(scenario.id), amount.milli, scenario.daily_cap_milli
     )
-    at_once = upload is None and not assessed.needs_review  # photos wait for a person
     record = carbon.create_record(
         user_id,
         scenario,
@@ -128,11 +133,12 @@ def _record_checkin(
         risk_score=assessed.score,
         risk_reasons=",".join(assessed.reasons),
         approved=at_once,
+        version=version,
     )
     if upload is not None:
         # mypy: fingerprint is set whenever upload is (both in the photo branch above).
         duplicates.claim_photo(upload, record.id, fingerprint)  # type: ignore[arg-type]
-    return approval.pay_campaigns(record) if at_once else record
+    return approval.pay_campaigns(record, live) if at_once else record
 
 
 def own_upload_id(user_id: int, public_id: str) -> str:

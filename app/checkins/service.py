@@ -47,6 +47,7 @@ from app.checkins.sites import (  # noqa: F401
 from app.checkins.uploads import upload_file  # noqa: F401
 from app.clock import shanghai_day
 from app.db import utcnow
+from app.ledger import service as ledger
 from app.pagination import paginate_desc
 from app.users import service as users
 
@@ -112,7 +113,10 @@ def _record_checkin(
         ),
     )
     at_once = upload is None and not assessed.needs_review  # photos wait for a person
-    live = approval.live_campaigns(scenario.code, now) if at_once else None
+    live = None
+    if at_once:
+        live = approval.live_campaigns(scenario.code, now)
+        ledger.read_accounts_ahead(user_id, "issuance")
     if site is not None:
         caps.reserve(user_id, day, caps.site_subject(site.id), 1, site.per_user_daily_limit,
                      error=caps.SiteLimitReached)  # fmt: skip

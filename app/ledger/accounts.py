@@ -1,12 +1,19 @@
-"""Finding and creating ledger accounts (get-or-create, safe under concurrency)."""
+"""Finding and creating ledger accounts (get-or-create, safe under concurrency).
+
+An account found or created is remembered for the rest of the session's transaction
+(`session.info`), so a request that reads its accounts ahead (`read_ahead`, before its
+first write: on SQLite outside the writer queue) does not read them again inside the
+posting; any rollback, a savepoint's too, and the commit forget them.
+"""
 
 from __future__ import annotations
 
 import re
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from app.extensions import db
 from app.ledger.errors import AccountNotFound
@@ -30,11 +37,39 @@ _MERCHANT_NAME = re.compile(r"^merchant:(\d{1,18})$")
 _HOLDER_NAME = re.compile(r"^holder:(\d{1,18})$")
 
 
+_SEEN = "ledger.accounts_seen"  # session.info: (kind, owner) -> LedgerAccount
+
+
+@event.listens_for(Session, "after_soft_rollback")  # any rollback, a savepoint's too
+def _forget_seen(session: Session, *_previous) -> None:
+    session.info.pop(_SEEN, None)
+
+
+@event.listens_for(Session, "after_transaction_end")  # (after_commit: a savepoint's too)
+def _forget_seen_at_the_end(session: Session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_SEEN, None)
+
+
+def _seen() -> dict[tuple[str, str], LedgerAccount]:
+    return db.session.info.setdefault(_SEEN, {})
+
+
+def _find(kind: str, owner: str) -> LedgerAccount | None:
+    seen = _seen()
+    if (account := seen.get((kind, owner))) is None:
+        lookup = select(LedgerAccount).where(
+            LedgerAccount.kind == kind, LedgerAccount.owner == owner
+        )
+        if (account := db.session.scalar(lookup)) is not None:
+            seen[(kind, owner)] = account
+    return account
+
+
 def _get_or_create(
     kind: str, owner: str, *, user_id: int | None = None, allow_negative: bool = False
 ) -> LedgerAccount | None:
-    lookup = select(LedgerAccount).where(LedgerAccount.kind == kind, LedgerAccount.owner == owner)
-    if (account := db.session.scalar(lookup)) is not None:
+    if (account := _find(kind, owner)) is not None:
         return account
     try:
         # A savepoint: two first credits at once must give one account.
@@ -50,8 +85,24 @@ def _get_or_create(
             db.session.add(account)
     except IntegrityError:
         # Either someone else created it (found now) or the user does not exist (None).
-        account = db.session.scalar(lookup)
+        return _find(kind, owner)
+    _seen()[(kind, owner)] = account
     return account
+
+
+def read_ahead(user_id: int, system: str | None = None) -> LedgerAccount | None:
+    """Read (never create) the resident's account and, given `system`, the shard of that
+    system account a posting for them would touch, so that posting finds them without a
+    query; the resident's account, or None when they never had points. For a caller to
+    run before its first write (a read-only refusal must not take SQLite's writer queue).
+
+    Raises ValueError when `system` is not a system account's name (a caller bug)."""
+    resident = _find(KIND_RESIDENT, str(int(user_id)))
+    if system is not None:
+        if system not in SYSTEM_ACCOUNTS:
+            raise ValueError(f"not a system account: {system!r}")
+        _find(KIND_SYSTEM, _shard_owner(system, user_id))
+    return resident
 
 
 def resident_account(user_id: int) -> LedgerAccount:

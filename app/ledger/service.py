@@ -16,6 +16,7 @@ from app.ledger.accounts import (  # noqa: F401  (base_name: stats sums the shar
     base_name,
     find_resident_account_id,
     named_account,
+    read_ahead,
     resident_account,
 )
 from app.ledger.adjustments import (
@@ -83,6 +84,7 @@ __all__ = [
     "list_adjustments",
     "list_expiring_lots",
     "list_ledger_entries",
+    "read_accounts_ahead",
     "reject_adjustment",
     "reverse_transaction",
     "spend_points",
@@ -102,6 +104,17 @@ def ensure_resident_account(user_id: int) -> LedgerAccount:
     Raises AccountNotFound (404 `user_not_found`) when the user does not exist.
     """
     return resident_account(user_id)
+
+
+def read_accounts_ahead(user_id: int, counter_account: str | None = None) -> int | None:
+    """Read the accounts a credit from (`issuance`) or a spend to (`redemptions`) the
+    resident will touch (without `counter_account`: the resident's only), before the
+    caller's first write, so the posting itself runs no look-up (on SQLite the reads stay
+    outside the writer queue). Creates nothing. Returns the resident's balance as read (an
+    early answer only: the posting's conditional UPDATE decides), None when they never
+    had points."""
+    resident = read_ahead(user_id, counter_account)
+    return None if resident is None else resident.balance
 
 
 def earn_points(

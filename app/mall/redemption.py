@@ -76,7 +76,7 @@ def _redeem(
     # only refuse; the conditional UPDATEs and the ledger's debit below are the authority.
     if offer.stock_left <= 0:
         raise OutOfStock()
-    if ledger.get_points_balance(user_id) < offer.points_price:
+    if (ledger.read_accounts_ahead(user_id) or 0) < offer.points_price:
         raise ledger.InsufficientPoints()
     slot = None
     if offer.is_flash_sale:
@@ -87,6 +87,7 @@ def _redeem(
             raise LimitReached()
         if isinstance(admission, gate.GateSlot):
             slot = admission
+    ledger.read_accounts_ahead(user_id, "redemptions")  # the shard too, still before a write
     # Lock order (the same in cancellation): per-user counter, ledger accounts, offer row.
     # The offer row is every buyer's hot spot, so it is taken last and held only for the
     # commit; an answer that fails on it rolls back everything before it.

@@ -1,6 +1,7 @@
 """Issue 13, step 1: a QR check-in reads before it writes, so on SQLite every read stays
 outside the writer queue (taken at the first write) and on PostgreSQL no row lock is
-held while it reads. The paid answer is the same: base points plus a live campaign."""
+held while it reads: its methodology version, the live campaigns and the ledger accounts
+it will post to. The paid answer is the same: base points plus a live campaign."""
 
 from __future__ import annotations
 
@@ -14,13 +15,15 @@ from app.extensions import db
 from tests.checkins.support import account, create_site, qr_checkin, site_payload
 
 WRITES = ("INSERT", "UPDATE", "DELETE")
-READS = (" FROM CARBON_METHODOLOGY_VERSIONS", " FROM CAMPAIGNS")
+READS = (" FROM CARBON_METHODOLOGY_VERSIONS", " FROM CAMPAIGNS", " FROM LEDGER_ACCOUNTS")
 
 
-def test_a_qr_checkin_reads_its_version_and_campaigns_before_its_first_write(
+def test_a_qr_checkin_reads_its_version_campaigns_and_accounts_before_its_first_write(
     app, client, op_token, resident
 ):
     token, _user, _openid = resident
+    earlier = site_payload(client, op_token, create_site(client, op_token)["id"])
+    assert qr_checkin(client, token, earlier).status_code == 201  # the accounts exist now
     payload = site_payload(client, op_token, create_site(client, op_token)["id"])
     with app.app_context():
         now = utcnow()
@@ -47,7 +50,7 @@ def test_a_qr_checkin_reads_its_version_and_campaigns_before_its_first_write(
 
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["points"] == 10 + 5  # base and the campaign's bonus
-    assert account(client, token)["points_balance"] == 15
+    assert account(client, token)["points_balance"] == 10 + 15
     first_write = next(n for n, s in enumerate(statements) if s.startswith(WRITES))
     reads_after = [
         s for s in statements[first_write:] if s.startswith("SELECT") and any(r in s for r in READS)

@@ -17,8 +17,9 @@ How a posting stays correct with many workers on SQLite and PostgreSQL:
 
 The statements are SQLAlchemy Core on the session's connection, in the request's one
 transaction (the README's rule for the hot write paths, issue 13): one INSERT for the
-transaction, per leg one UPDATE ... RETURNING and one indexed hash read, one INSERT for
-all entries, inside a Core savepoint (no session flush, no unit of work).
+transaction, per leg one UPDATE ... RETURNING (with the previous entry's hash, read by
+its unique index in the same statement), one INSERT for all entries, inside a Core
+savepoint (no session flush, no unit of work).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import bindparam, literal_column, or_, select, update
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 
@@ -47,7 +48,23 @@ from app.sql import conflict_insert
 _accounts = table_of(LedgerAccount)
 _transactions = table_of(LedgerTransaction)
 _entries = table_of(LedgerEntry)
-# Built once: the per-leg statements of every posting (issue 13, step 3).
+# Built once: the per-leg statement of every posting (issue 13, step 3). It returns the
+# hash of the account's previous entry too (the head of its chain: the entry whose
+# version is one below the one just taken), so a leg is one statement, not two, except
+# on PostgreSQL when the UPDATE waited for another posting to the same account: it then
+# moves the row that posting committed, but its subquery reads the statement's older
+# snapshot, where that posting's entry is not yet visible; a second statement sees it.
+# SQLite's RETURNING renders columns unqualified, where inside the subquery `id` would
+# be the entry's: so every column is written out with its table.
+_HEAD_HASH = (
+    select(_entries.c.hash)
+    .where(
+        literal_column("ledger_entries.account_id") == literal_column("ledger_accounts.id"),
+        literal_column("ledger_entries.account_version")
+        == literal_column("ledger_accounts.version") - 1,
+    )
+    .scalar_subquery()
+)
 _MOVE = (
     update(_accounts)
     .where(
@@ -55,7 +72,9 @@ _MOVE = (
         or_(_accounts.c.allow_negative, _accounts.c.balance + bindparam("amount") >= 0),
     )
     .values(balance=_accounts.c.balance + bindparam("amount"), version=_accounts.c.version + 1)
-    .returning(_accounts.c.balance, _accounts.c.version, _accounts.c.user_id)
+    .returning(
+        _accounts.c.balance, _accounts.c.version, _accounts.c.user_id, _HEAD_HASH.label("head")
+    )
 )
 _PREVIOUS_HASH = select(_entries.c.hash).where(
     _entries.c.account_id == bindparam("account_id"),
@@ -194,7 +213,7 @@ def _apply_leg(connection, txn: LedgerTransaction, account_id: int, amount: int)
         cache.bump_after_commit(cache.user_generation_key(row.user_id))
     if version == 1:
         prev_hash = GENESIS_HASH
-    else:
+    elif (prev_hash := row.head) is None:  # PostgreSQL after a wait (see _MOVE)
         prev_hash = connection.execute(
             _PREVIOUS_HASH, {"account_id": account_id, "version": version - 1}
         ).scalar()

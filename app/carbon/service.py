@@ -14,7 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import make_transient_to_detached
 
 from app import cache
 from app.carbon import leaderboard
@@ -47,10 +48,13 @@ from app.carbon.scenarios import (  # noqa: F401
     list_scenarios,
     update_scenario,
 )
-from app.db import utcnow
+from app.db import table_of, utcnow
 from app.errors import Conflict, NotFound
 from app.extensions import db
 from app.ledger import service as ledger
+
+_records = table_of(CarbonRecord)
+_INSERT_RECORD = insert(_records).returning(_records.c.id)  # built once
 
 
 class RecordNotFound(NotFound):
@@ -98,25 +102,33 @@ def create_record(
         version = current_version(scenario.id, occurred_at)
     carbon_mg = carbon_mg_for(quantity_milli, version.factor_ug_per_unit)
     points = parse_points_rule(version.points_rule).points_for(quantity_milli, carbon_mg)
-    record = CarbonRecord(
-        user_id=user_id,
-        scenario=scenario,
-        methodology=version,
-        quantity_milli=quantity_milli,
-        carbon_mg=carbon_mg,
-        points=points if approved else 0,
-        status=RECORD_APPROVED if approved else RECORD_PENDING,
-        decided_at=utcnow() if approved else None,
-        evidence_type=evidence_type,
-        evidence_ref=evidence_ref,
-        day=shanghai_day(occurred_at),
-        occurred_at=occurred_at,
-        risk_score=risk_score,
-        risk_reasons=risk_reasons[:200],
-        risk_notes=risk_notes or None,
-    )
+    now = utcnow()
+    values = {
+        "user_id": user_id,
+        "scenario_id": scenario.id,
+        "methodology_version_id": version.id,
+        "quantity_milli": quantity_milli,
+        "carbon_mg": carbon_mg,
+        "points": points if approved else 0,
+        "status": RECORD_APPROVED if approved else RECORD_PENDING,
+        "decided_at": now if approved else None,
+        "decided_by": None,
+        "decision_note": "",
+        "evidence_type": evidence_type,
+        "evidence_ref": evidence_ref,
+        "day": shanghai_day(occurred_at),
+        "occurred_at": occurred_at,
+        "risk_score": risk_score,
+        "risk_reasons": risk_reasons[:200],
+        "risk_notes": risk_notes or None,
+        "created_at": now,
+    }
+    # One Core INSERT on the request's connection (a hot write path, issue 13): the row
+    # becomes the entity the ORM would have loaded, without a flush or a query.
+    record_id = db.session.connection().execute(_INSERT_RECORD, values).scalar_one()
+    record = CarbonRecord(id=record_id, scenario=scenario, methodology=version, **values)
+    make_transient_to_detached(record)
     db.session.add(record)
-    db.session.flush()
     cache.bump_after_commit(cache.user_generation_key(user_id))
     if approved:
         _pay(record, points, Reward("checkin_reward", f"checkin:{record.id}"))

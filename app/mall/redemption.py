@@ -87,7 +87,9 @@ def _redeem(
             raise LimitReached()
         if isinstance(admission, gate.GateSlot):
             slot = admission
-    ledger.read_accounts_ahead(user_id, "redemptions")  # the shard too, still before a write
+    # Still before the first write: the ledger shard and where the coupon is used.
+    ledger.read_accounts_ahead(user_id, "redemptions")
+    places = merchants.merchant_places({offer.merchant_id})
     # Lock order (the same in cancellation): per-user counter, ledger accounts, offer row.
     # The offer row is every buyer's hot spot, so it is taken last and held only for the
     # commit; an answer that fails on it rolls back everything before it.
@@ -109,7 +111,7 @@ def _redeem(
     # Everything the answer needs is written and read before the offer row is taken, so
     # that row is held for the commit only (on PostgreSQL every buyer queues on it).
     db.session.flush()
-    describe_coupons([coupon])
+    describe_coupons([coupon], offer, places)
     balance = ledger.get_points_balance(user_id)
     if not _take_stock(offer.id):
         status = db.session.scalar(select(Offer.status).where(Offer.id == offer.id))

@@ -31,31 +31,39 @@ _WRITES = ("INSERT", "UPDATE", "DELETE")
 
 class StatementLog:
     """Counts the statements an engine runs, and those from a request's first write on
-    (its write section: SQLite's writer queue, PostgreSQL's row locks), and keeps their
-    text while `keep`."""
+    (its write section: SQLite's writer queue, PostgreSQL's row locks), times that section
+    from the first write to the COMMIT, and keeps the statements' text while `keep`."""
 
     def __init__(self, engine) -> None:
         self.count = 0
         self.writing = 0
-        self._wrote = False
+        self._wrote: float | None = None
+        self.section_ms = 0.0
         self.keep = False
         self.texts: list[str] = []
         event.listen(engine, "before_cursor_execute", self._seen)
+        event.listen(engine, "commit", self._committing)
 
     def start(self, keep: bool) -> None:
-        self.keep, self.texts, self._wrote = keep, [], False
+        self.keep, self.texts, self._wrote, self.section_ms = keep, [], None, 0.0
 
     def _seen(self, conn, cursor, statement, parameters, context, executemany) -> None:
         self.count += 1
-        self._wrote = self._wrote or statement.lstrip()[:6].upper() in _WRITES
-        self.writing += self._wrote
+        if self._wrote is None and statement.lstrip()[:6].upper() in _WRITES:
+            self._wrote = time.perf_counter()
+        self.writing += self._wrote is not None
         if self.keep:
             self.texts.append(" ".join(statement.split())[:160])
+
+    def _committing(self, conn) -> None:
+        if self._wrote is not None:
+            self.section_ms += (time.perf_counter() - self._wrote) * 1000
+            self._wrote = None
 
 
 def _measure(client, path: str, tokens: list[str], body: dict, log: StatementLog,
              show: bool) -> dict:  # fmt: skip
-    cpu, wall, statements, writing, statuses = [], [], [], [], {}
+    cpu, wall, statements, writing, section, statuses = [], [], [], [], [], {}
     for n, token in enumerate(tokens):
         headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": f"inproc-{path}-{n}"}
         log.start(keep=show and n == len(tokens) - 1)
@@ -66,6 +74,7 @@ def _measure(client, path: str, tokens: list[str], body: dict, log: StatementLog
         wall.append((time.perf_counter() - w0) * 1000)
         statements.append(log.count - before)
         writing.append(log.writing - written)
+        section.append(log.section_ms)
         statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
     if show:
         print(f"\n-- statements of the last {path}:")
@@ -77,6 +86,7 @@ def _measure(client, path: str, tokens: list[str], body: dict, log: StatementLog
         "statuses": statuses,
         "statements": statistics.median(statements[skip:]),
         "writing": statistics.median(writing[skip:]),
+        "section_ms": statistics.median(section[skip:]),
         "cpu_ms": statistics.median(cpu[skip:]),
         "wall_ms": statistics.median(wall[skip:]),
     }
@@ -127,11 +137,13 @@ def main() -> None:
                 args.statements),
         }  # fmt: skip
     print(f"\n{label}, one request at a time through the test client:\n")
-    print("| path | requests | statuses | statements | from the first write | CPU ms | wall ms |")
-    print("|---|---:|---|---:|---:|---:|---:|")
+    print("| path | requests | statuses | statements | from the first write | first write "
+          "to COMMIT ms | CPU ms | wall ms |")  # fmt: skip
+    print("|---|---:|---|---:|---:|---:|---:|---:|")
     for name, r in results.items():
         print(f"| {name} | {r['requests']} | {r['statuses']} | {r['statements']:.0f} | "
-              f"{r['writing']:.0f} | {r['cpu_ms']:.2f} | {r['wall_ms']:.2f} |")  # fmt: skip
+              f"{r['writing']:.0f} | {r['section_ms']:.2f} | {r['cpu_ms']:.2f} | "
+              f"{r['wall_ms']:.2f} |")  # fmt: skip
     sys.stdout.flush()
 
 

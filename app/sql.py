@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table, event, func, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, SessionTransaction, make_transient_to_detached
 
 _BUILT: dict[tuple[str, str], object] = {}
 
@@ -38,3 +39,49 @@ def transaction_lock(key: int) -> None:
 
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(select(func.pg_advisory_xact_lock(key)))
+
+
+# Objects whose row a Core INSERT wrote, attached as loaded (`attach_inserted`): with the
+# (sub)transaction each was attached in, so a rollback of it detaches them as the ORM
+# detaches the objects it inserted itself. Kept in session.info; the root's list is set
+# aside when it ends, since SQLAlchemy ends a transaction before it says it rolled back.
+_ATTACHED = "sql.attached_inserted"
+_ENDED = "sql.attached_inserted_ended"
+
+
+def attach_inserted(obj) -> None:
+    """Make `obj`, whose row (with its id) a Core INSERT on the session's connection just
+    wrote, the entity the ORM would have loaded: in the session, no query, no flush. If
+    the savepoint or transaction it was attached in rolls back, it leaves the session
+    (as an ORM-inserted object does), so nothing later finds a row that is gone."""
+    from app.extensions import db
+
+    session = db.session()
+    make_transient_to_detached(obj)
+    session.add(obj)
+    owner = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(_ATTACHED, []).append((owner, obj))
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _set_aside_at_the_end(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info[_ENDED] = session.info.pop(_ATTACHED, [])
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _detach_rolled_back(session: Session, rolled_back: SessionTransaction) -> None:
+    gone: list[tuple[SessionTransaction, object]] = []
+    if rolled_back.parent is None:
+        gone = session.info.pop(_ENDED, [])
+    else:
+        kept: list[tuple[SessionTransaction, object]] = []
+        for owner, obj in session.info.get(_ATTACHED, []):
+            ancestor = owner
+            while ancestor is not None and ancestor is not rolled_back:
+                ancestor = ancestor.parent
+            (kept if ancestor is None else gone).append((owner, obj))
+        session.info[_ATTACHED] = kept
+    for _owner, obj in gone:
+        if obj in session:
+            session.expunge(obj)

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.orm import make_transient_to_detached
 
 from app import cache
 from app.carbon import leaderboard
@@ -52,6 +51,7 @@ from app.db import table_of, utcnow
 from app.errors import Conflict, NotFound
 from app.extensions import db
 from app.ledger import service as ledger
+from app.sql import attach_inserted
 
 _records = table_of(CarbonRecord)
 _INSERT_RECORD = insert(_records).returning(_records.c.id)  # built once
@@ -124,11 +124,11 @@ def create_record(
         "created_at": now,
     }
     # One Core INSERT on the request's connection (a hot write path, issue 13): the row
-    # becomes the entity the ORM would have loaded, without a flush or a query.
+    # becomes the entity the ORM would have loaded, without a flush or a query (and leaves
+    # the session again if its savepoint rolls back).
     record_id = db.session.connection().execute(_INSERT_RECORD, values).scalar_one()
     record = CarbonRecord(id=record_id, scenario=scenario, methodology=version, **values)
-    make_transient_to_detached(record)
-    db.session.add(record)
+    attach_inserted(record)
     cache.bump_after_commit(cache.user_generation_key(user_id))
     if approved:
         _pay(record, points, Reward("checkin_reward", f"checkin:{record.id}"))

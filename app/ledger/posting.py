@@ -28,7 +28,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, literal_column, or_, select, update
-from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 
 from app import cache
@@ -43,7 +42,7 @@ from app.ledger.errors import (
 )
 from app.ledger.models import GENESIS_HASH, LedgerAccount, LedgerEntry, LedgerTransaction
 from app.ops import metrics
-from app.sql import conflict_insert
+from app.sql import attach_inserted, conflict_insert
 
 _accounts = table_of(LedgerAccount)
 _transactions = table_of(LedgerTransaction)
@@ -180,8 +179,7 @@ def post_once(
         raise LedgerInvariantBroken(f"posting {posting.reference} clashed with no replay")
     # The row as the ORM would have loaded it, without a query: later code in the request
     # (coupons, adjustments, responses) uses it like any loaded transaction.
-    make_transient_to_detached(txn)
-    db.session.add(txn)
+    attach_inserted(txn)
     # For the dashboards, once the transaction commits (a replay above is not counted); the
     # books are the entries, checked by `flask ledger verify`, never this counter.
     metrics.count_after_commit(metrics.LEDGER_POSTINGS, code=posting.code)

@@ -165,6 +165,9 @@ def _claim_resident_slot(campaign: Campaign, user_id: int) -> None:
 def _claim_budget(campaign: Campaign, points: int) -> None:
     conditions = [
         Campaign.id == campaign.id,
+        # A pause committed after the caller read the live campaigns (a check-in reads
+        # them before its first write) still wins: the database decides, not that read.
+        Campaign.status == STATUS_ACTIVE,
         Campaign.budget_used + points <= Campaign.budget_points,
     ]
     if campaign.first_n is not None:

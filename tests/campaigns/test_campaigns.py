@@ -120,6 +120,25 @@ def test_paused_expired_and_other_scenario_campaigns_pay_nothing(app, login_resi
     assert _apply(app, user["id"], 10, "checkin:1") == 0
 
 
+def test_a_campaign_paused_after_it_was_read_as_live_pays_nothing(app, login_resident, seeded):
+    """A check-in reads the live campaigns before its first write (issue 13); a pause
+    that commits in between still wins, because the budget claim checks the status."""
+    _, user, _ = login_resident()
+    campaign_id = _create(app, bonus_points=3)
+    with app.app_context():  # the check-in's read
+        live = service.live_for("bus_ride", utcnow())
+        db.session.expunge_all()  # kept as read
+    assert [c.id for c in live] == [campaign_id]
+    with app.app_context():  # an operator pauses it meanwhile
+        service.set_campaign_status(campaign_id, "paused")
+        db.session.commit()
+    with app.app_context():  # the check-in's write
+        awards = service.apply_campaigns(user["id"], "bus_ride", 10, "checkin:1", utcnow(), live)
+        db.session.commit()
+        assert awards == []
+        assert ledger.get_points_balance(user["id"]) == 0
+
+
 def test_first_n_and_per_resident_limit(app, login_resident, seeded):
     _, alice, _ = login_resident()
     _, bob, _ = login_resident()

@@ -25,12 +25,18 @@ def _record(user_id: int) -> CarbonRecord:
     return carbon.create_record(user_id, scenario, 1000, evidence_type="qr", evidence_ref="site:1")
 
 
+def _record_in_a_refused_savepoint(user_id: int) -> CarbonRecord:
+    """A record made in a savepoint that a later step of the same event rolls back."""
+    with pytest.raises(Refused), db.session.begin_nested():
+        record = _record(user_id)
+        raise Refused()
+    return record
+
+
 def test_a_record_rolled_back_with_its_savepoint_leaves_the_session(app, resident):
     _token, user, _openid = resident
     with app.app_context():
-        with pytest.raises(Refused), db.session.begin_nested():
-            ghost = _record(user["id"])
-            raise Refused()
+        ghost = _record_in_a_refused_savepoint(user["id"])
         assert ghost not in db.session
         assert db.session.get(CarbonRecord, ghost.id) is None
 
@@ -38,9 +44,7 @@ def test_a_record_rolled_back_with_its_savepoint_leaves_the_session(app, residen
 def test_the_next_record_after_a_rolled_back_one_is_created_and_kept(app, resident):
     _token, user, _openid = resident
     with app.app_context():
-        with pytest.raises(Refused), db.session.begin_nested():
-            first = _record(user["id"])
-            raise Refused()
+        first = _record_in_a_refused_savepoint(user["id"])
         second = _record(user["id"])
         db.session.commit()
         assert second is not first

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Table, event, func, select
+from sqlalchemy import Result, Select, Table, event, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, SessionTransaction, make_transient_to_detached
+
+from app.sqlite_engine import take_write_lock_now
 
 _BUILT: dict[tuple[str, str], object] = {}
 
@@ -34,11 +36,27 @@ def conflict_insert(table: Table):
 def transaction_lock(key: int) -> None:
     """Hold lock `key` (a signed 64-bit number) until the current transaction ends, so
     that transactions taking it run one at a time: PostgreSQL's advisory transaction lock.
-    SQLite needs nothing: its writers are serialised by BEGIN IMMEDIATE already."""
+    On SQLite, the write lock taken now (a request reads without it until its first
+    write, app/sqlite_engine.py): every writer is then kept out, so what follows reads
+    the latest rows, as after the advisory lock."""
     from app.extensions import db
 
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(select(func.pg_advisory_xact_lock(key)))
+    else:
+        take_write_lock_now(db.session.connection())
+
+
+def select_for_update(statement: Select) -> Result:
+    """Run `statement` holding the rows it reads until the transaction ends: `FOR UPDATE`
+    on PostgreSQL; on SQLite the write lock taken before the read (a request's reads run
+    without it until its first write, app/sqlite_engine.py, and a read there could be a
+    moment old), so the rows are the latest and no other writer moves them meanwhile."""
+    from app.extensions import db
+
+    if db.session.get_bind().dialect.name != "postgresql":
+        take_write_lock_now(db.session.connection())
+    return db.session.execute(statement.with_for_update())
 
 
 # Objects whose row a Core INSERT wrote, attached as loaded (`attach_inserted`): with the

@@ -42,6 +42,16 @@ _WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|WITH|SAVEPOINT)\b", re.IG
 _DEFERRED = "sqlite_write_lock_deferred"  # connection.info flag: reading, lock not taken
 SYNCHRONOUS_MODES = ("NORMAL", "FULL")  # OFF and EXTRA: not offered (docs/decisions/1007)
 _AT_FIRST_WRITE = "sqlite_at_first_write"  # connection.info: callables run under the lock
+_ESCALATE = "sqlite_escalate"  # connection.info: takes the write lock now (configure_sqlite)
+
+
+def take_write_lock_now(conn) -> None:
+    """Make a deferring request transaction take SQLite's write lock now, before a read
+    that must see the latest committed rows and keep other writers out until the commit
+    (what a row lock or an advisory lock does on PostgreSQL: app/sql.py). Nothing when the
+    lock is held already or the connection is not a deferring SQLite one."""
+    if conn.info.get(_DEFERRED):
+        conn.info[_ESCALATE](conn)
 
 
 def at_first_write(conn, write) -> bool:
@@ -84,7 +94,8 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int, synchronous: str = "N
     database = engine.url.database or ""
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn: sqlite3.Connection, _record) -> None:
+    def _on_connect(dbapi_conn: sqlite3.Connection, record) -> None:
+        record.info[_ESCALATE] = _escalate  # Connection.info is the record's info
         dbapi_conn.isolation_level = None
         cursor = dbapi_conn.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")

@@ -29,6 +29,7 @@ from app.checkins.settings import fernet, setting
 from app.errors import Conflict, NotFound, ServiceUnavailable, Unauthorized
 from app.extensions import db, redis_client
 from app.pagination import paginate_desc
+from app.sql import select_for_update
 
 _NONCE = re.compile(r"^[A-Za-z0-9_\-]{8,64}$")
 _SECRET_PURPOSE = b"partner-secret"
@@ -153,7 +154,7 @@ def list_active_partners() -> list[Partner]:
 
 
 def lock_partner(partner_id: int) -> None:
-    """Lock the partner's row until the commit (PostgreSQL; SQLite's writers are serialised
-    already): holding an event for an unbound partner user and binding that user take it
-    first, so an event is either seen by the binding or sees the binding."""
-    db.session.execute(select(Partner.id).where(Partner.id == partner_id).with_for_update())
+    """Lock the partner's row until the commit (on SQLite: the write lock, taken now):
+    holding an event for an unbound partner user and binding that user take it first, so
+    an event is either seen by the binding or sees the binding."""
+    select_for_update(select(Partner.id).where(Partner.id == partner_id))

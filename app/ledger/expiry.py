@@ -22,6 +22,7 @@ from app.ledger.accounts import EXPIRED, named_account
 from app.ledger.lots import move_lot
 from app.ledger.models import LedgerAccount, LedgerLot, LedgerTransaction
 from app.ledger.posting import Posting, post_once
+from app.sql import select_for_update
 
 _lots = table_of(LedgerLot)
 
@@ -97,11 +98,10 @@ def audit_expiry_run(now: datetime, total: ExpiryBatch, operator_id: int | None)
 def _expire_account(account_id: int, expired_id: int, now: datetime) -> int:
     # Hold both account rows (in id order, like every posting) before reading the lots, so
     # a spend at the same moment either finished before or waits until after.
-    held = db.session.execute(
+    held = select_for_update(
         select(LedgerAccount.id, LedgerAccount.version)
         .where(LedgerAccount.id.in_([account_id, expired_id]))
         .order_by(LedgerAccount.id)
-        .with_for_update()
     ).all()
     version = next(row.version for row in held if row.id == account_id)
     due = db.session.execute(

@@ -26,6 +26,7 @@ from app.auth import revoke_user_tokens
 from app.db import utcnow
 from app.errors import Conflict, NotFound, Unprocessable
 from app.extensions import db
+from app.sql import select_for_update
 from app.users.directory import with_last_login
 from app.users.models import User, UserRole
 
@@ -57,13 +58,16 @@ def _keep_an_operator(user: User) -> None:
     """Refuse (409 `last_operator`) when `user` is the only active operator left."""
     if OPERATOR not in user.role_names or user.disabled_at is not None:
         return
-    active = db.session.scalars(
-        select(User.id)
-        .join(UserRole, UserRole.user_id == User.id)
-        .where(UserRole.role == OPERATOR, User.disabled_at.is_(None), User.deleted_at.is_(None))
-        .order_by(User.id)
-        .with_for_update()
-    ).all()
+    active = (
+        select_for_update(
+            select(User.id)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(UserRole.role == OPERATOR, User.disabled_at.is_(None), User.deleted_at.is_(None))
+            .order_by(User.id)
+        )
+        .scalars()
+        .all()
+    )
     if set(active) <= {user.id}:
         raise Conflict(
             "这是最后一个可用的运营账号，不能停用或取消其运营权限", reason="last_operator"

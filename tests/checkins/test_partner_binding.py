@@ -8,7 +8,7 @@ import json
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from app.checkins.models import PartnerBindingCode, PartnerEvent
 from app.db import utcnow
@@ -198,3 +198,32 @@ def test_export_lists_and_deletion_unbinds(client, partner, login_resident, seed
     assert client.delete("/api/v1/me", headers=bearer(token)).status_code == 204
     newcomer, _u, _o = login_resident()
     assert _bind(client, newcomer, _code(client, partner)).status_code == 201  # free again
+
+
+def test_an_event_locking_its_partner_sees_a_binding_committed_after_its_first_read(
+    app, client, partner, resident
+):
+    """The partner lock is what keeps a held event from missing a binding (the binding
+    pays the held events it sees). On SQLite a request reads without the write lock until
+    its first write, in a snapshot: the lock must take it, so the read after the lock sees
+    a binding committed since the request's first read."""
+    from app.checkins.models import Partner, PartnerBinding
+    from app.checkins.partner_events import bound_user
+    from app.checkins.partners import lock_partner
+
+    _token, user, _openid = resident
+    with app.app_context():
+        partner_id = db.session.scalar(select(Partner.id).where(Partner.code == partner[0]))
+    with app.test_request_context("/api/v1/partner/events", method="POST"):
+        assert bound_user(partner_id, "U-2002") is None  # the request's first read
+        with db.engine.begin() as other:  # a binding commits meanwhile
+            other.execute(
+                PartnerBinding.__table__.insert().values(
+                    partner_id=partner_id, partner_user_id="U-2002", user_id=user["id"],
+                    created_at=utcnow(),
+                )
+            )  # fmt: skip
+        lock_partner(partner_id)
+        assert bound_user(partner_id, "U-2002") == user["id"]
+        db.session.rollback()
+        db.session.remove()

@@ -122,13 +122,29 @@ def live_for(scenario_code: str, at: datetime) -> list[Campaign]:
     """The campaigns covering `scenario_code` that are live at `at`, by id: read before a
     request's first write and handed to `apply_campaigns`, so on SQLite the query stays
     outside the writer queue (each award's claims are conditional UPDATEs all the same)."""
+    return live_at(live_within(scenario_code, at, at), at)
+
+
+def live_within(scenario_code: str, earliest: datetime, latest: datetime) -> list[Campaign]:
+    """The campaigns covering `scenario_code` that are live at some moment from `earliest`
+    to `latest`, by id: read once for `live_at` of many moments (a partner batch)."""
     stmt = (
-        list_campaigns_stmt(live_only=True, at=at)
+        select(Campaign)
         .join(CampaignScenario)
-        .where(CampaignScenario.scenario_code == scenario_code)
+        .where(
+            CampaignScenario.scenario_code == scenario_code,
+            Campaign.status == STATUS_ACTIVE,
+            Campaign.starts_at <= latest,
+            Campaign.ends_at > earliest,
+        )
         .order_by(Campaign.id)
     )
     return list(db.session.scalars(stmt))
+
+
+def live_at(campaigns: list[Campaign], at: datetime) -> list[Campaign]:
+    """Those of `campaigns` (`live_within`, so active) running at `at`."""
+    return [c for c in campaigns if c.starts_at <= at < c.ends_at]
 
 
 def campaigns_ending(scenario_code: str, at: datetime, within: timedelta) -> list[Campaign]:

@@ -104,6 +104,21 @@ def has_consent(user_id: int, scenario_id: int) -> bool:
     )
 
 
+def consented_pairs(user_ids: set[int], scenario_ids: set[int]) -> set[tuple[int, int]]:
+    """The (user_id, scenario_id) pairs among these for which consent is granted now
+    (`has_consent` for many at once: a partner batch)."""
+    if not user_ids or not scenario_ids:
+        return set()
+    rows = db.session.execute(
+        select(Consent.user_id, Consent.scenario_id).where(
+            Consent.user_id.in_(user_ids),
+            Consent.scenario_id.in_(scenario_ids),
+            Consent.granted.is_(True),
+        )
+    )
+    return {(row.user_id, row.scenario_id) for row in rows}
+
+
 def withdraw_all_consents(user_id: int) -> None:
     """Set every consent of a resident to not granted (account deletion)."""
     db.session.execute(

@@ -48,16 +48,28 @@ def current_version(scenario_id: int, at: datetime | None = None) -> Methodology
 
     Raises ScenarioNotFound when the scenario has no version in force.
     """
-    at = at or utcnow()
-    version = db.session.scalar(
-        select(MethodologyVersion)
-        .where(MethodologyVersion.scenario_id == scenario_id, MethodologyVersion.valid_from <= at)
-        .order_by(MethodologyVersion.valid_from.desc(), MethodologyVersion.version.desc())
-        .limit(1)
+    return version_at(version_history(scenario_id), at or utcnow())
+
+
+def version_history(scenario_id: int) -> list[MethodologyVersion]:
+    """Every version of a scenario, the one in force longest from now first (valid_from,
+    then version, descending): read once for `version_at` of many moments (a batch)."""
+    return list(
+        db.session.scalars(
+            select(MethodologyVersion)
+            .where(MethodologyVersion.scenario_id == scenario_id)
+            .order_by(MethodologyVersion.valid_from.desc(), MethodologyVersion.version.desc())
+        )
     )
-    if version is None:
-        raise ScenarioNotFound("该场景尚无生效的核算方法", reason="scenario_not_found")
-    return version
+
+
+def version_at(history: list[MethodologyVersion], at: datetime) -> MethodologyVersion:
+    """The version of `history` (`version_history`) in force at `at`: the latest
+    valid_from <= at. Raises ScenarioNotFound when none is in force yet."""
+    for version in history:
+        if version.valid_from <= at:
+            return version
+    raise ScenarioNotFound("该场景尚无生效的核算方法", reason="scenario_not_found")
 
 
 def list_scenarios(include_inactive: bool = True) -> list[ScenarioView]:

@@ -21,6 +21,7 @@ from app.carbon import leaderboard
 from app.carbon.account import register_account_section  # noqa: F401
 from app.carbon.consents import (  # noqa: F401
     consent_withdrawn,
+    consented_pairs,
     current_consent_version,
     has_consent,
     list_consents,
@@ -46,6 +47,8 @@ from app.carbon.scenarios import (  # noqa: F401
     get_scenario,
     list_scenarios,
     update_scenario,
+    version_at,
+    version_history,
 )
 from app.db import table_of, utcnow
 from app.errors import Conflict, NotFound
@@ -86,6 +89,7 @@ def create_record(
     risk_notes: dict[str, str] | None = None,
     approved: bool = False,
     version: MethodologyVersion | None = None,
+    reward: Reward | None = None,
 ) -> CarbonRecord:
     """Create a pending record, computing carbon with the version valid at `occurred_at`;
     `approved`: created approved and paid its base points at once (one INSERT instead of
@@ -94,6 +98,7 @@ def create_record(
 
     `version`: `current_version(scenario.id, occurred_at)` when the caller read it already
     (before its first write, so on SQLite the query stays outside the writer queue).
+    `reward`: how an approved record is paid (default `checkin_reward`, `checkin:<id>`).
 
     Raises ScenarioNotFound when the scenario has no methodology version yet.
     """
@@ -131,7 +136,7 @@ def create_record(
     attach_inserted(record)
     cache.bump_after_commit(cache.user_generation_key(user_id))
     if approved:
-        _pay(record, points, Reward("checkin_reward", f"checkin:{record.id}"))
+        _pay(record, points, reward or Reward("checkin_reward", f"checkin:{record.id}"))
     return record
 
 

@@ -25,6 +25,7 @@ from sqlalchemy.exc import DataError
 
 from app.checkins.models import Partner
 from app.checkins.partner_events import answer_status, record_partner_event
+from app.checkins.partner_reads import BatchReads
 from app.checkins.partners import lock_partner
 from app.checkins.schemas import PartnerEventSchema
 from app.errors import AppError, Unprocessable
@@ -57,22 +58,32 @@ def record_partner_event_batch(partner: Partner, events: list) -> dict:
         raise BatchEmpty()
     if len(events) > BATCH_MAX:
         raise BatchTooLarge()
+    loaded = [_load(index, raw) for index, raw in enumerate(events)]
     transaction_lock(_BATCH_LOCK)
     lock_partner(partner.id)
-    results = [_record_one(partner, index, raw) for index, raw in enumerate(events)]
+    # Under the locks: no binding of this partner commits meanwhile (nor, on SQLite, any
+    # other write), so what is read for all events at once stays true for each of them.
+    reads = BatchReads(partner, [fields for head, fields in loaded if head is not None])
+    results = [
+        fields if head is None else _record_one(reads, head, fields) for head, fields in loaded
+    ]
     return {"results": results, "counts": count_outcomes(results)}
 
 
-def _record_one(partner: Partner, index: int, raw: object) -> dict:
+def _load(index: int, raw: object) -> tuple[dict | None, dict]:
+    """(head, the event's fields), or (None, its refusal) when it is no valid event."""
     event_id = raw.get("event_id") if isinstance(raw, dict) else None
     head = {"index": index, "event_id": event_id if isinstance(event_id, str) else None}
     try:
-        fields = _event_schema.load(raw)  # type: ignore[arg-type]  # any JSON: load refuses it
+        return head, _event_schema.load(raw)  # type: ignore[arg-type]  # any JSON: load refuses it
     except ValidationError as exc:
-        return _refused(head, Unprocessable(), exc.normalized_messages())
+        return None, _refused(head, Unprocessable(), exc.normalized_messages())
+
+
+def _record_one(reads: BatchReads, head: dict, fields: dict) -> dict:
     try:
         with db.session.begin_nested():
-            result, created = record_partner_event(partner, **fields)
+            result, created = record_partner_event(reads.partner, **fields, reads=reads)
     except AppError as exc:
         return _refused(head, exc)
     except (DataError, OverflowError, UnicodeError):

@@ -16,10 +16,9 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 
 from app.carbon import service as carbon
-from app.carbon.models import Scenario
+from app.carbon.models import MethodologyVersion, Scenario
 from app.checkins import approval, caps, outcomes
 from app.checkins import quantity as quantities
 from app.checkins.errors import EvidenceNotAccepted, ScenarioInactive
@@ -28,16 +27,18 @@ from app.checkins.models import (
     PARTNER_EVENT_HELD,
     PARTNER_EVENT_LAPSED,
     Partner,
-    PartnerBinding,
     PartnerEvent,
 )
+from app.checkins.partner_reads import EventReads
 from app.checkins.partners import lock_partner
 from app.checkins.settings import setting
 from app.clock import shanghai_day
-from app.db import utcnow
+from app.db import table_of, utcnow
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.extensions import db
-from app.users import service as users
+from app.sql import attach_inserted, built_once
+
+_events = table_of(PartnerEvent)
 
 
 def hold_window() -> timedelta:
@@ -45,23 +46,15 @@ def hold_window() -> timedelta:
     return timedelta(days=setting("PARTNER_HOLD_DAYS"))
 
 
-def bound_user(partner_id: int, partner_user_id: str) -> int | None:
-    """The resident who bound this partner account, or None."""
-    return db.session.scalar(
-        select(PartnerBinding.user_id).where(
-            PartnerBinding.partner_id == partner_id,
-            PartnerBinding.partner_user_id == partner_user_id,
-        )
-    )
-
-
 def record_partner_event(
     partner: Partner, *, event_id: str, scenario: str, quantity: Decimal,
     occurred_at: datetime, openid: str | None = None, partner_user_id: str | None = None,
+    reads: EventReads | None = None,
 ) -> tuple[dict, bool]:  # fmt: skip
     """Credit (or hold) a partner event once; returns (result, created). A known event_id
     returns the first result with created=False. Exactly one of `openid` and
-    `partner_user_id` names the resident.
+    `partner_user_id` names the resident. `reads`: what the event reads before it writes
+    (app/checkins/partner_reads.py; a batch's, read for all its events at once).
 
     Raises ScenarioNotFound, Forbidden (`scenario_not_allowed`), ScenarioInactive,
     EvidenceNotAccepted, NotFound (404 `user_not_found`: an unknown openid), AccountFrozen
@@ -71,18 +64,20 @@ def record_partner_event(
     """
     with outcomes.counted(scenario, "partner") as kept:
         result, created = _record_partner_event(
-            partner, event_id, scenario, quantity, occurred_at, openid, partner_user_id
-        )
+            reads or EventReads(partner), event_id, scenario, quantity, occurred_at, openid,
+            partner_user_id,
+        )  # fmt: skip
         if created:  # a replay of a known event is no new check-in; a held one counts as held
             kept(result["status"])
     return result, created
 
 
-def _record_partner_event(partner, event_id, scenario, quantity, occurred_at, openid,
+def _record_partner_event(reads, event_id, scenario, quantity, occurred_at, openid,
                           partner_user_id):  # fmt: skip
-    if (seen := _seen(partner.id, event_id)) is not None:
+    partner = reads.partner
+    if (seen := reads.seen(event_id)) is not None:
         return result_of(seen), False
-    target = carbon.get_scenario(scenario)
+    target = reads.scenario(scenario)
     if scenario not in partner.scenario_codes:
         raise Forbidden("该合作方无权上报此场景", reason="scenario_not_allowed")
     if not target.active:
@@ -90,41 +85,61 @@ def _record_partner_event(partner, event_id, scenario, quantity, occurred_at, op
     if "partner" not in target.evidence_types:
         raise EvidenceNotAccepted()
     if openid is not None:
-        user = users.find_resident_by_openid(openid)
-        if user is None:
+        user_id = reads.resident(openid)
+        if user_id is None:
             raise NotFound("用户不存在", reason="user_not_found")
-        user_id = user.id
     else:
-        user_id = bound_user(partner.id, partner_user_id)
+        user_id = reads.bound_user(partner_user_id)
         if user_id is None:
             lock_partner(partner.id)  # serialised with bindings of this partner (see there)
-            user_id = bound_user(partner.id, partner_user_id)
+            user_id = reads.bound_user(partner_user_id)
     if user_id is not None:
-        users.require_not_frozen(user_id)  # 403 account_frozen: nothing is paid meanwhile
-    if user_id is not None and not carbon.has_consent(user_id, target.id):
+        reads.require_not_frozen(user_id)  # 403 account_frozen: nothing is paid meanwhile
+    if user_id is not None and not reads.has_consent(user_id, target):
         raise Conflict("用户未授权该场景的数据使用", reason="consent_required")
     now = utcnow()
     max_age = timedelta(days=setting("PARTNER_EVENT_MAX_AGE_DAYS"))
     if occurred_at > now + timedelta(minutes=5) or occurred_at < now - max_age:
         raise Unprocessable("事件时间不在可接受范围内", reason="invalid_occurred_at")
     quantity_milli = quantities.from_partner(target, quantity)
-    event = PartnerEvent(
+    # Read before the first write (on SQLite the writer queue is held from there on).
+    version = live = None
+    if user_id is not None:
+        version = reads.version(target, occurred_at)
+        live = reads.live_campaigns(target, occurred_at)
+    event = _claim(
         partner_id=partner.id, event_id=event_id, user_id=user_id,
         status=PARTNER_EVENT_CREDITED if user_id is not None else PARTNER_EVENT_HELD,
         partner_user_id=partner_user_id, scenario_id=target.id,
         quantity_milli=quantity_milli, occurred_at=occurred_at,
     )  # fmt: skip
-    try:
-        with db.session.begin_nested():  # the unique (partner, event_id) claims the event
-            db.session.add(event)
-    except IntegrityError:
+    if event is None:  # recorded since the event was read as new (a redelivery)
         return result_of(_seen(partner.id, event_id)), False
     if user_id is None:
         return result_of(event), True
     caps.reserve(user_id, shanghai_day(occurred_at), caps.scenario_subject(target.id),
                  quantity_milli, target.daily_cap_milli)  # fmt: skip
-    _credit(partner, event, user_id, target)
+    _credit(partner, event, user_id, target, version, live)
     return result_of(event), True
+
+
+def _claim(**values) -> PartnerEvent | None:
+    """Insert the event's row, or None when its (partner, event_id) is taken: one Core
+    `INSERT ... ON CONFLICT DO NOTHING RETURNING id` (no savepoint), the row then the
+    entity the ORM would have loaded. A concurrent delivery of the same event waits for
+    the first (PostgreSQL) and then inserts nothing."""
+    values = {"record_id": None, "note": "", "created_at": utcnow(), **values}
+    claim = built_once("checkins.claim_partner_event", _claim_statement)
+    event_id = db.session.connection().execute(claim, values).scalar()
+    if event_id is None:
+        return None
+    event = PartnerEvent(id=event_id, **values)
+    attach_inserted(event)
+    return event
+
+
+def _claim_statement(insert):
+    return insert(_events).on_conflict_do_nothing().returning(_events.c.id)
 
 
 def _seen(partner_id: int, event_id: str) -> PartnerEvent | None:
@@ -135,17 +150,24 @@ def _seen(partner_id: int, event_id: str) -> PartnerEvent | None:
     )
 
 
-def _credit(partner: Partner, event: PartnerEvent, user_id: int, target: Scenario) -> None:
-    """Make and approve the event's record (its cap already reserved)."""
+def _credit(
+    partner: Partner, event: PartnerEvent, user_id: int, target: Scenario,
+    version: MethodologyVersion | None = None, live: list | None = None,
+) -> None:  # fmt: skip
+    """Make the event's record approved and paid, then its campaigns' bonuses (its cap
+    already reserved). `version` and `live`: the methodology version and live campaigns
+    at the event's time, when the caller read them already."""
+    reference = f"partner:{partner.code}:{event.event_id}"
     record = carbon.create_record(
         # mypy: a claimed (credited) event carries its quantity and time.
         user_id, target, event.quantity_milli, evidence_type="partner",  # type: ignore[arg-type]
-        evidence_ref=f"partner:{partner.code}:{event.event_id}", occurred_at=event.occurred_at,
+        evidence_ref=reference, occurred_at=event.occurred_at, approved=True, version=version,
+        reward=carbon.Reward("partner_reward", reference),
     )  # fmt: skip
     event.record_id = record.id
-    db.session.flush()
-    reward = carbon.Reward("partner_reward", f"partner:{partner.code}:{event.event_id}")
-    approval.approve(record.id, reward=reward)
+    if live is None:
+        live = approval.live_campaigns(target.code, record.occurred_at)
+    approval.pay_campaigns(record, live)
 
 
 def pay_held_events(partner: Partner, partner_user_id: str, user_id: int) -> list[PartnerEvent]:

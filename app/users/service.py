@@ -33,6 +33,7 @@ from app.users.profile import (  # noqa: F401  (re-exported for the views)
 from app.users.standing import (  # noqa: F401  (the domain's interface)
     AccountFrozen,
     freeze_resident,
+    frozen_since,
     require_not_frozen,
     unfreeze_resident,
 )
@@ -203,6 +204,17 @@ def find_resident_by_openid(openid: str) -> User | None:
     """The live resident with this WeChat openid, or None (partner events)."""
     user = db.session.scalar(select(User).where(User.openid == openid))
     return user if user is not None and user.deleted_at is None else None
+
+
+def residents_by_openid(openids: set[str]) -> dict[str, int]:
+    """{openid: user id} of the live residents with these openids (`find_resident_by_openid`
+    for many at once: a partner batch)."""
+    if not openids:
+        return {}
+    rows = db.session.execute(
+        select(User.openid, User.id).where(User.openid.in_(openids), User.deleted_at.is_(None))
+    )
+    return {row.openid: row.id for row in rows}
 
 
 def public_profiles(user_ids: list[int]) -> dict[int, dict]:

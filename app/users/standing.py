@@ -12,6 +12,8 @@ write already running when the freeze commits may finish: it started before it.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import exists, select, update
 
 from app.audit.service import record_audit
@@ -33,6 +35,16 @@ def require_not_frozen(user_id: int) -> None:
     frozen_at = db.session.scalar(select(User.frozen_at).where(User.id == user_id))
     if frozen_at is not None:
         raise AccountFrozen(frozen_at=frozen_at.isoformat())
+
+
+def frozen_since(user_ids: set[int]) -> dict[int, datetime]:
+    """{user id: frozen_at} of those of these accounts an operator froze."""
+    if not user_ids:
+        return {}
+    rows = db.session.execute(
+        select(User.id, User.frozen_at).where(User.id.in_(user_ids), User.frozen_at.is_not(None))
+    )
+    return {row.id: row.frozen_at for row in rows}
 
 
 def _resident(user_id: int) -> User:

@@ -208,14 +208,15 @@ def test_an_event_locking_its_partner_sees_a_binding_committed_after_its_first_r
     its first write, in a snapshot: the lock must take it, so the read after the lock sees
     a binding committed since the request's first read."""
     from app.checkins.models import Partner, PartnerBinding
-    from app.checkins.partner_events import bound_user
+    from app.checkins.partner_reads import EventReads
     from app.checkins.partners import lock_partner
 
     _token, user, _openid = resident
     with app.app_context():
         partner_id = db.session.scalar(select(Partner.id).where(Partner.code == partner[0]))
     with app.test_request_context("/api/v1/partner/events", method="POST"):
-        assert bound_user(partner_id, "U-2002") is None  # the request's first read
+        reads = EventReads(db.session.get(Partner, partner_id))  # the request's first read
+        assert reads.bound_user("U-2002") is None
         with db.engine.begin() as other:  # a binding commits meanwhile
             other.execute(
                 PartnerBinding.__table__.insert().values(
@@ -224,6 +225,6 @@ def test_an_event_locking_its_partner_sees_a_binding_committed_after_its_first_r
                 )
             )  # fmt: skip
         lock_partner(partner_id)
-        assert bound_user(partner_id, "U-2002") == user["id"]
+        assert reads.bound_user("U-2002") == user["id"]
         db.session.rollback()
         db.session.remove()

@@ -1,0 +1,101 @@
+"""A partner batch reads what its events need once, not once per event (issue 13,
+app/checkins/partner_reads.py), and answers each event as the single endpoint still."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event as sa_event
+
+from app.campaigns import service as campaigns
+from app.db import utcnow
+from app.extensions import db
+from tests.checkins.batch_support import (
+    consent_to_trips,
+    event,
+    new_partner,
+    outcomes,
+    post_batch,
+    post_single,
+)
+
+# The reads that used to be made for every event of a batch.
+_PER_EVENT_READS = re.compile(
+    r"^\s*SELECT .* FROM (users|carbon_consents|carbon_scenarios|carbon_methodology_versions"
+    r"|campaigns|checkin_partner_bindings|checkin_partner_events)\b",
+    re.I | re.S,
+)
+
+
+@pytest.fixture
+def partner(client, op_token):
+    return new_partner(client, op_token)
+
+
+@pytest.fixture
+def consenting(client, resident):
+    token, _user, openid = resident
+    consent_to_trips(client, token)
+    return token, openid
+
+
+def _reads_of(app, client, partner, events) -> int:
+    seen: list[str] = []
+
+    def listen(_conn, _cursor, statement, *_args) -> None:
+        if _PER_EVENT_READS.match(statement):
+            seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa_event.listen(engine, "before_cursor_execute", listen)
+    try:
+        answer = post_batch(client, partner, events)
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", listen)
+    assert {code for _id, code, _reason in outcomes(answer)} == {201}
+    return len(seen)
+
+
+def test_a_batch_reads_residents_consents_and_scenarios_once(app, client, partner, consenting):
+    _token, openid = consenting
+    two = _reads_of(
+        app,
+        client,
+        partner,
+        [event(f"r{i}", openid, scenario="metro_km", quantity=1) for i in range(2)],
+    )
+    eight = _reads_of(
+        app,
+        client,
+        partner,
+        [event(f"s{i}", openid, scenario="metro_km", quantity=1) for i in range(8)],
+    )
+    assert eight == two
+
+
+def test_a_campaign_pays_the_events_of_a_batch_that_happened_while_it_ran(
+    app, client, partner, consenting
+):
+    _token, openid = consenting
+    now = utcnow()
+    with app.app_context():
+        campaigns.create_campaign(
+            name="早高峰绿色出行", scenarios=["bus_ride"], budget_points=1000, bonus_points=7,
+            starts_at=now - timedelta(hours=3), ends_at=now - timedelta(hours=1),
+        )  # fmt: skip
+        db.session.commit()
+    during, after = (now - timedelta(hours=2)).isoformat(), now.isoformat()
+    both = [
+        event("b-during", openid, occurred_at=during),
+        event("b-after", openid, occurred_at=after),
+    ]
+    batch = post_batch(client, partner, both).get_json()["results"]
+    singles = [
+        post_single(client, partner, event("s-during", openid, occurred_at=during)).get_json(),
+        post_single(client, partner, event("s-after", openid, occurred_at=after)).get_json(),
+    ]
+    assert [r["points"] for r in batch] == [s["points"] for s in singles]
+    assert batch[0]["points"] == batch[1]["points"] + 7

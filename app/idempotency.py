@@ -28,7 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.db import UtcDateTime, table_of, utcnow
 from app.errors import Conflict, Unprocessable
 from app.extensions import Model, db
-from app.sql import conflict_insert
+from app.sql import execute_built
 from app.sqlite_engine import at_first_write, cancel_first_write
 
 HEADER = "Idempotency-Key"
@@ -88,17 +88,19 @@ class _Claim:
 
     def __init__(self, scope: str, key: str, request_hash: str) -> None:
         self.id: int | None = None
-        self.statement = (
-            conflict_insert(_records)
-            .values(scope=scope, key=key, request_hash=request_hash, created_at=utcnow())
-            .on_conflict_do_nothing()
-            .returning(_records.c.id)
-        )
+        self.values = {"scope": scope, "key": key, "request_hash": request_hash,
+                       "created_at": utcnow()}  # fmt: skip
 
-    def __call__(self, connection) -> None:
-        self.id = connection.execute(self.statement).scalar()
+    def __call__(self, connection, answer: dict | None = None) -> None:
+        """Insert the record (with the `answer` already, for a request that wrote nothing)."""
+        values = {**self.values, **(answer or {})}
+        self.id = execute_built("idempotency.claim", _claim_statement, values, connection).scalar()
         if self.id is None:
             raise _ClaimTaken()
+
+
+def _claim_statement(insert):
+    return insert(_records).on_conflict_do_nothing().returning(_records.c.id)
 
 
 def _replay_winner(lookup, request_hash: str) -> Response:
@@ -163,7 +165,9 @@ def idempotent(view: Callable) -> Callable:
             answer = {"status_code": response.status_code,
                       "response_body": response.get_data(as_text=True)}  # fmt: skip
             if cancel_first_write(connection, claim):  # it wrote nothing: claim and answer
-                if connection.execute(claim.statement.values(answer)).scalar() is None:
+                try:
+                    claim(connection, answer)
+                except _ClaimTaken:
                     return _replay_winner(lookup, request_hash)
             else:
                 connection.execute(update(_records).where(_records.c.id == claim.id), answer)

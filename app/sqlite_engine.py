@@ -31,6 +31,7 @@ import sqlite3
 
 from flask import has_request_context, request
 from sqlalchemy import Engine, event
+from sqlalchemy.engine import Compiled
 from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.sql.dml import UpdateBase
 
@@ -131,6 +132,8 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int, synchronous: str = "N
     def _before_execute(conn, clause, _multiparams, _params, _options) -> None:
         if not conn.info.get(_DEFERRED):
             return
+        if isinstance(clause, Compiled):  # app/sql.py execute_built
+            clause = clause.statement
         writes = (
             isinstance(clause, UpdateBase)
             or (isinstance(clause, str) and _WRITE.match(clause) is not None)

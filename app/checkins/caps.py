@@ -21,7 +21,7 @@ from app.checkins.models import DayCounter
 from app.db import table_of
 from app.errors import Conflict
 from app.extensions import db
-from app.sql import built_once
+from app.sql import execute_built
 from app.users import service as users
 
 _counters = table_of(DayCounter)
@@ -53,10 +53,9 @@ def try_reserve(user_id: int, day: date, subject: str, amount: int, limit: int) 
     """
     if amount > limit:
         return False
-    statement = built_once("caps.try_reserve", _reserve_statement)
     values = {"user_id": user_id, "day": day, "subject": subject, "amount": amount,
               "limit": limit}  # fmt: skip
-    return db.session.connection().execute(statement, values).first() is not None
+    return execute_built("caps.try_reserve", _reserve_statement, values).first() is not None
 
 
 def _reserve_statement(insert):

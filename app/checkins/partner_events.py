@@ -36,7 +36,7 @@ from app.clock import shanghai_day
 from app.db import table_of, utcnow
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.extensions import db
-from app.sql import attach_inserted, built_once
+from app.sql import attach_inserted, execute_built
 
 _events = table_of(PartnerEvent)
 
@@ -129,8 +129,7 @@ def _claim(**values) -> PartnerEvent | None:
     entity the ORM would have loaded. A concurrent delivery of the same event waits for
     the first (PostgreSQL) and then inserts nothing."""
     values = {"record_id": None, "note": "", "created_at": utcnow(), **values}
-    claim = built_once("checkins.claim_partner_event", _claim_statement)
-    event_id = db.session.connection().execute(claim, values).scalar()
+    event_id = execute_built("checkins.claim_partner_event", _claim_statement, values).scalar()
     if event_id is None:
         return None
     event = PartnerEvent(id=event_id, **values)

@@ -19,7 +19,7 @@ from app.db import table_of, utcnow
 from app.extensions import db
 from app.ledger.errors import LedgerInvariantBroken
 from app.ledger.models import LedgerLot, LedgerLotMovement
-from app.sql import conflict_insert
+from app.sql import execute_built
 
 DEFAULT_POLICY = "end_of_following_year"
 _lots = table_of(LedgerLot)
@@ -84,17 +84,27 @@ def credit_lot(
         if lot_id is not None:
             move_lot(lot_id, transaction_id, amount)
             return int(lot_id)
-    upsert = conflict_insert(_lots).values(
-        account_id=account_id, expires_at=expires_at, remaining=amount, created_at=utcnow()
-    )
-    if expires_at is not None:
-        upsert = upsert.on_conflict_do_update(
-            index_elements=[_lots.c.account_id, _lots.c.expires_at],
-            set_={"remaining": _lots.c.remaining + upsert.excluded.remaining},
-        )
-    lot_id = int(connection.execute(upsert.returning(_lots.c.id)).scalar_one())
+    values = {"account_id": account_id, "expires_at": expires_at, "remaining": amount,
+              "created_at": utcnow()}  # fmt: skip
+    if expires_at is None:
+        inserted = execute_built("ledger.new_lot", _new_lot, values, connection)
+    else:
+        inserted = execute_built("ledger.credit_lot", _credit_lot, values, connection)
+    lot_id = int(inserted.scalar_one())
     _record_movement(connection, lot_id, transaction_id, amount)
     return lot_id
+
+
+def _new_lot(insert):
+    return insert(_lots).returning(_lots.c.id)
+
+
+def _credit_lot(insert):
+    upsert = insert(_lots)
+    return upsert.on_conflict_do_update(
+        index_elements=[_lots.c.account_id, _lots.c.expires_at],
+        set_={"remaining": _lots.c.remaining + upsert.excluded.remaining},
+    ).returning(_lots.c.id)
 
 
 def debit_lots(

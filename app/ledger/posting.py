@@ -42,7 +42,7 @@ from app.ledger.errors import (
 )
 from app.ledger.models import GENESIS_HASH, LedgerAccount, LedgerEntry, LedgerTransaction
 from app.ops import metrics
-from app.sql import attach_inserted, conflict_insert
+from app.sql import attach_inserted, execute_built
 
 _accounts = table_of(LedgerAccount)
 _transactions = table_of(LedgerTransaction)
@@ -195,9 +195,12 @@ def _claim(connection, posting: Posting) -> LedgerTransaction | None:
         "idempotency_key": posting.idempotency_key, "request_hash": posting.request_hash,
         "reverses_id": posting.reverses_id, "created_at": utcnow(),
     }  # fmt: skip
-    claim = conflict_insert(_transactions).values(values).on_conflict_do_nothing()
-    txn_id = connection.execute(claim.returning(_transactions.c.id)).scalar()
+    txn_id = execute_built("ledger.claim", _claim_statement, values, connection).scalar()
     return None if txn_id is None else LedgerTransaction(id=int(txn_id), **values)
+
+
+def _claim_statement(insert):
+    return insert(_transactions).on_conflict_do_nothing().returning(_transactions.c.id)
 
 
 def _apply_leg(connection, txn: LedgerTransaction, account_id: int, amount: int) -> dict:

@@ -27,7 +27,7 @@ from app.mall.errors import LimitReached, OfferNotFound, OfferNotLive, OutOfStoc
 from app.mall.models import COUPON_ISSUED, OFFER_LIVE, Coupon, Offer, OfferRedemptionCounter
 from app.merchants import service as merchants
 from app.ops import metrics
-from app.sql import attach_inserted, built_once
+from app.sql import attach_inserted, execute_built
 from app.users import service as users
 
 _counters = table_of(OfferRedemptionCounter)
@@ -145,9 +145,8 @@ def _claim_user_slot(offer_id: int, user_id: int, limit: int) -> bool:
 
     The counter is the person's (`users.person_key`), so a re-registered account continues
     the deleted one's count (docs/decisions/0701)."""
-    statement = built_once("mall.claim_user_slot", _claim_statement)
     values = {"offer_id": offer_id, "user_id": user_id, "limit": limit}
-    return db.session.connection().execute(statement, values).first() is not None
+    return execute_built("mall.claim_user_slot", _claim_statement, values).first() is not None
 
 
 def _claim_statement(insert):
@@ -180,8 +179,6 @@ def _issue_coupon(offer: Offer, user_id: int, now: datetime) -> Coupon:
     """Insert the coupon (one Core statement on the request's connection, no savepoint
     and no flush: the hot write path of a flash sale, issue 13) and attach it as loaded."""
     valid_from, expires_at = coupon_validity(offer, now)
-    statement = built_once("mall.issue_coupon", _issue_statement)
-    connection = db.session.connection()
     for _attempt in range(8):
         # Every column, the ORM's defaults included, so the attached object is the row.
         values = {
@@ -203,7 +200,7 @@ def _issue_coupon(offer: Offer, user_id: int, now: datetime) -> Coupon:
             "expired_at": None,
             "created_at": now,
         }
-        coupon_id = connection.execute(statement, values).scalar()
+        coupon_id = execute_built("mall.issue_coupon", _issue_statement, values).scalar()
         if coupon_id is not None:
             coupon = Coupon(id=int(coupon_id), **values)
             attach_inserted(coupon)  # leaves the session if the redemption rolls back

@@ -34,3 +34,19 @@ def test_the_queue_is_released_before_side_effects_run(app, decision):
         db.session.remove()
     assert seen == [None]
     assert _held() is None
+
+
+def test_row_locks_in_the_code_go_through_select_for_update():
+    """A `with_for_update()` written directly is a plain read on SQLite, in a request's
+    deferred snapshot (docs/decisions/1002, "Correction"): locks go through app/sql.py."""
+    from pathlib import Path
+
+    import app as package
+
+    root = Path(package.__file__).parent
+    direct = [
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        if path != root / "sql.py" and ".with_for_update(" in path.read_text()
+    ]
+    assert direct == []

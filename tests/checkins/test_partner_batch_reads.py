@@ -122,3 +122,18 @@ def test_an_event_id_repeated_in_a_batch_answers_as_a_redelivery_whatever_it_say
         (200, None, batch[0]["record_id"])
     ] * 4
     assert batch[0]["code"] == 201
+
+
+def test_an_event_id_refused_earlier_in_a_batch_is_new_again(client, partner, consenting):
+    # Refused before its claim (no such openid) or after it (the day's cap: its claim
+    # rolled back with it), an event_id sent again in the batch is recorded as new.
+    _token, openid = consenting
+    events = [event(f"ride-{n}", openid) for n in range(4)] + [
+        event("late", openid),  # bus_ride's fifth of the day: refused after its claim
+        event("late", openid, scenario="metro_km", quantity=1),
+        event("ghost", "no-such-openid"),
+        event("ghost", openid, scenario="metro_km", quantity=1),
+    ]
+    assert [(code, reason) for _id, code, reason in outcomes(post_batch(client, partner, events))][
+        4:
+    ] == [(409, "daily_cap_reached"), (201, None), (404, "user_not_found"), (201, None)]

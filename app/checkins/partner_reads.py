@@ -89,6 +89,7 @@ class BatchReads(EventReads):
                 )
             )
         }
+        self._asked: set[str] = set()
         openids = {e["openid"] for e in events if e.get("openid")}
         self._residents = users.residents_by_openid(openids)
         wanted = {e["partner_user_id"] for e in events if e.get("partner_user_id")}
@@ -120,8 +121,12 @@ class BatchReads(EventReads):
         }
 
     def seen(self, event_id: str) -> PartnerEvent | None:
-        # Not read ahead: new to the database when the batch began. The same id earlier in
-        # this batch is found by the claim (ON CONFLICT), which then reads it.
+        # An id asked again (earlier in this batch) is read again: its first event's row,
+        # unless that one was refused (its savepoint rolled back). A redelivery is answered
+        # before anything else is checked, as the single endpoint answers it.
+        if event_id in self._asked:
+            return super().seen(event_id)
+        self._asked.add(event_id)
         return self._seen.get(event_id)
 
     def scenario(self, code: str) -> Scenario:

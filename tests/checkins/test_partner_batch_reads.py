@@ -99,3 +99,41 @@ def test_a_campaign_pays_the_events_of_a_batch_that_happened_while_it_ran(
     ]
     assert [r["points"] for r in batch] == [s["points"] for s in singles]
     assert batch[0]["points"] == batch[1]["points"] + 7
+
+
+def test_an_event_id_repeated_in_a_batch_answers_as_a_redelivery_whatever_it_says(
+    client, partner, consenting
+):
+    # A redelivery is answered by its event_id alone (the first result, 200), as the
+    # single endpoint answers it, even when its other fields would now be refused.
+    _token, openid = consenting
+    stale = (utcnow() - timedelta(days=30)).isoformat()
+    first = event("twice", openid)
+    again = [
+        event("twice", "no-such-openid"),
+        event("twice", openid, scenario="nope"),
+        event("twice", openid, occurred_at=stale),
+        {**first, "openid": None, "partner_user_id": "U-nobody"},
+    ]
+    batch = post_batch(client, partner, [first, *again]).get_json()["results"]
+    singles = [post_single(client, partner, payload) for payload in again]
+    assert [s.status_code for s in singles] == [200] * 4
+    assert [(r["code"], r["reason"], r["record_id"]) for r in batch[1:]] == [
+        (200, None, batch[0]["record_id"])
+    ] * 4
+    assert batch[0]["code"] == 201
+
+
+def test_an_event_id_refused_earlier_in_a_batch_is_new_again(client, partner, consenting):
+    # Refused before its claim (no such openid) or after it (the day's cap: its claim
+    # rolled back with it), an event_id sent again in the batch is recorded as new.
+    _token, openid = consenting
+    events = [event(f"ride-{n}", openid) for n in range(4)] + [
+        event("late", openid),  # bus_ride's fifth of the day: refused after its claim
+        event("late", openid, scenario="metro_km", quantity=1),
+        event("ghost", "no-such-openid"),
+        event("ghost", openid, scenario="metro_km", quantity=1),
+    ]
+    assert [(code, reason) for _id, code, reason in outcomes(post_batch(client, partner, events))][
+        4:
+    ] == [(409, "daily_cap_reached"), (201, None), (404, "user_not_found"), (201, None)]

@@ -30,13 +30,13 @@ def execute_built(name: str, build, values: dict, connection=None) -> CursorResu
 
     connection = connection if connection is not None else db.session.connection()
     dialect = connection.dialect
-    known = _COMPILED.setdefault(dialect, {})
-    if (compiled := known.get((name, tuple(values)))) is None:
+    known, key = _COMPILED.setdefault(dialect, {}), (name, tuple(values))
+    if (compiled := known.get(key)) is None:
         insert = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
         compiled = build(insert).compile(dialect=dialect, column_keys=list(values))
         if compiled.insert_prefetch or compiled.update_prefetch:
             raise ValueError(f"{name}: give every column with a default a value")
-        known[(name, tuple(values))] = compiled
+        known[key] = compiled
     return connection.execute(compiled, values)  # a Compiled executes like its statement
 
 

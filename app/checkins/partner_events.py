@@ -114,7 +114,7 @@ def _record_partner_event(reads, event_id, scenario, quantity, occurred_at, open
         quantity_milli=quantity_milli, occurred_at=occurred_at,
     )  # fmt: skip
     if event is None:  # recorded since the event was read as new (a redelivery)
-        return result_of(_seen(partner.id, event_id)), False
+        return result_of(EventReads(partner).seen(event_id)), False
     if user_id is None:
         return result_of(event), True
     caps.reserve(user_id, shanghai_day(occurred_at), caps.scenario_subject(target.id),
@@ -139,14 +139,6 @@ def _claim(**values) -> PartnerEvent | None:
 
 def _claim_statement(insert):
     return insert(_events).on_conflict_do_nothing().returning(_events.c.id)
-
-
-def _seen(partner_id: int, event_id: str) -> PartnerEvent | None:
-    return db.session.scalar(
-        select(PartnerEvent).where(
-            PartnerEvent.partner_id == partner_id, PartnerEvent.event_id == event_id
-        )
-    )
 
 
 def _credit(

@@ -47,8 +47,7 @@ class EventReads:
 
     def resident(self, openid: str) -> int | None:
         """The live resident with this openid, or None."""
-        user = users.find_resident_by_openid(openid)
-        return user.id if user is not None else None
+        return users.residents_by_openid({openid}).get(openid)
 
     def bound_user(self, partner_user_id: str) -> int | None:
         """The resident who bound this partner account, or None."""

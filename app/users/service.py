@@ -200,15 +200,9 @@ def revoke_role(user_id: int, role: str) -> None:
         forget_roles_after_commit()
 
 
-def find_resident_by_openid(openid: str) -> User | None:
-    """The live resident with this WeChat openid, or None (partner events)."""
-    user = db.session.scalar(select(User).where(User.openid == openid))
-    return user if user is not None and user.deleted_at is None else None
-
-
 def residents_by_openid(openids: set[str]) -> dict[str, int]:
-    """{openid: user id} of the live residents with these openids (`find_resident_by_openid`
-    for many at once: a partner batch)."""
+    """{openid: user id} of the live residents with these openids (partner events: one
+    event's or a whole batch's)."""
     if not openids:
         return {}
     rows = db.session.execute(

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from app.checkins.models import PartnerDelivery, PartnerEvent
@@ -17,10 +16,8 @@ from app.extensions import db
 from app.ledger.models import LedgerTransaction
 from tests.checkins.batch_support import (
     BATCH,
-    consent_to_trips,
     count,
     event,
-    new_partner,
     outcomes,
     post_batch,
     post_raw,
@@ -29,18 +26,6 @@ from tests.checkins.batch_support import (
 from tests.checkins.support import account, signed_headers
 from tests.helpers import bearer
 from tests.mall.factories import assert_ledger_clean
-
-
-@pytest.fixture
-def partner(client, op_token):
-    return new_partner(client, op_token)
-
-
-@pytest.fixture
-def consenting(client, resident):
-    token, _user, openid = resident
-    consent_to_trips(client, token)
-    return token, openid
 
 
 def test_mixed_batch_answers_each_event_as_the_single_endpoint(client, partner, consenting):

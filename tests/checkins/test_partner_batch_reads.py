@@ -6,16 +6,13 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import event as sa_event
 
 from app.campaigns import service as campaigns
 from app.db import utcnow
 from app.extensions import db
 from tests.checkins.batch_support import (
-    consent_to_trips,
     event,
-    new_partner,
     outcomes,
     post_batch,
     post_single,
@@ -27,18 +24,6 @@ _PER_EVENT_READS = re.compile(
     r"|campaigns|checkin_partner_bindings|checkin_partner_events)\b",
     re.I | re.S,
 )
-
-
-@pytest.fixture
-def partner(client, op_token):
-    return new_partner(client, op_token)
-
-
-@pytest.fixture
-def consenting(client, resident):
-    token, _user, openid = resident
-    consent_to_trips(client, token)
-    return token, openid
 
 
 def _reads_of(app, client, partner, events) -> int:

@@ -11,27 +11,13 @@ from app.checkins.models import PartnerEvent
 from app.extensions import db
 from app.ledger.models import LedgerTransaction
 from tests.checkins.batch_support import (
-    consent_to_trips,
     count,
     event,
-    new_partner,
     outcomes,
     post_batch,
 )
 from tests.checkins.support import account
 from tests.mall.factories import assert_ledger_clean
-
-
-@pytest.fixture
-def partner(client, op_token):
-    return new_partner(client, op_token)
-
-
-@pytest.fixture
-def consenting(client, resident):
-    token, _user, openid = resident
-    consent_to_trips(client, token)
-    return token, openid
 
 
 @pytest.fixture

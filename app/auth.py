@@ -196,6 +196,25 @@ def revoke_user_tokens(user_id: int) -> None:
         revoke_tokens([row.token_hash], row.expires_at)
 
 
+def read_with_session(keys: Callable[[], tuple[str, str]]) -> Callable:
+    """Under the auth decorator: read the cached value `keys()` names (generation key,
+    value key; app/cache.py OWNER for the caller's id) in the session's round trip. The
+    view takes it with `take_session_read()`."""
+
+    def decorator(view: Callable) -> Callable:
+        setattr(view, READ_WITH_SESSION, keys)
+        return view
+
+    return decorator
+
+
+def take_session_read() -> tuple[str | None, str | None] | None:
+    """What this request's session round trip read for the view: (generation, current
+    payload or None), or None when it was not read with the session (a session loaded
+    from the database, or no value asked for); once per request."""
+    return g.pop(SESSION_READ, None)
+
+
 def current_principal() -> Principal:
     """The authenticated caller of this request (only inside a protected view)."""
     return g.principal

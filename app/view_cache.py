@@ -30,10 +30,10 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Response, g, request
+from flask import Response, request
 
 from app import cache
-from app.auth import READ_WITH_SESSION, SESSION_READ, current_principal
+from app.auth import current_principal, read_with_session, take_session_read
 
 PREFIX = "answer:"
 JSON = "application/json"  # what flask-smorest's answers are sent as (Flask's jsonify)
@@ -81,7 +81,7 @@ def cached_answer(generation: str, ttl_seconds: int, *, per_user: bool) -> Calla
 
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
-            read = g.pop(SESSION_READ, None)
+            read = take_session_read()
             if read is not None and read[1] is not None:  # the common case: a hit
                 return Response(read[1], mimetype=JSON)
             generation_key, value_key = answer.keys()
@@ -100,7 +100,6 @@ def cached_answer(generation: str, ttl_seconds: int, *, per_user: bool) -> Calla
                 cache.write(value_key, current_generation, body, ttl_seconds)
             return response
 
-        setattr(wrapper, READ_WITH_SESSION, answer.keys)
-        return wrapper
+        return read_with_session(answer.keys)(wrapper)
 
     return decorator

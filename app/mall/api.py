@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Response
+from flask import Response, request
 from flask_smorest import Blueprint
 
-from app.auth import current_principal, resident_required
+from app.auth import current_principal, read_with_session, resident_required, take_session_read
 from app.idempotency import current_idempotency, idempotent
-from app.mall import catalog, coupons, redemption
+from app.mall import catalog, coupons, redemption, sold_out
 from app.mall import models as _models  # noqa: F401  (registers the tables)
 from app.mall.schemas import (
     CancellationResultSchema,
@@ -47,8 +47,13 @@ def get_offer(offer_id: int):
     return catalog.get_live_offer(offer_id, current_principal().user_id)
 
 
+def _sold_out_keys() -> tuple[str, str]:
+    return sold_out.keys(request.view_args["offer_id"])  # type: ignore[index]  # routed here
+
+
 @blp.route("/offers/<int:offer_id>/redeem", methods=["POST"])
 @resident_required
+@read_with_session(_sold_out_keys)
 @idempotent
 @blp.arguments(EmptySchema)
 @blp.response(201, RedemptionResultSchema)
@@ -61,8 +66,9 @@ def redeem(_body: dict, offer_id: int):
     """Spend points on one coupon of the offer (one transaction: stock, limit, points)."""
     key, request_hash = current_idempotency()
     return redemption.redeem_offer(
-        current_principal().user_id, offer_id, idempotency_key=key, request_hash=request_hash
-    )
+        current_principal().user_id, offer_id, idempotency_key=key, request_hash=request_hash,
+        sold_out_marker=take_session_read(),
+    )  # fmt: skip
 
 
 @blp.route("/me/coupons", methods=["GET"])

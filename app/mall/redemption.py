@@ -20,7 +20,7 @@ from app.db import table_of, utcnow
 from app.errors import AppError
 from app.extensions import db
 from app.ledger import service as ledger
-from app.mall import catalog, gate
+from app.mall import catalog, gate, sold_out
 from app.mall.codes import coupon_validity, new_code, new_short_code
 from app.mall.display import describe_coupons
 from app.mall.errors import LimitReached, OfferNotFound, OfferNotLive, OutOfStock
@@ -47,15 +47,18 @@ def redeem_offer(
     *,
     idempotency_key: str | None = None,
     request_hash: str | None = None,
+    sold_out_marker: sold_out.Read | None = None,
 ) -> Redemption:
-    """Buy one coupon of a live offer with points.
+    """Buy one coupon of a live offer with points. `sold_out_marker`: the offer's
+    sold-out marker, read before the transaction's first query (app/mall/sold_out.py).
 
     Raises AccountFrozen (403 `account_frozen`), OfferNotFound (404), OfferNotLive,
     OutOfStock, LimitReached, InsufficientPoints (all 409), IdempotencyKeyReused (422, from
     the ledger).
     """
     try:
-        redemption = _redeem(user_id, offer_id, idempotency_key, request_hash)
+        marker = sold_out_marker or sold_out.read_late(offer_id)
+        redemption = _redeem(user_id, offer_id, idempotency_key, request_hash, marker)
     except AppError as exc:  # counted as answered: the refusal's reason
         metrics.REDEMPTIONS.labels(exc.reason).inc()
         raise
@@ -64,8 +67,11 @@ def redeem_offer(
 
 
 def _redeem(
-    user_id: int, offer_id: int, idempotency_key: str | None, request_hash: str | None
-) -> Redemption:
+    user_id: int, offer_id: int, idempotency_key: str | None, request_hash: str | None,
+    marker: sold_out.Read,
+) -> Redemption:  # fmt: skip
+    if sold_out.known(marker):  # before any query: the crowd after the last unit
+        raise OutOfStock()
     users.require_not_frozen(user_id)
     now = utcnow()
     offer = db.session.get(Offer, offer_id)
@@ -75,6 +81,7 @@ def _redeem(
     # Cheap early answers from what was just read, before any lock is taken. They can
     # only refuse; the conditional UPDATEs and the ledger's debit below are the authority.
     if offer.stock_left <= 0:
+        sold_out.remember(offer, marker, now)
         raise OutOfStock()
     if (ledger.read_accounts_ahead(user_id) or 0) < offer.points_price:
         raise ledger.InsufficientPoints()

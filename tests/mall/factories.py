@@ -3,10 +3,11 @@ the database (fast), merchants and live offers made through the real API."""
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 
 from app.auth import issue_token
 from app.extensions import db
@@ -124,6 +125,24 @@ def redeem(client, offer_id: int, token: str, **headers):
     return client.post(
         f"/api/v1/offers/{offer_id}/redeem", json={}, headers={**bearer(token), **headers}
     )
+
+
+def tables_read(call) -> list[str]:
+    """The table of each statement `call` sends, leaving out authentication's reads (run
+    inside an app context)."""
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if not statement.startswith("BEGIN"):
+            match = re.search(r"\b(?:FROM|INTO|UPDATE)\s+(\w+)", statement)
+            seen.append(match.group(1) if match else statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        call()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    return [t for t in seen if t not in ("auth_tokens", "user_roles")]
 
 
 def balance_of(app, user_id: int) -> int:

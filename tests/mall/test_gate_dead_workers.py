@@ -10,16 +10,21 @@ stock the database still has must be sold, not answered `out_of_stock`.
 
 from __future__ import annotations
 
-import re
 import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event
 
-from app.extensions import db
 from app.mall import gate, redemption
-from tests.mall.factories import balance_of, count_rows, live_offer, new_user, open_shop, redeem
+from tests.mall.factories import (
+    balance_of,
+    count_rows,
+    live_offer,
+    new_user,
+    open_shop,
+    redeem,
+    tables_read,
+)
 
 
 def _flash_offer(client, shop, **terms) -> int:
@@ -143,23 +148,6 @@ def test_a_gate_drifted_to_sold_out_is_checked_against_the_database(app, client,
     assert _gate(redis_conn, offer_id, "stock") == "3" and _stock_left(app, offer_id) == 3
 
 
-def _tables_read(call) -> list[str]:
-    """The table of each statement `call` sends, leaving out authentication's reads."""
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        if not statement.startswith("BEGIN"):
-            match = re.search(r"\b(?:FROM|INTO|UPDATE)\s+(\w+)", statement)
-            seen.append(match.group(1) if match else statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        call()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-    return [t for t in seen if t not in ("auth_tokens", "user_roles")]
-
-
 def test_sold_out_answers_cost_no_query_beyond_what_redemption_reads(app, client, monkeypatch):
     shop = open_shop(app, client)
     offer_id = _flash_offer(client, shop, stock=2, per_user_limit=1)
@@ -172,10 +160,10 @@ def test_sold_out_answers_cost_no_query_beyond_what_redemption_reads(app, client
     with app.app_context():
         # The gate says sold out (a live slot holds the last unit): checked against the
         # stock_left already read, with no query of its own.
-        by_gate = _tables_read(lambda: redeem(client, offer_id, other))
+        by_gate = tables_read(lambda: redeem(client, offer_id, other))
         assert redeem(client, offer_id, holder).status_code == 201  # takes over its slot
         # The database is sold out: the offer row says so before the gate is asked.
-        by_database = _tables_read(lambda: redeem(client, offer_id, other))
+        by_database = tables_read(lambda: redeem(client, offer_id, other))
 
     # "users": the resident's freeze, read from the database first (decision 0941).
     assert by_gate == ["users", "offers", "merchants", "ledger_accounts"]

@@ -19,7 +19,7 @@ The statements are SQLAlchemy Core on the session's connection, in the request's
 transaction (the README's rule for the hot write paths, issue 13): one INSERT for the
 transaction, per leg one UPDATE ... RETURNING (with the previous entry's hash, read by
 its unique index in the same statement), one INSERT for all entries, inside a Core
-savepoint (no session flush, no unit of work).
+savepoint when a leg can be refused (no session flush, no unit of work).
 """
 
 from __future__ import annotations
@@ -96,6 +96,9 @@ class Posting:
     # others, so they are held for the shortest time. The order stays fixed (the others
     # by id, then these by id), so two postings never wait on each other in a cycle.
     last: frozenset[int] = frozenset()
+    # False only for a posting no leg of which can be refused (every debit on an account
+    # allowed to go negative, and lot bookkeeping that only adds): it needs no savepoint.
+    refusable: bool = True
 
     def validate(self) -> None:
         """Raise ValueError for a malformed posting (a caller bug, never user input)."""
@@ -150,27 +153,25 @@ def post_once(
     InsufficientPoints, IdempotencyKeyReused, and AlreadyReversed when a second reversal
     of one transaction clashes on its unique `reverses_id`.
 
-    A raise leaves nothing of the posting behind (its own savepoint).
+    A refusal leaves nothing of the posting behind: a posting that can be refused runs
+    in its own savepoint; one that cannot (`refusable=False`: a credit from an account
+    allowed to go negative) needs none, as a clash is found by the claim before any leg.
+    What else can raise there (LedgerInvariantBroken, the database) is a failure the
+    caller's transaction or savepoint rolls back, as any error (issue 13, step 3).
     """
     posting.validate()
     # Whatever the ORM holds goes out first, so that no autoflush lands inside the Core
     # savepoint below (its rollback would undo rows the session thinks are written).
     db.session.flush()
     connection = db.session.connection()
-    # A Core savepoint (two cheap statements, no session flush): an InsufficientPoints
-    # raised at the second leg, or lots that cannot cover a debit, undo the claim and the
-    # first leg, so even a caller that catches the error and commits finds nothing
-    # half-written.
-    with connection.begin_nested():
-        txn = _claim(connection, posting)
-        if txn is not None:
-            entries = [
-                _apply_leg(connection, txn, account_id, posting.legs[account_id])
-                for account_id in sorted(posting.legs, key=lambda a: (a in posting.last, a))
-            ]
-            connection.execute(_entries.insert(), entries)
-            if after_legs is not None:
-                after_legs(txn)
+    # A Core savepoint (two statements, no session flush): an InsufficientPoints raised
+    # at the second leg, or lots that cannot cover a debit, undo the claim and the first
+    # leg, so even a caller that catches the error and commits finds nothing half-written.
+    if posting.refusable:
+        with connection.begin_nested():
+            txn = _post_legs(connection, posting, after_legs)
+    else:
+        txn = _post_legs(connection, posting, after_legs)
     if txn is None:
         if (existing := find_replay(posting)) is not None:
             return existing
@@ -183,6 +184,21 @@ def post_once(
     # For the dashboards, once the transaction commits (a replay above is not counted); the
     # books are the entries, checked by `flask ledger verify`, never this counter.
     metrics.count_after_commit(metrics.LEDGER_POSTINGS, code=posting.code)
+    return txn
+
+
+def _post_legs(connection, posting: Posting, after_legs) -> LedgerTransaction | None:
+    """Claim the transaction, move every account and write the entries (then the lots,
+    `after_legs`); None when the claim clashed (nothing written)."""
+    txn = _claim(connection, posting)
+    if txn is not None:
+        entries = [
+            _apply_leg(connection, txn, account_id, posting.legs[account_id])
+            for account_id in sorted(posting.legs, key=lambda a: (a in posting.last, a))
+        ]
+        connection.execute(_entries.insert(), entries)
+        if after_legs is not None:
+            after_legs(txn)
     return txn
 
 

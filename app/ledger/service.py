@@ -149,6 +149,9 @@ def earn_points(
         last=frozenset({issuance.id}),
         idempotency_key=idempotency_key,
         request_hash=request_hash,
+        # The resident's leg adds, the lot only grows: only a debit of `issuance` could
+        # be refused, and it is allowed to go negative.
+        refusable=not issuance.allow_negative,
     )
 
     def book_lot(txn: LedgerTransaction) -> None:

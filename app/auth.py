@@ -44,7 +44,7 @@ import redis
 from flask import g, request
 from sqlalchemy import select, update
 
-from app import cache
+from app import cache, reference_cache
 from app.db import utcnow
 from app.errors import Forbidden, Unauthorized
 from app.extensions import db, redis_client
@@ -123,13 +123,15 @@ def _authenticate(
     now = utcnow()
     # One round trip: the session (or the `revoked` marker, untagged) and the roles
     # generation it must have been cached under (app/cache.py), and what the view reads.
+    # The reference stamp comes along: read before the request's first query, it lets the
+    # request keep what it loads of scenarios, sites and campaigns (app/reference_cache.py).
     then = None
+    keys = (ROLES_GENERATION_KEY, CACHE_PREFIX + token_hash, reference_cache.STAMP_KEY)
     if then_read is None:
-        generation, cached = cache.read_raw(ROLES_GENERATION_KEY, CACHE_PREFIX + token_hash)
+        generation, cached, stamp = cache.read_raw(*keys)
     else:
-        generation, cached, then = cache.read_chained(
-            ROLES_GENERATION_KEY, CACHE_PREFIX + token_hash, *then_read
-        )
+        generation, cached, stamp, then = cache.read_chained(*keys, *then_read)
+    reference_cache.read_with_session(stamp, reachable=generation is not None)
     if cached == REVOKED:
         raise Unauthorized("登录已失效，请重新登录", reason="invalid_token")
     if (payload := cache.current_payload(generation, cached)) is not None:

@@ -18,7 +18,8 @@ with an older generation has expired, so an old tag can never match again.
 
 `read_chained` reads a value and, in the same round trip, a second value whose keys
 depend on who the first one names (a session, then that user's cached answer): one Lua
-script (EVALSHA) instead of two MGETs one after the other.
+script (EVALSHA) instead of two MGETs one after the other. Both session reads also bring
+one plain value along (`also`: the reference stamp, app/reference_cache.py).
 """
 
 from __future__ import annotations
@@ -43,20 +44,21 @@ OWNER = "{uid}"  # in read_chained's second keys: the user id the first value na
 # so it always belongs to the user that value names. Its keys are computed here, not
 # declared: fine on one Redis (what we run, with or without Sentinel); Redis Cluster
 # would need them in the first value's hash slot.
+# KEYS[3]: a value read along (`also`), returned first.
 _CHAINED_LUA = """
-local first = redis.call('MGET', KEYS[1], KEYS[2])
-local generation, value = first[1] or '0', first[2]
-if not value then return {generation, false} end
+local first = redis.call('MGET', KEYS[1], KEYS[2], KEYS[3])
+local also, generation, value = first[3] or false, first[1] or '0', first[2]
+if not value then return {also, generation, false} end
 local tag, payload = string.match(value, '^([^|]*)|(.*)$')
-if tag ~= generation then return {generation, value} end
+if tag ~= generation then return {also, generation, value} end
 local ok, decoded = pcall(cjson.decode, payload)
 if not ok or type(decoded) ~= 'table' or type(decoded['uid']) ~= 'number' then
-  return {generation, value}
+  return {also, generation, value}
 end
 local uid = string.format('%d', decoded['uid'])
 local second = redis.call('MGET', (string.gsub(ARGV[1], '{uid}', uid)),
                           (string.gsub(ARGV[2], '{uid}', uid)))
-return {generation, value, uid, second[1] or '0', second[2] or false}
+return {also, generation, value, uid, second[1] or '0', second[2] or false}
 """
 _CHAINED_SHA = hashlib.sha1(_CHAINED_LUA.encode(), usedforsecurity=False).hexdigest()
 
@@ -70,44 +72,49 @@ def user_generation_key(user_id: int) -> str:
 def read(generation_key: str, value_key: str) -> tuple[str | None, str | None]:
     """(current generation, payload if the cached value is current). (None, None) when
     Redis cannot be reached: the caller reads the database and caches nothing."""
-    generation, value = read_raw(generation_key, value_key)
+    generation, value, _ = read_raw(generation_key, value_key)
     return generation, current_payload(generation, value)
 
 
-def read_raw(generation_key: str, value_key: str) -> tuple[str | None, str | None]:
-    """(current generation, the stored value as it is, tagged or not); (None, None) when
-    Redis cannot be reached. For callers that also keep untagged markers under the key."""
+def read_raw(
+    generation_key: str, value_key: str, also: str | None = None
+) -> tuple[str | None, str | None, str | None]:
+    """(current generation, the stored value as it is, tagged or not, the value under
+    `also` if asked for); (None, None, None) when Redis cannot be reached. For callers
+    that also keep untagged markers under the key."""
+    keys = (generation_key, value_key) if also is None else (generation_key, value_key, also)
     try:
-        generation, value = redis_client.mget(generation_key, value_key)
+        generation, value, *along = redis_client.mget(*keys)
     except redis.RedisError:
-        return None, None
-    return generation or "0", value
+        return None, None, None
+    return generation or "0", value, along[0] if along else None
 
 
 def read_chained(
-    generation_key: str, value_key: str, then_generation: str, then_key: str
-) -> tuple[str | None, str | None, tuple[int, str, str | None] | None]:
-    """One round trip: what `read_raw(generation_key, value_key)` returns and, when that
-    value is current and its payload names a `uid`, `(uid, generation, current payload or
-    None)` of the second value, whose keys are `then_generation` / `then_key` with OWNER
-    replaced by that uid (else None: the second value was not read). (None, None, None)
-    when Redis cannot be reached."""
-    keys = (generation_key, value_key, then_generation, then_key)
+    generation_key: str, value_key: str, also: str, then_generation: str, then_key: str
+) -> tuple[str | None, str | None, str | None, tuple[int, str, str | None] | None]:
+    """One round trip: what `read_raw(generation_key, value_key, also)` returns and, when
+    that value is current and its payload names a `uid`, `(uid, generation, current payload
+    or None)` of the second value, whose keys are `then_generation` / `then_key` with OWNER
+    replaced by that uid (else None: the second value was not read). (None, None, None,
+    None) when Redis cannot be reached."""
+    keys = (generation_key, value_key, also, then_generation, then_key)
     try:
         try:
-            reply = redis_client.evalsha(_CHAINED_SHA, 2, *keys)
+            reply = redis_client.evalsha(_CHAINED_SHA, 3, *keys)
         except redis.exceptions.NoScriptError:  # a restarted Redis forgot the script
-            reply = redis_client.eval(_CHAINED_LUA, 2, *keys)
+            reply = redis_client.eval(_CHAINED_LUA, 3, *keys)
     except redis.RedisError:
-        return None, None, None
-    generation, value = reply[0], reply[1]
-    if len(reply) < 5:
-        return generation, value, None
-    second_generation = reply[3]
+        return None, None, None, None
+    along, generation, value = reply[0] or None, reply[1], reply[2]
+    if len(reply) < 6:
+        return generation, value, along, None
+    second_generation = reply[4]
     return (
         generation,
         value,
-        (int(reply[2]), second_generation, current_payload(second_generation, reply[4])),
+        along,
+        (int(reply[3]), second_generation, current_payload(second_generation, reply[5])),
     )
 
 

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from app import reference_cache
 from app.campaigns.models import (
     STATUS_ACTIVE,
     STATUS_PAUSED,
@@ -27,6 +28,9 @@ from app.db import utcnow
 from app.errors import BadRequest, NotFound
 from app.extensions import db
 from app.users import service as users
+
+# Changes of a campaign or its scenarios make every process read them again.
+reference_cache.register(Campaign, CampaignScenario)
 
 
 class CampaignNotFound(NotFound):
@@ -121,8 +125,18 @@ def list_campaigns_stmt(live_only: bool = False, at: datetime | None = None):
 def live_for(scenario_code: str, at: datetime) -> list[Campaign]:
     """The campaigns covering `scenario_code` that are live at `at`, by id: read before a
     request's first write and handed to `apply_campaigns`, so on SQLite the query stays
-    outside the writer queue (each award's claims are conditional UPDATEs all the same)."""
-    return live_at(live_within(scenario_code, at, at), at)
+    outside the writer queue (each award's claims are conditional UPDATEs all the same).
+
+    Read through the process's copies (app/reference_cache.py) as those live at some
+    moment of `at`'s hour, then picked for `at`: the key changes once an hour, not with
+    every `at`. Their budget and award counts are not kept current there (nothing here
+    reads them: the claims are conditional UPDATEs)."""
+    hour = at.replace(minute=0, second=0, microsecond=0)
+    end = hour + timedelta(hours=1) - timedelta(microseconds=1)
+    within_hour = reference_cache.lookup(
+        ("campaigns", scenario_code, hour), lambda: live_within(scenario_code, hour, end)
+    )
+    return live_at(within_hour, at)
 
 
 def live_within(scenario_code: str, earliest: datetime, latest: datetime) -> list[Campaign]:

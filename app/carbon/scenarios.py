@@ -12,11 +12,14 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from app import reference_cache
 from app.carbon.models import EVIDENCE_TYPES, MethodologyVersion, Scenario
 from app.carbon.rules import RuleError, factor_to_ug, parse_points_rule, to_milli
 from app.db import utcnow
 from app.errors import Conflict, NotFound, Unprocessable
 from app.extensions import db
+
+reference_cache.register(Scenario, MethodologyVersion)
 
 
 class ScenarioNotFound(NotFound):
@@ -37,7 +40,9 @@ class ScenarioView:
 
 def get_scenario(code: str) -> Scenario:
     """The scenario with this code. Raises ScenarioNotFound (404 `scenario_not_found`)."""
-    scenario = db.session.scalar(select(Scenario).where(Scenario.code == code))
+    scenario = reference_cache.lookup(
+        ("scenario", code), lambda: db.session.scalar(select(Scenario).where(Scenario.code == code))
+    )
     if scenario is None:
         raise ScenarioNotFound()
     return scenario
@@ -54,13 +59,12 @@ def current_version(scenario_id: int, at: datetime | None = None) -> Methodology
 def version_history(scenario_id: int) -> list[MethodologyVersion]:
     """Every version of a scenario, the one in force longest from now first (valid_from,
     then version, descending): read once for `version_at` of many moments (a batch)."""
-    return list(
-        db.session.scalars(
-            select(MethodologyVersion)
-            .where(MethodologyVersion.scenario_id == scenario_id)
-            .order_by(MethodologyVersion.valid_from.desc(), MethodologyVersion.version.desc())
-        )
+    stmt = (
+        select(MethodologyVersion)
+        .where(MethodologyVersion.scenario_id == scenario_id)
+        .order_by(MethodologyVersion.valid_from.desc(), MethodologyVersion.version.desc())
     )
+    return reference_cache.lookup(("versions", scenario_id), lambda: list(db.session.scalars(stmt)))
 
 
 def version_at(history: list[MethodologyVersion], at: datetime) -> MethodologyVersion:

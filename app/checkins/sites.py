@@ -10,6 +10,7 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import select, update
 
+from app import reference_cache
 from app.carbon import service as carbon
 from app.checkins import qr, receipts
 from app.checkins import quantity as quantities
@@ -24,6 +25,8 @@ CHECKIN_PAGE = "pages/checkin/index"
 # A return trip: a resident may check in at a transit stop twice a day by default
 # (out and back); other sites once. Operators can set any limit per site.
 RETURN_TRIP_SCENARIOS = frozenset({"bus_ride", "metro_ride", "metro_km", "ebus_km"})
+
+reference_cache.register(Site)
 
 
 class SiteNotFound(NotFound):
@@ -125,6 +128,7 @@ def rotate_site_key(site_id: int) -> Site:
         .values(key_version=Site.key_version + 1)
         .execution_options(synchronize_session=False)
     )
+    reference_cache.changed()  # a Core UPDATE: the flush hook does not see it
     site = db.session.get(Site, site_id, populate_existing=True)
     if site is None:
         raise SiteNotFound()
@@ -159,9 +163,10 @@ def site_qr_png(site_id: int) -> bytes:
     return qr_png(payload)
 
 
-def _live_site(site_id: int, key_version: int) -> Site:
-    site = db.session.get(Site, site_id)
-    if site is None or not site.active or site.key_version != key_version:
+def _live_site(site_id: int, key_version: int | None = None) -> Site:
+    """The active site (with this key version, unless None). Raises InvalidQr."""
+    site = reference_cache.lookup(("site", site_id), lambda: db.session.get(Site, site_id))
+    if site is None or not site.active or key_version not in (None, site.key_version):
         raise qr.InvalidQr()
     return site
 
@@ -195,9 +200,7 @@ def _verified_site(token: str) -> tuple[Site, receipts.Receipt | None]:
         return site, receipt
     if qr.is_scene(token):
         site_id, window, body, signature = qr.parse_scene(token)
-        site = db.session.get(Site, site_id)  # type: ignore[assignment]  # None: raised below
-        if site is None or not site.active:
-            raise qr.InvalidQr()
+        site = _live_site(site_id)
         qr.check_scene(body, signature, site.key_version)
         parsed = qr.SitePayload(site_id, site.key_version, window)
     else:

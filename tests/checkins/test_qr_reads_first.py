@@ -56,5 +56,7 @@ def test_a_qr_checkin_reads_its_version_campaigns_and_accounts_before_its_first_
         s for s in statements[first_write:] if s.startswith("SELECT") and any(r in s for r in READS)
     ]
     assert reads_after == []
-    for read in READS:
+    # The version may come from this process's copies (app/reference_cache.py), unread;
+    # the campaigns and the accounts are read, before the first write.
+    for read in READS[1:]:
         assert any(read in s for s in statements[:first_write]), read

@@ -46,27 +46,30 @@ def test_a_chained_read_reads_the_second_value_for_the_user_the_first_names(app)
         redis_client.set("first", '0|{"uid": 5}')
         redis_client.set("answer:5", "0|five")
         redis_client.set("answer:6", "0|six")
-        read = cache.read_chained("gen:first", "first", "gen:user:{uid}", "answer:{uid}")
-        assert read == ("0", '0|{"uid": 5}', (5, "0", "five"))
+        redis_client.set("along", "carried")
+        keys = ("gen:first", "first", "along", "gen:user:{uid}", "answer:{uid}")
+        read = cache.read_chained(*keys)
+        assert read == ("0", '0|{"uid": 5}', "carried", (5, "0", "five"))
 
         cache.bump_after_commit("gen:user:5")  # user 5's answer is stale now
         db.session.commit()
-        assert cache.read_chained("gen:first", "first", "gen:user:{uid}", "answer:{uid}")[2] == (
-            5, "1", None
-        )  # fmt: skip
+        assert cache.read_chained(*keys)[3] == (5, "1", None)
 
 
 def test_a_chained_read_stops_at_a_first_value_that_is_not_current(app):
     with app.app_context():
         redis_client.delete("gen:first", "first")
         redis_client.set("answer:5", "0|five")
-        keys = ("gen:first", "first", "gen:user:{uid}", "answer:{uid}")
-        assert cache.read_chained(*keys) == ("0", None, None)  # no first value
+        keys = ("gen:first", "first", "along", "gen:user:{uid}", "answer:{uid}")
+        # The value read along comes back whatever the first value is (here: none).
+        assert cache.read_chained(*keys) == ("0", None, None, None)  # no first value
+        redis_client.set("along", "carried")
+        assert cache.read_chained(*keys) == ("0", None, "carried", None)
         redis_client.set("first", "revoked")  # an untagged marker
-        assert cache.read_chained(*keys) == ("0", "revoked", None)
+        assert cache.read_chained(*keys) == ("0", "revoked", "carried", None)
         redis_client.set("first", '0|{"uid": 5}')
         cache.bump_after_commit("gen:first")  # the first value is stale now
         db.session.commit()
-        assert cache.read_chained(*keys) == ("1", '0|{"uid": 5}', None)
+        assert cache.read_chained(*keys) == ("1", '0|{"uid": 5}', "carried", None)
         redis_client.set("first", "1|not json")
-        assert cache.read_chained(*keys) == ("1", "1|not json", None)
+        assert cache.read_chained(*keys) == ("1", "1|not json", "carried", None)

@@ -240,39 +240,57 @@ def get_record(record_id: int, *, fresh: bool = False) -> CarbonRecord:
     return record
 
 
-def count_recent_records(user_id: int, since: datetime) -> int:
-    """How many non-rejected records a resident made since `since` (risk scoring)."""
-    return db.session.execute(
-        select(func.count(CarbonRecord.id)).where(
-            CarbonRecord.user_id == user_id,
-            CarbonRecord.created_at >= since,
-            CarbonRecord.status != RECORD_REJECTED,
+@dataclass(frozen=True)
+class RiskCounts:
+    """A resident's recent history as risk scoring reads it (app/checkins/risk.py)."""
+
+    recent: int  # non-rejected records made since `recent_since`
+    rejected: int  # records operators rejected since `rejected_since`
+    evidence_users: int  # distinct residents citing the evidence since then, up to a cap
+
+
+def count_for_risk(
+    user_id: int, *, recent_since: datetime, rejected_since: datetime,
+    evidence_ref: str | None = None, evidence_at_most: int = 0,
+) -> RiskCounts:  # fmt: skip
+    """The three counts of risk scoring in one statement (a hot read of every check-in):
+    `evidence_users` counts residents whose records cite `evidence_ref` since
+    `recent_since`, up to `evidence_at_most` (a busy station costs the same as a quiet
+    one); 0 without `evidence_ref`."""
+    recent = select(func.count(CarbonRecord.id)).where(
+        CarbonRecord.user_id == user_id,
+        CarbonRecord.created_at >= recent_since,
+        CarbonRecord.status != RECORD_REJECTED,
+    )
+    rejected = _rejected_since(user_id, rejected_since)
+    columns = [recent.scalar_subquery(), rejected.scalar_subquery()]
+    if evidence_ref is not None:
+        distinct_users = (
+            select(CarbonRecord.user_id)
+            .where(
+                CarbonRecord.evidence_ref == evidence_ref,
+                CarbonRecord.created_at >= recent_since,
+            )
+            .distinct()
+            .limit(evidence_at_most)
+            .subquery()
         )
-    ).scalar_one()
+        columns.append(select(func.count()).select_from(distinct_users).scalar_subquery())
+    row = db.session.execute(select(*columns)).one()
+    return RiskCounts(int(row[0]), int(row[1]), int(row[2]) if evidence_ref is not None else 0)
 
 
 def count_rejected_records(user_id: int, since: datetime) -> int:
     """How many of a resident's records operators rejected since `since` (risk scoring)."""
-    return db.session.execute(
-        select(func.count(CarbonRecord.id)).where(
-            CarbonRecord.user_id == user_id,
-            CarbonRecord.decided_at >= since,
-            CarbonRecord.status == RECORD_REJECTED,
-        )
-    ).scalar_one()
+    return db.session.execute(_rejected_since(user_id, since)).scalar_one()
 
 
-def count_evidence_users(evidence_ref: str, since: datetime, at_most: int) -> int:
-    """Distinct residents whose records cite `evidence_ref` since `since` (site bursts),
-    counted up to `at_most`: a busy station costs the same as a quiet one."""
-    distinct_users = (
-        select(CarbonRecord.user_id)
-        .where(CarbonRecord.evidence_ref == evidence_ref, CarbonRecord.created_at >= since)
-        .distinct()
-        .limit(at_most)
-        .subquery()
+def _rejected_since(user_id: int, since: datetime):
+    return select(func.count(CarbonRecord.id)).where(
+        CarbonRecord.user_id == user_id,
+        CarbonRecord.decided_at >= since,
+        CarbonRecord.status == RECORD_REJECTED,
     )
-    return db.session.execute(select(func.count()).select_from(distinct_users)).scalar_one()
 
 
 def day_records(user_id: int, day, evidence_ref: str) -> list[CarbonRecord]:

@@ -89,14 +89,18 @@ def score_checkin(
     reasons = []
     if now - account_created_at < timedelta(days=1):
         reasons.append("new_account")
-    if carbon.count_recent_records(user_id, now - window) >= setting("RISK_VELOCITY_MAX"):
-        reasons.append("velocity")
     burst = setting("RISK_SITE_BURST_USERS")
-    if evidence_ref and carbon.count_evidence_users(evidence_ref, now - window, burst) >= burst:
+    counts = carbon.count_for_risk(
+        user_id, recent_since=now - window, rejected_since=now - timedelta(days=30),
+        evidence_ref=evidence_ref or None, evidence_at_most=burst,
+    )  # fmt: skip
+    if counts.recent >= setting("RISK_VELOCITY_MAX"):
+        reasons.append("velocity")
+    if evidence_ref and counts.evidence_users >= burst:
         reasons.append("site_burst")
     if quantity_milli > 1000 and quantity_milli * 5 > daily_cap_milli * 4:
         reasons.append("large_quantity")
-    if carbon.count_rejected_records(user_id, now - timedelta(days=30)) >= 2:
+    if counts.rejected >= 2:
         reasons.append("recent_rejections")
     if declared_points is not None and declared_points > setting("DECLARED_AUTO_APPROVE_POINTS"):
         reasons.append("declared_quantity")

@@ -106,3 +106,32 @@ def test_the_review_queue_filters_by_resident(client, op_token, login_resident):
         headers={"Authorization": f"Bearer {op_token}"},
     ).get_json()["items"]
     assert [item["user_id"] for item in queue] == [alice_user["id"]]
+
+
+def test_a_resident_checking_in_fast_and_one_often_rejected_go_to_review(
+    client, op_token, resident, configured
+):
+    """The velocity and recent-rejection rules, read with the site burst in one statement
+    (carbon.count_for_risk): each sends the next check-in to review with its reason."""
+    configured(RISK_VELOCITY_MAX=2)
+    token, _user, _openid = resident
+    payload = site_payload(
+        client, op_token, create_site(client, op_token, per_user_daily_limit=9)["id"]
+    )
+    answers = [qr_checkin(client, token, payload).get_json() for _ in range(4)]
+    assert [a["status"] for a in answers] == ["approved", "approved", "pending", "pending"]
+    queue = client.get("/api/v1/admin/checkins", headers=bearer(op_token)).get_json()["items"]
+    assert {frozenset(item["risk_reasons"]) for item in queue} == {
+        frozenset({"velocity", "new_account"})
+    }
+    for item in queue:
+        rejected = client.post(f"/api/v1/admin/checkins/{item['record']['id']}/reject",
+                               json={"note": "重复打卡"}, headers=bearer(op_token))  # fmt: skip
+        assert rejected.status_code == 200, rejected.get_json()
+    configured(RISK_VELOCITY_MAX=50)
+
+    later = qr_checkin(client, token, payload).get_json()
+
+    assert later["status"] == "pending"
+    queue = client.get("/api/v1/admin/checkins", headers=bearer(op_token)).get_json()["items"]
+    assert set(queue[0]["risk_reasons"]) == {"recent_rejections", "new_account"}

@@ -22,7 +22,9 @@ What keeps it true (the argument of app/cache.py):
   stale counts, which nothing reads (the claims are conditional UPDATEs).
 - The stamp is random, not a counter: a Redis that lost it (a restart, FLUSHDB between
   tests) starts a stamp no copy carries. A copy also lives at most `TTL_SECONDS`, which
-  bounds what a change written behind the product's back (a restore, a manual fix) costs.
+  bounds what a change written behind the product's back (a restore, a manual fix), a
+  replacement lost because Redis was down at that commit, or a Redis restarted from an
+  older snapshot (an old stamp back) can cost.
 - Only requests use the copies; CLI commands, jobs and the scheduler read the database.
 - If Redis cannot be reached, nothing is cached: every read goes to the database.
 """
@@ -37,7 +39,7 @@ from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
 import redis
-from flask import g, has_request_context
+from flask import has_request_context, request
 from sqlalchemy import Engine, event, inspect
 from sqlalchemy.orm import Session, make_transient_to_detached
 
@@ -49,8 +51,9 @@ TTL_SECONDS = 300
 MAX_ENTRIES = 5000
 _CACHED: tuple[type, ...] = ()  # the mapped classes whose changes replace the stamp
 _PENDING = "reference_stamp_bump"
-_EARLY = "reference_stamp"  # g: the stamp read with the session, before any query
-_LATE = "reference_stamp_late"  # g: the stamp read at the first lookup, after queries
+# In the request's WSGI environ (one per request, even where tests reuse an app context):
+_EARLY = "tanpuhui.reference_stamp"  # the stamp read with the session, before any query
+_LATE = "tanpuhui.reference_stamp_late"  # the stamp read at the first lookup, after queries
 # engine -> {key: (stamp, stored at, copies)}
 _entries: WeakKeyDictionary[Engine, dict[tuple, tuple[str, float, Any]]] = WeakKeyDictionary()
 _lock = threading.Lock()
@@ -67,10 +70,13 @@ def read_with_session(stamp: str | None, reachable: bool) -> None:
     """The stamp as the session's round trip read it (app/auth.py); None when the key is
     missing. Kept as read early only if the request has run no query yet. `reachable`:
     False when that round trip failed, so the request does not ask Redis again."""
+    if not has_request_context():
+        return
+    environ = request.environ
     if not reachable:
-        g.setdefault(_LATE, "")
+        environ[_LATE] = ""
     elif not db.session().in_transaction():
-        g.setdefault(_EARLY, stamp)
+        environ[_EARLY] = stamp
 
 
 def lookup(key: tuple, load: Callable[[], T]) -> T:
@@ -88,8 +94,9 @@ def lookup(key: tuple, load: Callable[[], T]) -> T:
     if entry is not None and entry[0] == stamp and time.monotonic() - entry[1] < TTL_SECONDS:
         return _merged(entry[2])
     value = load()
-    # Not what this transaction changed itself (flushed, maybe never committed).
-    if early and not db.session.info.get(_PENDING):
+    # Not what this transaction changed itself (flushed, maybe never committed), nor a
+    # miss (a made-up code or site id must not fill the cache).
+    if early and value is not None and not db.session.info.get(_PENDING):
         copies = _copied(value)
         with _lock:
             if len(entries) >= MAX_ENTRIES:
@@ -130,9 +137,10 @@ def _current_stamp() -> tuple[str | None, bool]:
     changes), so there everything is read from the database."""
     if not has_request_context():
         return None, False
-    if (stamp := g.get(_EARLY)) is not None:
+    environ = request.environ
+    if (stamp := environ.get(_EARLY)) is not None:
         return stamp, True
-    late = g.get(_LATE)
+    late = environ.get(_LATE)
     if late is None:
         try:
             late = redis_client.get(STAMP_KEY)
@@ -141,7 +149,7 @@ def _current_stamp() -> tuple[str | None, bool]:
                 late = redis_client.get(STAMP_KEY)
         except redis.RedisError:
             late = None
-        setattr(g, _LATE, late or "")
+        environ[_LATE] = late or ""
     return late or None, False
 
 

@@ -11,12 +11,16 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
+from app import reference_cache
 from app.errors import NotFound
 from app.extensions import db
 from app.merchants.models import MERCHANT_ACTIVE, Merchant
 from app.pagination import paginate_desc
 
 PLACE_COLUMNS = ("address", "phone", "opening_hours", "latitude_e6", "longitude_e6")
+_PLACE = ("id", "name", *PLACE_COLUMNS)
+# Any change of a merchant (its profile, its standing) makes every process read it again.
+reference_cache.register(Merchant)
 _PROFILE_LISTENERS: list[Callable[[], None]] = []
 
 
@@ -37,12 +41,25 @@ def on_profile_change(listener: Callable[[], None]) -> None:
         _PROFILE_LISTENERS.append(listener)
 
 
+def cached_merchant(merchant_id: int) -> Merchant | None:
+    """The merchant, from this process's copies when current (app/reference_cache.py)."""
+    return reference_cache.lookup(
+        ("merchant", merchant_id), lambda: db.session.get(Merchant, merchant_id)
+    )
+
+
 def merchant_places(merchant_ids: set[int]) -> dict[int, dict]:
     """{merchant id: {id, name, address, phone, opening_hours, latitude_e6,
-    longitude_e6}} for the given ids (one query): where a resident uses a coupon."""
+    longitude_e6}} for the given ids (one query; one merchant from the process's copies,
+    as a redemption asks): where a resident uses a coupon."""
     if not merchant_ids:
         return {}
-    columns = [getattr(Merchant, name) for name in ("id", "name", *PLACE_COLUMNS)]
+    if len(merchant_ids) == 1:
+        (merchant_id,) = merchant_ids
+        if (merchant := cached_merchant(merchant_id)) is None:
+            return {}
+        return {merchant_id: {name: getattr(merchant, name) for name in _PLACE}}
+    columns = [getattr(Merchant, name) for name in _PLACE]
     rows = db.session.execute(select(*columns).where(Merchant.id.in_(merchant_ids)))
     return {row.id: dict(row._mapping) for row in rows}
 

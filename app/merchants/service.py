@@ -30,6 +30,7 @@ from app.merchants.models import (
 from app.merchants.places import (  # noqa: F401  (re-exported for other domains)
     PLACE_COLUMNS,
     MerchantNotFound,
+    cached_merchant,
     get_active_merchant,
     list_active_merchants,
     merchant_places,
@@ -142,10 +143,10 @@ def active_merchant_ids_filter():
 
 
 def is_merchant_active(merchant_id: int) -> bool:
-    """Whether the merchant exists and is active."""
-    return db.session.scalar(select(Merchant.status).where(Merchant.id == merchant_id)) == (
-        MERCHANT_ACTIVE
-    )
+    """Whether the merchant exists and is active (from the process's copies when current:
+    an early answer only; the stock UPDATE's own condition decides a sale)."""
+    merchant = cached_merchant(merchant_id)
+    return merchant is not None and merchant.status == MERCHANT_ACTIVE
 
 
 def create_merchant(

@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from sqlalchemy import select, update
 
+from app import reference_cache
 from app.audit.service import record_audit
 from app.db import utcnow
 from app.errors import Conflict, NotFound
@@ -57,6 +58,7 @@ def _move(merchant_id: int, expected: str, values: dict) -> Merchant:
         if merchant.status == MERCHANT_FROZEN:
             raise Conflict("该商户已处于冻结状态", reason="merchant_frozen")
         raise Conflict("该商户未被冻结", reason="merchant_not_frozen")
+    reference_cache.changed()  # a Core UPDATE: the flush hook does not see it
     for listener in _listeners:
         listener(merchant_id)
     return merchant

@@ -52,7 +52,7 @@ def test_after_the_first_sold_out_answer_the_crowd_costs_no_query_of_the_offer(a
         claim = [] if db.engine.dialect.name == "sqlite" else ["idempotency_records"]
 
     assert [(a.status_code, _reason(a)) for a in answers] == [(409, "out_of_stock")] * 3
-    assert by_database == ["users", "offers", "merchants"]
+    assert by_database == ["users", "offers"]  # the merchant: from the process's copies
     assert unkeyed == []
     assert keyed == ["idempotency_records", *claim]  # a retry's replay is still read first
 
@@ -123,3 +123,28 @@ def test_an_offer_changed_behind_the_cache_is_trusted_for_the_marker_s_life_only
         db.session.commit()
         ttl = redis_client.ttl(sold_out.keys(offer_id)[1])
     assert 0 < ttl <= sold_out.TTL_SECONDS
+
+
+def test_a_merchant_frozen_is_refused_at_once_by_another_process(app, client, app_settings):
+    """The merchant's standing is read from each process's copies (app/reference_cache.py):
+    a freeze committed by one worker is seen by the next redemption on another."""
+    from tests.conftest import make_app
+
+    shop = open_shop(app, client)
+    offer_id = live_offer(client, shop, stock=5, per_user_limit=5)
+    other = make_app(app_settings)
+    try:
+        other_client = other.test_client()
+        buyer = _resident(app, client)
+        assert redeem(other_client, offer_id, buyer).status_code == 201  # copies kept there
+        frozen = client.post(f"/api/v1/admin/merchants/{shop.merchant_id}/freeze",
+                             json={"reason": "涉嫌虚假核销"}, headers=shop.operator)  # fmt: skip
+        assert frozen.status_code == 200, frozen.get_json()
+
+        refused = redeem(other_client, offer_id, buyer)
+
+        assert (refused.status_code, _reason(refused)) == (409, "offer_not_live")
+    finally:
+        with other.app_context():
+            db.session.remove()
+            db.engine.dispose()

@@ -22,7 +22,8 @@ What keeps it true (the argument of app/cache.py):
   stale counts, which nothing reads (the claims are conditional UPDATEs).
 - The stamp is random, not a counter: a Redis that lost it (a restart, FLUSHDB between
   tests) starts a stamp no copy carries. A copy also lives at most `TTL_SECONDS`, which
-  bounds what a change written behind the product's back (a restore, a manual fix), a
+  bounds what a change written behind the product's back (a manual fix: `flask ops
+  forget-reference-copies` makes it seen at once), a
   replacement lost because Redis was down at that commit, or a Redis restarted from an
   older snapshot (an old stamp back) can cost.
 - Only requests use the copies; CLI commands, jobs and the scheduler read the database.
@@ -79,11 +80,13 @@ def read_with_session(stamp: str | None, reachable: bool) -> None:
         environ[_EARLY] = stamp
 
 
-def lookup(key: tuple, load: Callable[[], T]) -> T:
+def lookup(key: tuple, load: Callable[[], T], volatile: tuple[str, ...] = ()) -> T:
     """What `load()` returns (ORM objects, a list of them or None), from this process's
     copies when they carry the current stamp, else loaded and, when the stamp was read
     before the request's first query, copied for the next requests. The objects returned
-    belong to the request's session either way."""
+    belong to the request's session either way. `volatile`: attributes that change
+    without replacing the stamp (a system account's balance); on an object from the
+    copies they are expired, so reading one loads it from the database."""
     stamp, early = _current_stamp()
     # A transaction that changed reference rows reads them itself (its own changes).
     if stamp is None or db.session.info.get(_PENDING):
@@ -92,7 +95,7 @@ def lookup(key: tuple, load: Callable[[], T]) -> T:
     with _lock:
         entry = entries.get(key)
     if entry is not None and entry[0] == stamp and time.monotonic() - entry[1] < TTL_SECONDS:
-        return _merged(entry[2])
+        return _merged(entry[2], volatile)
     value = load()
     # Not what this transaction changed itself (flushed, maybe never committed), nor a
     # miss (a made-up code or site id must not fill the cache).
@@ -122,9 +125,14 @@ def changed() -> None:
         after_transaction(on_commit=_replace_stamp, on_rollback=_forget_pending)
 
 
+def replace_stamp() -> None:
+    """Make every process's copies stale now (`flask ops forget-reference-copies`)."""
+    redis_client.set(STAMP_KEY, secrets.token_hex(8))
+
+
 def _replace_stamp() -> None:
     db.session.info.pop(_PENDING, None)
-    redis_client.set(STAMP_KEY, secrets.token_hex(8))
+    replace_stamp()
 
 
 def _forget_pending() -> None:
@@ -170,21 +178,25 @@ def _copy(obj: Any) -> Any:
     return copy
 
 
-def _merged(copies: Any) -> Any:
+def _merged(copies: Any, volatile: tuple[str, ...]) -> Any:
     if copies is None:
         return None
     if isinstance(copies, list):
-        return [_merge(item) for item in copies]
-    return _merge(copies)
+        return [_merge(item, volatile) for item in copies]
+    return _merge(copies, volatile)
 
 
-def _merge(copy: Any) -> Any:
+def _merge(copy: Any, volatile: tuple[str, ...]) -> Any:
     """The session's own object for the copy's row: the one it holds already (loaded
     earlier in the request, maybe changed by it: merging would overwrite that), else the
-    copy merged in without a query."""
+    copy merged in without a query, its `volatile` attributes expired."""
     session = db.session()
-    held = session.identity_map.get(inspect(copy).key)
-    return held if held is not None else session.merge(copy, load=False)
+    if (held := session.identity_map.get(inspect(copy).key)) is not None:
+        return held
+    merged = session.merge(copy, load=False)
+    if volatile:
+        session.expire(merged, volatile)
+    return merged
 
 
 @event.listens_for(Session, "before_flush")

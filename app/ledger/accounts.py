@@ -15,6 +15,7 @@ from sqlalchemy import event, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app import reference_cache
 from app.extensions import db
 from app.ledger.errors import AccountNotFound
 from app.ledger.models import KIND_HOLDER, KIND_MERCHANT, KIND_RESIDENT, KIND_SYSTEM, LedgerAccount
@@ -38,6 +39,7 @@ _HOLDER_NAME = re.compile(r"^holder:(\d{1,18})$")
 
 
 _SEEN = "ledger.accounts_seen"  # session.info: (kind, owner) -> LedgerAccount
+_MOVING = ("balance", "version")
 
 
 @event.listens_for(Session, "after_soft_rollback")  # any rollback, a savepoint's too
@@ -58,10 +60,17 @@ def _seen() -> dict[tuple[str, str], LedgerAccount]:
 def _find(kind: str, owner: str) -> LedgerAccount | None:
     seen = _seen()
     if (account := seen.get((kind, owner))) is None:
-        lookup = select(LedgerAccount).where(
-            LedgerAccount.kind == kind, LedgerAccount.owner == owner
-        )
-        if (account := db.session.scalar(lookup)) is not None:
+        stmt = select(LedgerAccount).where(LedgerAccount.kind == kind, LedgerAccount.owner == owner)
+        if kind == KIND_SYSTEM:
+            # A system account's id, kind, owner and allow_negative never change once it
+            # exists: from the process's copies (app/reference_cache.py), its balance and
+            # version expired (they move with every posting, by Core UPDATEs).
+            account = reference_cache.lookup(
+                ("ledger_system", owner), lambda: db.session.scalar(stmt), _MOVING
+            )
+        else:
+            account = db.session.scalar(stmt)
+        if account is not None:
             seen[(kind, owner)] = account
     return account
 

@@ -100,3 +100,14 @@ def restore_command(source: Path) -> None:
     except BackupError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"restored {source}; now run `flask ledger verify` and `flask registry verify`")
+
+
+@ops_cli.command("forget-reference-copies")
+def forget_reference_copies_command() -> None:
+    """Make every process read scenarios, versions, sites, campaigns, merchants and system
+    accounts from the database again (app/reference_cache.py): after a change written
+    straight into the database, which the app's own changes never need."""
+    from app import reference_cache
+
+    reference_cache.replace_stamp()
+    click.echo("reference stamp replaced: every process reads those rows again")

@@ -188,3 +188,20 @@ def test_awards_keep_the_copies_and_a_pause_is_seen_by_the_next_checkin(
     assert paused.status_code == 200, paused.get_json()
 
     assert qr_checkin(other_client, token, payload).get_json()["points"] == 10
+
+
+def test_a_change_written_straight_into_the_database_is_seen_after_the_command(
+    app, client, resident, payload
+):
+    token, _user, _openid = resident
+    assert qr_checkin(client, token, payload).status_code == 201
+    with app.app_context():  # a manual fix in SQL: no commit hook replaces the stamp
+        db.session.execute(update(Scenario).where(Scenario.code == "bus_ride").values(active=False))
+        db.session.commit()
+    assert qr_checkin(client, token, payload).status_code == 201  # the copy, still current
+
+    result = app.test_cli_runner().invoke(args=["ops", "forget-reference-copies"])
+
+    assert result.exit_code == 0, result.output
+    refused = qr_checkin(client, token, payload)
+    assert (refused.status_code, refused.get_json()["reason"]) == (409, "scenario_inactive")

@@ -6,8 +6,9 @@ floor((total + carried in) / 1 kg) with the remainder carried out, and the carry
 takes each remainder once; issued = held + buffer + retired + cancelled; the active
 blocks are contiguous, non-overlapping and exactly 1..units, each in an account of its
 batch with its account's status, summing to each account's balance; replaying every
-entry's serial range reproduces the active blocks. Per movement: entries sum to zero.
-Per account: the hash chain, versions, running balances and the stored balance.
+entry's serial range, each account in its chain's order, reproduces the active blocks.
+Per movement: entries sum to zero. Per account: the hash chain, versions, running
+balances and the stored balance.
 """
 
 from __future__ import annotations
@@ -169,7 +170,16 @@ def _check_issued(report: VerifyReport, batch: Batch, subject: str) -> None:
 def _check_replay(
     report: VerifyReport, batch: Batch, subject: str, blocks: Sequence[Block]
 ) -> None:
-    """Replaying every entry's serial range must give the active blocks."""
+    """Replaying every entry's serial range must give the active blocks.
+
+    Each account is replayed in its chain's order (`account_version`), not in movement
+    id order: a movement's row and id are written before it takes its accounts' locks
+    (the reference is claimed first), so on PostgreSQL a lower-numbered movement can
+    wait and then take units that a higher-numbered one brought (docs/decisions/1010).
+    The version is taken under the account's row lock (the conditional UPDATE in
+    books._hold), unique per account and checked by `_check_chains`, so it is the order
+    the account's blocks really changed in; and what an account holds depends only on
+    its own entries."""
     holding: dict[int, set[tuple[int, int]]] = defaultdict(set)
     entries = db.session.execute(
         select(
@@ -181,7 +191,7 @@ def _check_replay(
         )
         .join(UnitAccount, UnitAccount.id == UnitEntry.account_id)
         .where(UnitAccount.batch_id == batch.id)
-        .order_by(UnitEntry.transaction_id, UnitEntry.id)
+        .order_by(UnitEntry.account_id, UnitEntry.account_version)
     ).all()
     for row in entries:
         if row.kind == ACCOUNT_ISSUANCE:

@@ -5,12 +5,16 @@ more than a holder holds, and concurrent transfers of one block leave exactly on
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
+from sqlalchemy import text
 
+from app.extensions import db
+from app.registry.models import Transfer, UnitAccount
 from tests.helpers import bearer
 from tests.registry.support import issued_batch, new_holder, registry_verify, world
 
@@ -135,3 +139,67 @@ def test_concurrent_transfers_of_one_block_leave_one_owner(app, client, live_ser
         owners = {b["holder"] for b in blocks if b["first"] <= 1 + 3 * n <= b["last"]}
         assert len(owners) == 1, (n, owners)
     registry_verify(app)
+
+
+def test_a_movement_that_waited_for_a_lock_replays_after_the_one_it_waited_for(
+    app, client, live_server, seeded_world
+):
+    """On PostgreSQL a movement's row (and id) is written before it takes its accounts'
+    locks: the holder's onward transfer of a block gets the lower id, waits, and takes
+    the block that a later-numbered transfer brought it. The books are right; verify
+    must replay each account in the order its chain was written, not in id order."""
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite writers queue for one lock: ids follow the commit order")
+    w, batch = seeded_world
+    (b0, _), (b1, b1_token) = (new_holder(client, w, f"W{i}", f"等锁方 {i}") for i in range(2))
+    for to, first in ((b0, 1), (b1, 4)):  # both accounts exist, b0's with the lower id
+        body = {"batch_id": batch["id"], "to_holder_id": to, "quantity": 3, "first": first}
+        assert w.post(client, f"{HOLDER}/transfers", body, w.platform).status_code == 201
+    onward = {"batch_id": batch["id"], "to_holder_id": b0, "quantity": 3, "first": 7}
+    with app.app_context(), db.engine.connect() as holder_of_b0:
+        b0_account = db.session.scalar(db.select(UnitAccount.id).where(UnitAccount.holder_id == b0))
+        db.session.remove()
+        # A movement into b0 in flight: b0's account row stays locked until it ends.
+        holder_of_b0.execute(
+            text("UPDATE registry_accounts SET balance = balance WHERE id = :id"),
+            {"id": b0_account},
+        )
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            waiting = pool.submit(_post, f"{live_server.url}{HOLDER}/transfers", b1_token, onward)
+            try:
+                _wait_for_a_lock_waiter()  # its row is written, b0's account comes first
+                sold = _post(
+                    f"{live_server.url}{HOLDER}/transfers",
+                    w.platform,
+                    {"batch_id": batch["id"], "to_holder_id": b1, "quantity": 3, "first": 7},
+                )
+            finally:
+                holder_of_b0.rollback()
+            passed_on = waiting.result(timeout=60)
+    assert sold.status_code == 201, sold.json()
+    assert passed_on.status_code == 201, passed_on.json()
+    with app.app_context():
+        waiter, later = (
+            db.session.get_one(Transfer, r.json()["id"]).transaction_id for r in (passed_on, sold)
+        )
+        db.session.remove()
+    assert waiter < later  # the onward transfer was numbered first, applied second
+    registry_verify(app)
+
+
+def _wait_for_a_lock_waiter() -> None:
+    """Until a backend waits for a lock (read outside a transaction: pg_stat_activity is
+    one snapshot per transaction)."""
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        for _ in range(200):
+            waiting = conn.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                    "AND datname = current_database()"
+                )
+            ).scalar_one()
+            if waiting:
+                return
+            time.sleep(0.05)
+    raise AssertionError("the onward transfer never waited for b0's account")

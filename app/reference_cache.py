@@ -76,7 +76,8 @@ def read_with_session(stamp: str | None, reachable: bool) -> None:
     environ = request.environ
     if not reachable:
         environ[_LATE] = ""
-    elif not db.session().in_transaction():
+    elif not db.session.registry.has() or not db.session().in_transaction():
+        # (No session yet means no query yet; asking would make one for a cached read.)
         environ[_EARLY] = stamp
 
 

@@ -10,6 +10,25 @@ import requests
 from bench.servers import GUNICORN_CONF, ROOT, Gunicorn  # noqa: F401  (ROOT: the project folder, for tests)
 
 
+def statements_of(call) -> list[str]:
+    """The SQL text of every statement `call()` sends (inside an app context)."""
+    from sqlalchemy import event
+
+    from app.extensions import db
+
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        call()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    return seen
+
+
 def bearer(token: str) -> dict:
     return {"Authorization": f"Bearer {token}"}
 

@@ -6,25 +6,18 @@ from __future__ import annotations
 import statistics
 import time
 
-from sqlalchemy import event, insert
+from sqlalchemy import insert
 
 from app.extensions import db
 from app.ledger import service
 from app.ledger.models import LedgerEntry
+from tests.helpers import statements_of
 
 
 def _statements_of(call) -> list[str]:
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        call()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-    return [s for s in seen if not s.lstrip().upper().startswith(("BEGIN", "SAVEPOINT"))]
+    return [
+        s for s in statements_of(call) if not s.lstrip().upper().startswith(("BEGIN", "SAVEPOINT"))
+    ]
 
 
 def _median_seconds(call, repeat: int = 200) -> float:

@@ -6,25 +6,16 @@ that goes on and commits; a credit from `issuance` cannot be refused and needs n
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.ledger import service
 from app.ledger.models import LedgerEntry, LedgerTransaction
+from tests.helpers import statements_of
 
 
 def _savepoints_of(call) -> int:
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        call()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-    return sum(s.lstrip().upper().startswith("SAVEPOINT") for s in seen)
+    return sum(s.lstrip().upper().startswith("SAVEPOINT") for s in statements_of(call))
 
 
 def _earn(user_id: int, reference: str, amount: int = 50):

@@ -7,13 +7,13 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import event, func, select, text
+from sqlalchemy import func, select, text
 
 from app.auth import issue_token
 from app.extensions import db
 from app.ledger.service import earn_points
 from app.users.models import User, UserRole
-from tests.helpers import bearer
+from tests.helpers import bearer, statements_of
 
 TOKEN_TTL = 3600
 
@@ -130,18 +130,11 @@ def redeem(client, offer_id: int, token: str, **headers):
 def tables_read(call) -> list[str]:
     """The table of each statement `call` sends, leaving out authentication's reads (run
     inside an app context)."""
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
+    seen = []
+    for statement in statements_of(call):
         if not statement.startswith("BEGIN"):
             match = re.search(r"\b(?:FROM|INTO|UPDATE)\s+(\w+)", statement)
             seen.append(match.group(1) if match else statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        call()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
     return [t for t in seen if t not in ("auth_tokens", "user_roles")]
 
 

@@ -19,6 +19,11 @@ from sqlalchemy import func, insert, select, update
 from app import cache
 from app.carbon import leaderboard
 from app.carbon.account import register_account_section  # noqa: F401
+from app.carbon.bulk import (  # noqa: F401
+    ApprovedRecord,
+    add_bonus_points_to,
+    create_approved_records,
+)
 from app.carbon.consents import (  # noqa: F401
     consent_withdrawn,
     consented_pairs,

@@ -1,10 +1,9 @@
 """Partner event batches: up to BATCH_MAX events in one signed request, settled in one
 transaction (`POST /api/v1/partner/events/batch`, docs/decisions/1005).
 
-Each event goes through exactly what `POST /partner/events` does
-(`partner_events.record_partner_event`), inside a savepoint of its own, in the order
-sent: an event that is refused rolls back its own rows only (and its own after-commit
-side effects, app/after_commit.py) and is answered with the status, reason and message
+Each event is decided as `POST /partner/events` decides it, in the order sent, and
+settled with the others in a few statements (app/checkins/partner_settle.py): an event
+that is refused leaves no row behind and is answered with the status, reason and message
 the single endpoint would have given it; the others stand. A repeated event_id, in an
 earlier request or earlier in the same batch, answers as a redelivery does (200, the
 first result). The request commits once, at the boundary: if anything fails beyond one
@@ -13,7 +12,7 @@ event (the database, the commit), the whole batch rolls back and nothing of it i
 Lock order: a batch first takes the batches' transaction lock (PostgreSQL: one batch at
 a time, so two batches never hold accounts and day counters of overlapping residents in
 opposite orders), then its partner's row (as a binding does, before any posting: an
-event for an unbound partner user takes it anyway), then whatever each event takes.
+event for an unbound partner user takes it anyway), then what partner_settle.py takes, in its order.
 """
 
 from __future__ import annotations
@@ -21,16 +20,14 @@ from __future__ import annotations
 import zlib
 
 from marshmallow import ValidationError
-from sqlalchemy.exc import DataError
 
 from app.checkins.models import Partner
-from app.checkins.partner_events import answer_status, record_partner_event
+from app.checkins.partner_events import answer_status
 from app.checkins.partner_reads import BatchReads
+from app.checkins.partner_settle import settle_events
 from app.checkins.partners import lock_partner
 from app.checkins.schemas import PartnerEventSchema
 from app.errors import AppError, Unprocessable
-from app.extensions import db
-from app.input_guard import InvalidValue
 from app.sql import transaction_lock
 
 BATCH_MAX = 500
@@ -63,10 +60,10 @@ def record_partner_event_batch(partner: Partner, events: list) -> dict:
     lock_partner(partner.id)
     # Under the locks: no binding of this partner commits meanwhile (nor, on SQLite, any
     # other write), so what is read for all events at once stays true for each of them.
-    reads = BatchReads(partner, [fields for head, fields in loaded if head is not None])
-    results = [
-        fields if head is None else _record_one(reads, head, fields) for head, fields in loaded
-    ]
+    valid = [fields for head, fields in loaded if head is not None]
+    reads = BatchReads(partner, valid)
+    settled = iter(settle_events(reads, valid))
+    results = [fields if head is None else _answer(head, *next(settled)) for head, fields in loaded]
     return {"results": results, "counts": count_outcomes(results)}
 
 
@@ -80,18 +77,11 @@ def _load(index: int, raw: object) -> tuple[dict | None, dict]:
         return None, _refused(head, Unprocessable(), exc.normalized_messages())
 
 
-def _record_one(reads: BatchReads, head: dict, fields: dict) -> dict:
-    try:
-        with db.session.begin_nested():
-            result, created = record_partner_event(reads.partner, **fields, reads=reads)
-    except AppError as exc:
-        return _refused(head, exc)
-    except (DataError, OverflowError, UnicodeError):
-        # What the single endpoint answers as 422 `invalid_value` (app/errors.py): a value
-        # the database cannot hold; only this event's savepoint rolled back.
-        return _refused(head, InvalidValue())
+def _answer(head: dict, outcome: dict | AppError, created: bool) -> dict:
+    if isinstance(outcome, AppError):
+        return _refused(head, outcome)
     return {
-        **head, **result, "code": answer_status(result, created), "duplicate": not created,
+        **head, **outcome, "code": answer_status(outcome, created), "duplicate": not created,
         "reason": None, "message": None, "errors": None,
     }  # fmt: skip
 

@@ -12,10 +12,11 @@ unique: an event pays at most once.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from app.carbon import service as carbon
 from app.carbon.models import MethodologyVersion, Scenario
@@ -72,11 +73,27 @@ def record_partner_event(
     return result, created
 
 
-def _record_partner_event(reads, event_id, scenario, quantity, occurred_at, openid,
-                          partner_user_id):  # fmt: skip
+@dataclass(frozen=True)
+class Accepted:
+    """A new event that passed every check (`check_event`): whose it is (None: an unbound
+    partner user, held), what it counts, and, when credited, the methodology version and
+    live campaigns at its time (read before the first write)."""
+
+    target: Scenario
+    user_id: int | None
+    quantity_milli: int
+    version: MethodologyVersion | None
+    live: list | None
+
+
+def check_event(reads, event_id, scenario, quantity, occurred_at, openid,
+                partner_user_id) -> PartnerEvent | Accepted:  # fmt: skip
+    """The event recorded before with this id, or the new event accepted; raises the
+    refusals of `record_partner_event` (all but the daily cap, which its write decides).
+    Reads only (but for the partner's lock, for an unbound partner user)."""
     partner = reads.partner
     if (seen := reads.seen(event_id)) is not None:
-        return result_of(seen), False
+        return seen
     target = reads.scenario(scenario)
     if scenario not in partner.scenario_codes:
         raise Forbidden("该合作方无权上报此场景", reason="scenario_not_allowed")
@@ -107,30 +124,57 @@ def _record_partner_event(reads, event_id, scenario, quantity, occurred_at, open
     if user_id is not None:
         version = reads.version(target, occurred_at)
         live = reads.live_campaigns(target, occurred_at)
-    event = _claim(
-        partner_id=partner.id, event_id=event_id, user_id=user_id,
-        status=PARTNER_EVENT_CREDITED if user_id is not None else PARTNER_EVENT_HELD,
-        partner_user_id=partner_user_id, scenario_id=target.id,
-        quantity_milli=quantity_milli, occurred_at=occurred_at,
-    )  # fmt: skip
+    return Accepted(target, user_id, quantity_milli, version, live)
+
+
+def claim_values(partner: Partner, event_id: str, accepted: Accepted, partner_user_id,
+                 occurred_at: datetime) -> dict:  # fmt: skip
+    """The row an accepted event is claimed with (`claim_event_row`)."""
+    return {
+        "partner_id": partner.id, "event_id": event_id, "user_id": accepted.user_id,
+        "status": PARTNER_EVENT_CREDITED if accepted.user_id is not None else PARTNER_EVENT_HELD,
+        "partner_user_id": partner_user_id, "scenario_id": accepted.target.id,
+        "quantity_milli": accepted.quantity_milli, "occurred_at": occurred_at,
+        "record_id": None, "note": "", "created_at": utcnow(),
+    }  # fmt: skip
+
+
+def _record_partner_event(reads, event_id, scenario, quantity, occurred_at, openid,
+                          partner_user_id):  # fmt: skip
+    partner = reads.partner
+    accepted = check_event(reads, event_id, scenario, quantity, occurred_at, openid,
+                           partner_user_id)  # fmt: skip
+    if isinstance(accepted, PartnerEvent):
+        return result_of(accepted), False
+    event = _claim(claim_values(partner, event_id, accepted, partner_user_id, occurred_at))
     if event is None:  # recorded since the event was read as new (a redelivery)
         return result_of(EventReads(partner).seen(event_id)), False
-    if user_id is None:
+    if (user_id := accepted.user_id) is None:
         return result_of(event), True
+    target = accepted.target
     caps.reserve(user_id, shanghai_day(occurred_at), caps.scenario_subject(target.id),
-                 quantity_milli, target.daily_cap_milli)  # fmt: skip
-    _credit(partner, event, user_id, target, version, live)
+                 accepted.quantity_milli, target.daily_cap_milli)  # fmt: skip
+    _credit(partner, event, user_id, target, accepted.version, accepted.live)
     return result_of(event), True
 
 
-def _claim(**values) -> PartnerEvent | None:
-    """Insert the event's row, or None when its (partner, event_id) is taken: one Core
-    `INSERT ... ON CONFLICT DO NOTHING RETURNING id` (no savepoint), the row then the
-    entity the ORM would have loaded. A concurrent delivery of the same event waits for
-    the first (PostgreSQL) and then inserts nothing."""
-    values = {"record_id": None, "note": "", "created_at": utcnow(), **values}
-    event_id = execute_built("checkins.claim_partner_event", _claim_statement, values).scalar()
-    if event_id is None:
+def claim_event_row(values: dict) -> int | None:
+    """Insert the event's row (`claim_values`); its id, or None when its (partner,
+    event_id) is taken: one Core `INSERT ... ON CONFLICT DO NOTHING RETURNING id` (no
+    savepoint). A concurrent delivery of the same event waits for the first (PostgreSQL)
+    and then inserts nothing."""
+    return execute_built("checkins.claim_partner_event", _claim_statement, values).scalar()
+
+
+def unclaim_event_row(row_id: int) -> None:
+    """Take back a claim this transaction made (`claim_event_row`): its event was refused
+    after all (a batch's daily cap, app/checkins/partner_settle.py)."""
+    db.session.execute(delete(PartnerEvent).where(PartnerEvent.id == row_id))
+
+
+def _claim(values: dict) -> PartnerEvent | None:
+    """`claim_event_row`, then the entity the ORM would have loaded."""
+    if (event_id := claim_event_row(values)) is None:
         return None
     event = PartnerEvent(id=event_id, **values)
     attach_inserted(event)

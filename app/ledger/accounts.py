@@ -125,6 +125,25 @@ def resident_account(user_id: int) -> LedgerAccount:
     return account
 
 
+def resident_accounts(user_ids: set[int]) -> dict[int, int]:
+    """{user id: id of their `points` account} for many residents (one query; an account
+    that does not exist yet is created as `resident_account` creates it).
+
+    Raises AccountNotFound when a user does not exist."""
+    found = {
+        int(row.user_id): int(row.id)
+        for row in db.session.execute(
+            select(LedgerAccount.id, LedgerAccount.user_id).where(
+                LedgerAccount.kind == KIND_RESIDENT,
+                LedgerAccount.owner.in_([str(int(u)) for u in user_ids]),
+            )
+        )
+    }
+    for user_id in user_ids - set(found):
+        found[user_id] = resident_account(user_id).id
+    return found
+
+
 def find_resident_account_id(user_id: int) -> int | None:
     """The id of the resident's account, or None when they never had points."""
     return db.session.scalar(

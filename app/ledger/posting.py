@@ -225,7 +225,7 @@ def _apply_leg(connection, txn: LedgerTransaction, account_id: int, amount: int)
     if row is None:
         raise InsufficientPoints()
     balance_after, version = int(row.balance), int(row.version)
-    _forget_cached_balance(account_id)
+    forget_cached_balance(account_id)
     if row.user_id is not None:  # a resident's balance: their cached views are stale
         cache.bump_after_commit(cache.user_generation_key(row.user_id))
     if version == 1:
@@ -258,7 +258,7 @@ def _apply_leg(connection, txn: LedgerTransaction, account_id: int, amount: int)
     }
 
 
-def _forget_cached_balance(account_id: int) -> None:
+def forget_cached_balance(account_id: int) -> None:
     """An account object loaded earlier in this session now shows an old balance."""
     cached = db.session.identity_map.get(identity_key(LedgerAccount, account_id))
     if cached is not None:

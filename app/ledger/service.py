@@ -29,6 +29,7 @@ from app.ledger.adjustments import (
     list_adjustments,
     reject_adjustment,
 )
+from app.ledger.bulk import Credit, earn_points_in_bulk
 from app.ledger.errors import (
     AccountNotFound,
     AlreadyReversed,
@@ -63,6 +64,7 @@ __all__ = [
     "AdjustmentNotPending",
     "AlreadyReversed",
     "CannotReverseReversal",
+    "Credit",
     "ExpiryBatch",
     "IdempotencyKeyReused",
     "InsufficientPoints",
@@ -74,6 +76,7 @@ __all__ = [
     "count_due",
     "create_adjustment",
     "earn_points",
+    "earn_points_in_bulk",
     "ensure_resident_account",
     "expire_due_lots",
     "expiry_batches",

@@ -17,6 +17,7 @@ from tests.checkins.batch_support import (
     post_batch,
     post_single,
 )
+from tests.helpers import statements_of
 
 # The reads that used to be made for every event of a batch.
 _PER_EVENT_READS = re.compile(
@@ -122,3 +123,20 @@ def test_an_event_id_refused_earlier_in_a_batch_is_new_again(client, partner, co
     assert [(code, reason) for _id, code, reason in outcomes(post_batch(client, partner, events))][
         4:
     ] == [(409, "daily_cap_reached"), (201, None), (404, "user_not_found"), (201, None)]
+
+
+def test_what_a_batch_writes_for_each_event_is_its_claim_and_its_cap(app, client, partner,
+                                                                     consenting):  # fmt: skip
+    # The records, their points (transactions, entries, lots) and the events' record ids
+    # are written for the whole batch at once (app/checkins/partner_settle.py): six more
+    # events cost twelve statements, the claim and the cap of each.
+    _token, openid = consenting
+
+    def statements(tag: str, n: int) -> int:
+        events = [event(f"{tag}{i}", openid, scenario="metro_km", quantity=1) for i in range(n)]
+        with app.app_context():
+            sent = statements_of(lambda: outcomes(post_batch(client, partner, events)))
+        return len(sent)
+
+    statements("warm", 1)  # the resident's account and lot of this expiry exist from here
+    assert statements("eight", 8) - statements("two", 2) == 6 * 2

@@ -108,3 +108,59 @@ def test_overlapping_batches_pay_each_event_once(app, live_server, client, make_
     # 3 bus rides (10 points each) and 1 km of metro (46.7 g: "1 per 8 g", 5 points) each
     assert balances == {user_id: 35 for user_id, _ in residents}
     assert_ledger_clean(app)
+
+
+def test_a_batch_and_single_events_for_the_same_residents_at_once(
+    app, live_server, client, make_operator, login_resident
+):
+    # A batch holds its residents' accounts and then the issuance shards until it commits;
+    # single events take their resident's account, then a shard. Taken event by event, a
+    # batch holding a shard waited for an account a single event held while that event
+    # waited for the shard (a deadlock on PostgreSQL); a batch now takes every account
+    # first, by id, then the shards (app/ledger/bulk.py), the order single postings use.
+    seed(app)
+    op_token = make_operator()[0]
+    secrets = {}
+    for code, scenario in (("bus", "bus_ride"), ("metro", "metro_km")):
+        created = client.post("/api/v1/admin/partners",
+                              json={"code": code, "name": code, "scenarios": [scenario]},
+                              headers=bearer(op_token)).get_json()  # fmt: skip
+        secrets[code] = created["secret"]
+    residents = []
+    for _ in range(RESIDENTS):
+        token, user, openid = login_resident()
+        for scenario in ("bus_ride", "metro_km"):
+            client.put(f"/api/v1/me/consents/{scenario}", json={"granted": True},
+                       headers=bearer(token))  # fmt: skip
+        residents.append((user["id"], openid))
+    now = utcnow().isoformat()
+
+    def trip(event_id: str, openid: str, scenario: str) -> dict:
+        return {"event_id": event_id, "openid": openid, "scenario": scenario, "quantity": 1,
+                "occurred_at": now}  # fmt: skip
+
+    batch = [trip(f"bus-{n}", residents[n % RESIDENTS][1], "bus_ride") for n in range(40)]
+    singles = [trip(f"metro-{u}", openid, "metro_km") for u, openid in reversed(residents)]
+    barrier = threading.Barrier(1 + len(singles))
+
+    def post(path: str, code: str, payload: dict) -> requests.Response:
+        body = json.dumps(payload).encode()
+        with requests.Session() as session:
+            barrier.wait(timeout=30)
+            headers = signed_headers(code, secrets[code], body)
+            return session.post(live_server.url + path, data=body, headers=headers, timeout=120)
+
+    with ThreadPoolExecutor(max_workers=1 + len(singles)) as pool:
+        sent = pool.submit(post, "/api/v1/partner/events/batch", "bus", {"events": batch})
+        single = [pool.submit(post, "/api/v1/partner/events", "metro", e) for e in singles]
+        answered, answers = sent.result(), [f.result() for f in single]
+
+    assert answered.status_code == 200, answered.text
+    assert [r["code"] for r in answered.json()["results"]] == [201] * len(batch)
+    assert [a.status_code for a in answers] == [201] * len(singles), [a.text for a in answers]
+    with app.app_context():
+        balances = {user_id: ledger.get_points_balance(user_id) for user_id, _ in residents}
+        db.session.remove()
+    # 2 bus rides (10 points each) and 1 km of metro (5 points) each.
+    assert balances == {user_id: 25 for user_id, _ in residents}
+    assert_ledger_clean(app)

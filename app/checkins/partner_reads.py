@@ -121,7 +121,7 @@ class BatchReads(EventReads):
 
     def seen(self, event_id: str) -> PartnerEvent | None:
         # An id asked again (earlier in this batch) is read again: its first event's row,
-        # unless that one was refused (its savepoint rolled back). A redelivery is answered
+        # unless that one was refused (its claim taken back). A redelivery is answered
         # before anything else is checked, as the single endpoint answers it.
         if event_id in self._asked:
             return super().seen(event_id)

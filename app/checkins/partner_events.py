@@ -37,6 +37,7 @@ from app.clock import shanghai_day
 from app.db import table_of, utcnow
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.extensions import db
+from app.input_guard import InvalidValue
 from app.sql import attach_inserted, execute_built
 
 _events = table_of(PartnerEvent)
@@ -86,6 +87,15 @@ class Accepted:
     live: list | None
 
 
+# The ledger reference and the record's evidence_ref hold 200 characters (String(200)).
+REFERENCE_MAX_LENGTH = 200
+
+
+def event_reference(partner_code: str, event_id: str) -> str:
+    """The event's ledger reference and its record's evidence_ref."""
+    return f"partner:{partner_code}:{event_id}"
+
+
 def check_event(reads, event_id, scenario, quantity, occurred_at, openid,
                 partner_user_id) -> PartnerEvent | Accepted:  # fmt: skip
     """The event recorded before with this id, or the new event accepted; raises the
@@ -94,6 +104,10 @@ def check_event(reads, event_id, scenario, quantity, occurred_at, openid,
     partner = reads.partner
     if (seen := reads.seen(event_id)) is not None:
         return seen
+    if len(event_reference(partner.code, event_id)) > REFERENCE_MAX_LENGTH:
+        # A long partner code leaves less than 128 characters for the event_id.
+        limit = REFERENCE_MAX_LENGTH - len(event_reference(partner.code, ""))
+        raise InvalidValue(f"event_id 过长：该合作方的 event_id 最多 {limit} 个字符")
     target = reads.scenario(scenario)
     if scenario not in partner.scenario_codes:
         raise Forbidden("该合作方无权上报此场景", reason="scenario_not_allowed")
@@ -192,7 +206,7 @@ def _credit(
     """Make the event's record approved and paid, then its campaigns' bonuses (its cap
     already reserved). `version` and `live`: the methodology version and live campaigns
     at the event's time, when the caller read them already."""
-    reference = f"partner:{partner.code}:{event.event_id}"
+    reference = event_reference(partner.code, event.event_id)
     record = carbon.create_record(
         # mypy: a claimed (credited) event carries its quantity and time.
         user_id, target, event.quantity_milli, evidence_type="partner",  # type: ignore[arg-type]

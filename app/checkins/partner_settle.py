@@ -30,6 +30,7 @@ from app.checkins.partner_events import (
     check_event,
     claim_event_row,
     claim_values,
+    event_reference,
     hold_window,
     result_of,
     unclaim_event_row,
@@ -142,7 +143,7 @@ def _credit_all(reads: BatchReads, credited: list[_Claimed]) -> None:
                 c.fields["occurred_at"],
                 "partner",
                 "partner_reward",
-                f"partner:{code}:{c.fields['event_id']}",
+                event_reference(code, c.fields["event_id"]),
             )
             for c in credited
         ]

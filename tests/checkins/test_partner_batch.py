@@ -228,3 +228,26 @@ def test_delivery_log_has_a_line_per_event(app, client, partner, consenting, op_
     ]
     assert items[3]["record_id"] is not None and items[3]["points"] == 10
     assert count(app, PartnerDelivery) == 4
+
+
+def test_an_event_id_too_long_for_its_reference_is_its_own_422(app, client, op_token, consenting):
+    # The ledger reference is partner:<code>:<event_id> in 200 characters: a partner with
+    # the longest code (64) has 127 left, so a 128-character event_id cannot be stored.
+    code = "c" * 64
+    created = client.post("/api/v1/admin/partners", headers=bearer(op_token),
+                          json={"code": code, "name": "长代码合作方", "scenarios": ["bus_ride"]})  # fmt: skip
+    assert created.status_code == 201, created.get_json()
+    long_code = (code, created.get_json()["secret"])
+    _token, openid = consenting
+    too_long, longest = event("e" * 128, openid), event("f" * 127, openid)
+
+    single = post_single(client, long_code, too_long)
+    batch = post_batch(
+        client, long_code, [event("ok-1", openid), event("e" * 128, openid), longest]
+    )
+
+    assert (single.status_code, single.get_json()["reason"]) == (422, "invalid_value")
+    assert "127" in single.get_json()["message"]
+    assert [c for _, c, _ in outcomes(batch)] == [201, 422, 201]
+    assert outcomes(batch)[1][2] == "invalid_value"
+    assert_ledger_clean(app)

@@ -217,6 +217,11 @@ def take_session_read() -> tuple[str | None, str | None] | None:
     return g.pop(SESSION_READ, None)
 
 
+def peek_session_read() -> tuple[str | None, str | None] | None:
+    """`take_session_read` without taking it: for a check made before the view's own."""
+    return g.get(SESSION_READ)
+
+
 def current_principal() -> Principal:
     """The authenticated caller of this request (only inside a protected view)."""
     return g.principal

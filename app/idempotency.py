@@ -127,8 +127,19 @@ def current_idempotency() -> tuple[str | None, str | None]:
     return getattr(g, "idempotency", (None, None))
 
 
-def idempotent(view: Callable) -> Callable:
-    """Make a POST view replay its first 2xx answer for a repeated Idempotency-Key."""
+def idempotent(
+    view: Callable | None = None, *, refuse_first: Callable[[], None] | None = None
+) -> Callable:
+    """Make a POST view replay its first 2xx answer for a repeated Idempotency-Key.
+
+    `refuse_first`: the view's refusal known from what the request read before its first
+    query (the sold-out marker read with the session), raised as an AppError after the
+    key's lookup has found no earlier answer and before its claim, so such an answer
+    writes nothing on either backend (PostgreSQL claims the key at once otherwise). As
+    `@idempotent(refuse_first=...)`; a refusal it raises is the view's own answer.
+    """
+    if view is None:
+        return functools.partial(idempotent, refuse_first=refuse_first)
 
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
@@ -145,6 +156,8 @@ def idempotent(view: Callable) -> Callable:
         lookup = select(_records).where(_records.c.scope == scope, _records.c.key == key)
         if (existing := connection.execute(lookup).one_or_none()) is not None:
             return _replay(existing, request_hash)
+        if refuse_first is not None:
+            refuse_first()
         claim = _Claim(scope, key, request_hash)
         try:
             # SQLite: the claim waits for the request's first write, so its reads stay

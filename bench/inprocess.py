@@ -27,6 +27,12 @@ from bench.run import _prepare, _start_backends
 from bench.servers import app_env
 
 _WRITES = ("INSERT", "UPDATE", "DELETE")
+_CASES = (
+    "POST /checkins (QR, auto-approved)",
+    "POST /offers/{id}/redeem (flash sale)",
+    "POST /offers/{id}/redeem (sold out: 409 by design)",
+    "POST /offers/{id}/redeem (sold out, session cached)",
+)
 
 
 class StatementLog:
@@ -62,10 +68,10 @@ class StatementLog:
 
 
 def _measure(client, path: str, tokens: list[str], body: dict, log: StatementLog,
-             show: bool) -> dict:  # fmt: skip
+             show: bool, key: str = "inproc") -> dict:  # fmt: skip
     cpu, wall, statements, writing, section, statuses = [], [], [], [], [], {}
     for n, token in enumerate(tokens):
-        headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": f"inproc-{path}-{n}"}
+        headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": f"{key}-{path}-{n}"}
         log.start(keep=show and n == len(tokens) - 1)
         before, written = log.count, log.writing
         c0, w0 = time.process_time(), time.perf_counter()
@@ -97,7 +103,13 @@ def main() -> None:
     parser.add_argument("--postgres", action="store_true")
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--statements", action="store_true")
-    parser.add_argument("--cprofile", type=Path, help="write a cProfile of the check-ins here")
+    parser.add_argument("--cprofile", type=Path, help="write a cProfile of one case here")
+    parser.add_argument(
+        "--cprofile-case",
+        choices=_CASES,
+        default=_CASES[0],
+        help="the case --cprofile profiles (default: the check-ins)",
+    )
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="tph-inproc-"))
     tmp.chmod(0o755)
@@ -119,23 +131,26 @@ def main() -> None:
         checkin = json.loads(workload.checkin_body.read_text())
         checkers = workload.checkins.measure.read_text().split()
         buyers = workload.buyers.measure.read_text().split()
-        profiler = cProfile.Profile() if args.cprofile else None
-        if profiler:
-            profiler.enable()
-        checkins = _measure(client, "/api/v1/checkins", checkers, checkin, log, args.statements)
-        if profiler:
-            profiler.disable()
-            profiler.dump_stats(args.cprofile)
-        results = {
-            "POST /checkins (QR, auto-approved)": checkins,
-            "POST /offers/{id}/redeem (flash sale)": _measure(
-                client, f"/api/v1/offers/{workload.flash_offer_id}/redeem", buyers, {}, log,
-                args.statements),
-            "POST /offers/{id}/redeem (sold out: 409 by design)": _measure(
-                client, f"/api/v1/offers/{workload.sold_out_offer_id}/redeem",
-                workload.readers.measure.read_text().split()[: args.requests], {}, log,
-                args.statements),
-        }  # fmt: skip
+        readers = workload.readers.measure.read_text().split()[: args.requests]
+        flash = f"/api/v1/offers/{workload.flash_offer_id}/redeem"
+        sold_out = f"/api/v1/offers/{workload.sold_out_offer_id}/redeem"
+        # The warm case asks again with the same readers (their sessions now cached, as
+        # bench.run's sold-out case primes them) and new Idempotency-Keys.
+        cases = {
+            _CASES[0]: (client, "/api/v1/checkins", checkers, checkin, log, args.statements),
+            _CASES[1]: (client, flash, buyers, {}, log, args.statements),
+            _CASES[2]: (client, sold_out, readers, {}, log, args.statements),
+            _CASES[3]: (client, sold_out, readers, {}, log, args.statements, "warm"),
+        }
+        results = {}
+        for name, measure_args in cases.items():
+            profiler = cProfile.Profile() if args.cprofile and name == args.cprofile_case else None
+            if profiler:
+                profiler.enable()
+            results[name] = _measure(*measure_args)
+            if profiler:
+                profiler.disable()
+                profiler.dump_stats(args.cprofile)
     print(f"\n{label}, one request at a time through the test client:\n")
     print("| path | requests | statuses | statements | from the first write | first write "
           "to COMMIT ms | CPU ms | wall ms |")  # fmt: skip

@@ -5,7 +5,13 @@ from __future__ import annotations
 from flask import Response, request
 from flask_smorest import Blueprint
 
-from app.auth import current_principal, read_with_session, resident_required, take_session_read
+from app.auth import (
+    current_principal,
+    peek_session_read,
+    read_with_session,
+    resident_required,
+    take_session_read,
+)
 from app.idempotency import current_idempotency, idempotent
 from app.mall import catalog, coupons, redemption, sold_out
 from app.mall import models as _models  # noqa: F401  (registers the tables)
@@ -51,10 +57,16 @@ def _sold_out_keys() -> tuple[str, str]:
     return sold_out.keys(request.view_args["offer_id"])  # type: ignore[index]  # routed here
 
 
+def _refuse_known_sold_out() -> None:
+    """Before the Idempotency-Key's claim: the crowd after the last unit writes nothing."""
+    if (marker := peek_session_read()) is not None:
+        redemption.refuse_if_sold_out(marker)
+
+
 @blp.route("/offers/<int:offer_id>/redeem", methods=["POST"])
 @resident_required
 @read_with_session(_sold_out_keys)
-@idempotent
+@idempotent(refuse_first=_refuse_known_sold_out)
 @blp.arguments(EmptySchema)
 @blp.response(201, RedemptionResultSchema)
 @blp.alt_response(404, description="offer_not_found")

@@ -66,6 +66,15 @@ def redeem_offer(
     return redemption
 
 
+def refuse_if_sold_out(marker: sold_out.Read) -> None:
+    """The offer's sold-out marker, read before the request's first query, is current:
+    raises OutOfStock (409), counted as `redeem_offer` counts it; nothing when it is not.
+    The Idempotency-Key calls it before claiming the key (app/mall/api.py)."""
+    if sold_out.known(marker):
+        metrics.REDEMPTIONS.labels(OutOfStock.reason).inc()
+        raise OutOfStock()
+
+
 def _redeem(
     user_id: int, offer_id: int, idempotency_key: str | None, request_hash: str | None,
     marker: sold_out.Read,

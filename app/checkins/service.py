@@ -75,7 +75,7 @@ def record_checkin(
 def _record_checkin(
     user_id: int, scenario_code: str, quantity: Decimal | None, evidence: dict
 ) -> CarbonRecord:
-    users.require_not_frozen(user_id)
+    signed_up_at = users.signed_up_unless_frozen(user_id)  # 403 account_frozen
     ratelimit.hit("checkin", user_id)
     scenario = carbon.get_scenario(scenario_code)
     if not scenario.active:
@@ -101,7 +101,7 @@ def _record_checkin(
     version = carbon.current_version(scenario.id, now)
     assessed = risk.score_checkin(
         user_id=user_id,
-        account_created_at=users.account_created_at(user_id),
+        account_created_at=signed_up_at,
         quantity_milli=amount.milli,
         daily_cap_milli=scenario.daily_cap_milli,
         evidence_ref=evidence_ref if site else None,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -35,6 +34,7 @@ from app.users.standing import (  # noqa: F401  (the domain's interface)
     freeze_resident,
     frozen_since,
     require_not_frozen,
+    signed_up_unless_frozen,
     unfreeze_resident,
 )
 from app.wechat import WxSession, wechat
@@ -153,14 +153,6 @@ def get_user(user_id: int) -> User:
     if user is None:
         raise Unauthorized(reason="invalid_token")
     return user
-
-
-def account_created_at(user_id: int) -> datetime:
-    """When the user signed up (one column; risk scoring). Raises Unauthorized if gone."""
-    created_at = db.session.scalar(select(User.created_at).where(User.id == user_id))
-    if created_at is None:
-        raise Unauthorized(reason="invalid_token")
-    return created_at
 
 
 def find_user(user_id: int) -> User:

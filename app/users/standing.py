@@ -18,7 +18,7 @@ from sqlalchemy import exists, select, update
 
 from app.audit.service import record_audit
 from app.db import utcnow
-from app.errors import Conflict, Forbidden, NotFound
+from app.errors import Conflict, Forbidden, NotFound, Unauthorized
 from app.extensions import db
 from app.users.models import User, UserRole
 
@@ -35,6 +35,22 @@ def require_not_frozen(user_id: int) -> None:
     frozen_at = db.session.scalar(select(User.frozen_at).where(User.id == user_id))
     if frozen_at is not None:
         raise AccountFrozen(frozen_at=frozen_at.isoformat())
+
+
+def signed_up_unless_frozen(user_id: int) -> datetime:
+    """When this account was created (risk scoring), read with its freeze in one query:
+    `require_not_frozen` for a check-in, which also needs the account's age.
+
+    Raises AccountFrozen (403 `account_frozen`), Unauthorized (`invalid_token`) if the
+    account is gone."""
+    row = db.session.execute(
+        select(User.frozen_at, User.created_at).where(User.id == user_id)
+    ).one_or_none()
+    if row is None:
+        raise Unauthorized(reason="invalid_token")
+    if row.frozen_at is not None:
+        raise AccountFrozen(frozen_at=row.frozen_at.isoformat())
+    return row.created_at
 
 
 def frozen_since(user_ids: set[int]) -> dict[int, datetime]:

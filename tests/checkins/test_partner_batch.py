@@ -234,8 +234,8 @@ def test_an_event_id_too_long_for_its_reference_is_its_own_422(app, client, op_t
     # The ledger reference is partner:<code>:<event_id> in 200 characters: a partner with
     # the longest code (64) has 127 left, so a 128-character event_id cannot be stored.
     code = "c" * 64
-    created = client.post("/api/v1/admin/partners", headers=bearer(op_token),
-                          json={"code": code, "name": "长代码合作方", "scenarios": ["bus_ride"]})  # fmt: skip
+    fields = {"code": code, "name": "长代码合作方", "scenarios": ["bus_ride"]}
+    created = client.post("/api/v1/admin/partners", json=fields, headers=bearer(op_token))
     assert created.status_code == 201, created.get_json()
     long_code = (code, created.get_json()["secret"])
     _token, openid = consenting

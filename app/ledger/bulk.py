@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import bindparam, select, tuple_, update
 
@@ -31,12 +32,11 @@ from app.after_commit import after_transaction
 from app.db import table_of, utcnow
 from app.extensions import db
 from app.ledger.accounts import ISSUANCE, named_account, resident_accounts
-from app.ledger.chain import entry_hash
 from app.ledger.errors import LedgerInvariantBroken
 from app.ledger.lots import credit_lot, expiry_for
 from app.ledger.models import GENESIS_HASH, LedgerAccount, LedgerEntry, LedgerLot, LedgerLotMovement
 from app.ledger.models import LedgerTransaction as Txn
-from app.ledger.posting import forget_cached_balance
+from app.ledger.posting import Posting, chained_entry, forget_cached_balance
 from app.ops import metrics
 from app.sql import conflict_insert
 
@@ -74,13 +74,13 @@ def earn_points_in_bulk(credits: list[Credit]) -> list[int]:
     LedgerInvariantBroken when a reference was posted before (the caller's bug)."""
     if not credits:
         return []
-    for credit in credits:
-        _check(credit)
     connection = db.session.connection()
     residents = resident_accounts({credit.user_id for credit in credits})
     shards = {
         credit.user_id: named_account(ISSUANCE, shard_key=credit.user_id) for credit in credits
     }
+    for credit in credits:
+        _check(credit, residents[credit.user_id], shards[credit.user_id].id)
     if not all(shard.allow_negative for shard in shards.values()):
         raise LedgerInvariantBroken("a bulk credit needs an issuance that may go negative")
     now = utcnow()
@@ -101,6 +101,9 @@ def earn_points_in_bulk(credits: list[Credit]) -> list[int]:
     if len(claimed) != len(credits):
         raise LedgerInvariantBroken("a bulk credit's reference was posted before")
     txn_ids = [claimed[credit.reference] for credit in credits]
+    txns = [
+        _Txn(t, c.code, c.reference, c.memo, now) for t, c in zip(txn_ids, credits, strict=True)
+    ]
     # Every account's legs, in transaction order: (transaction index, amount).
     legs: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for index, credit in enumerate(credits):
@@ -134,16 +137,8 @@ def earn_points_in_bulk(credits: list[Credit]) -> list[int]:
         prev_hash = heads[account_id]
         for index, amount in legs[account_id]:
             balance, version = balance + amount, version + 1
-            entry = {
-                "transaction_id": txn_ids[index], "account_id": account_id, "amount": amount,
-                "balance_after": balance, "account_version": version, "prev_hash": prev_hash,
-            }  # fmt: skip
-            entry["hash"] = prev_hash = entry_hash(
-                prev_hash=prev_hash, account_id=account_id, account_version=version,
-                transaction_id=txn_ids[index], amount=amount, balance_after=balance,
-                code=credits[index].code, reference=credits[index].reference,
-                memo=credits[index].memo, created_at=now,
-            )  # fmt: skip
+            entry = chained_entry(txns[index], account_id, amount, balance, version, prev_hash)
+            prev_hash = entry["hash"]
             entries.append(entry)
         forget_cached_balance(account_id)
     connection.execute(_entries.insert(), entries)
@@ -153,13 +148,23 @@ def earn_points_in_bulk(credits: list[Credit]) -> list[int]:
     return txn_ids
 
 
-def _check(credit: Credit) -> None:
+@dataclass(frozen=True)
+class _Txn:
+    """What an entry's hash takes of its transaction (posting.chained_entry)."""
+
+    id: int
+    code: str
+    reference: str
+    memo: str
+    created_at: datetime
+
+
+def _check(credit: Credit, resident_id: int, shard_id: int) -> None:
+    """A single posting's checks (Posting.validate), and the credit's amount positive."""
     if type(credit.amount) is not int or credit.amount <= 0:
         raise ValueError(f"amount must be a positive int, got {credit.amount!r}")
-    if not (1 <= len(credit.code) <= 32) or not (1 <= len(credit.reference) <= 200):
-        raise ValueError("code must be 1..32 and reference 1..200 characters")
-    if len(credit.memo) > 200:
-        raise ValueError("memo must be at most 200 characters")
+    legs = {resident_id: credit.amount, shard_id: -credit.amount}
+    Posting(code=credit.code, reference=credit.reference, memo=credit.memo, legs=legs).validate()
 
 
 def _heads(before: dict[int, int], connection) -> dict[int, str]:

@@ -236,6 +236,14 @@ def _apply_leg(connection, txn: LedgerTransaction, account_id: int, amount: int)
         ).scalar()
         if prev_hash is None:
             raise LedgerInvariantBroken(f"account {account_id} has no entry {version - 1}")
+    return chained_entry(txn, account_id, amount, balance_after, version, prev_hash)
+
+
+def chained_entry(
+    txn, account_id: int, amount: int, balance_after: int, version: int, prev_hash: str
+) -> dict:
+    """The entry row of one leg of `txn` (anything with id, code, reference, memo and
+    created_at), chained to `prev_hash`: the one place an entry and its hash are built."""
     return {
         "transaction_id": txn.id,
         "account_id": account_id,

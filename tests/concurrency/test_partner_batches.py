@@ -30,8 +30,9 @@ pytestmark = pytest.mark.slow
 RESIDENTS = 20  # 60 events: 3 each, under bus_ride's 4 a day
 
 
-def test_overlapping_batches_pay_each_event_once(app, live_server, client, make_operator,
-                                                 login_resident):  # fmt: skip
+def _partners_and_residents(app, client, make_operator, login_resident):
+    """A bus and a metro partner ({code: secret}) and RESIDENTS residents consenting to
+    both ([(user id, openid)])."""
     seed(app)
     op_token = make_operator()[0]
     secrets = {}
@@ -47,6 +48,12 @@ def test_overlapping_batches_pay_each_event_once(app, live_server, client, make_
             client.put(f"/api/v1/me/consents/{scenario}", json={"granted": True},
                        headers=bearer(token))  # fmt: skip
         residents.append((user["id"], openid))
+    return secrets, residents
+
+
+def test_overlapping_batches_pay_each_event_once(app, live_server, client, make_operator,
+                                                 login_resident):  # fmt: skip
+    secrets, residents = _partners_and_residents(app, client, make_operator, login_resident)
     now = utcnow().isoformat()
     events = {
         f"trip-{n}": {"event_id": f"trip-{n}", "openid": residents[n % RESIDENTS][1],
@@ -118,21 +125,7 @@ def test_a_batch_and_single_events_for_the_same_residents_at_once(
     # batch holding a shard waited for an account a single event held while that event
     # waited for the shard (a deadlock on PostgreSQL); a batch now takes every account
     # first, by id, then the shards (app/ledger/bulk.py), the order single postings use.
-    seed(app)
-    op_token = make_operator()[0]
-    secrets = {}
-    for code, scenario in (("bus", "bus_ride"), ("metro", "metro_km")):
-        created = client.post("/api/v1/admin/partners",
-                              json={"code": code, "name": code, "scenarios": [scenario]},
-                              headers=bearer(op_token)).get_json()  # fmt: skip
-        secrets[code] = created["secret"]
-    residents = []
-    for _ in range(RESIDENTS):
-        token, user, openid = login_resident()
-        for scenario in ("bus_ride", "metro_km"):
-            client.put(f"/api/v1/me/consents/{scenario}", json={"granted": True},
-                       headers=bearer(token))  # fmt: skip
-        residents.append((user["id"], openid))
+    secrets, residents = _partners_and_residents(app, client, make_operator, login_resident)
     now = utcnow().isoformat()
 
     def trip(event_id: str, openid: str, scenario: str) -> dict:

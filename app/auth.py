@@ -42,12 +42,13 @@ from datetime import datetime, timedelta
 
 import redis
 from flask import g, request
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from app import cache, reference_cache
 from app.db import utcnow
 from app.errors import Forbidden, Unauthorized
 from app.extensions import db, redis_client
+from app.sql import execute_prepared
 from app.users.models import AuthToken, User, UserRole
 
 CACHE_PREFIX = "auth:token:"
@@ -143,23 +144,32 @@ def _authenticate(
         if then is not None and then[0] == principal.user_id:
             return principal, then[1:]
         return principal, None
-    row = db.session.execute(
-        select(
-            AuthToken.user_id, AuthToken.expires_at, AuthToken.revoked_at, User.deleted_at,
-            User.disabled_at,
-        )
-        .join(User, User.id == AuthToken.user_id)
-        .where(AuthToken.token_hash == token_hash)
-    ).one_or_none()  # fmt: skip
+    found = execute_prepared("auth.session", _session_statement, {"token_hash": token_hash})
+    row = found.one_or_none()
     if row is None or row.revoked_at or row.deleted_at or row.disabled_at or row.expires_at <= now:
         raise Unauthorized("登录已失效，请重新登录", reason="invalid_token")
     roles = frozenset(
-        db.session.scalars(select(UserRole.role).where(UserRole.user_id == row.user_id))
+        execute_prepared("auth.roles", _roles_statement, {"user_id": row.user_id}).scalars()
     )
     ttl = min(CACHE_TTL_SECONDS, int((row.expires_at - now).total_seconds()))
     data = {"uid": row.user_id, "exp": row.expires_at.timestamp(), "roles": sorted(roles)}
     cache.write(CACHE_PREFIX + token_hash, generation, json.dumps(data), max(1, ttl))
     return Principal(row.user_id, token_hash, roles), None
+
+
+def _session_statement():  # a cold session's two reads, built once (app/sql.py)
+    return (
+        select(
+            AuthToken.user_id, AuthToken.expires_at, AuthToken.revoked_at, User.deleted_at,
+            User.disabled_at,
+        )
+        .join(User, User.id == AuthToken.user_id)
+        .where(AuthToken.token_hash == bindparam("token_hash"))
+    )  # fmt: skip
+
+
+def _roles_statement():
+    return select(UserRole.role).where(UserRole.user_id == bindparam("user_id"))
 
 
 def forget_roles_after_commit() -> None:

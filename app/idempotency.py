@@ -22,13 +22,13 @@ from datetime import datetime
 
 from flask import Response, g, request
 from flask_smorest import Blueprint
-from sqlalchemy import Integer, String, Text, UniqueConstraint, select, update
+from sqlalchemy import Integer, String, Text, UniqueConstraint, bindparam, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import UtcDateTime, table_of, utcnow
 from app.errors import Conflict, Unprocessable
 from app.extensions import Model, db
-from app.sql import execute_built
+from app.sql import execute_built, execute_prepared
 from app.sqlite_engine import at_first_write, cancel_first_write
 
 HEADER = "Idempotency-Key"
@@ -103,8 +103,27 @@ def _claim_statement(insert):
     return insert(_records).on_conflict_do_nothing().returning(_records.c.id)
 
 
-def _replay_winner(lookup, request_hash: str) -> Response:
-    if (winner := db.session.connection().execute(lookup).one_or_none()) is None:
+def _find_statement():
+    return select(_records).where(
+        _records.c.scope == bindparam("scope"), _records.c.key == bindparam("key")
+    )
+
+
+def _find(lookup: dict, connection):
+    """The record of this (scope, key), or None: a read of every keyed request."""
+    return execute_prepared("idempotency.find", _find_statement, lookup, connection).one_or_none()
+
+
+def _answer_statement():
+    return (
+        update(_records)
+        .where(_records.c.id == bindparam("record_id"))
+        .values(status_code=bindparam("status_code"), response_body=bindparam("response_body"))
+    )
+
+
+def _replay_winner(lookup: dict, request_hash: str) -> Response:
+    if (winner := _find(lookup, db.session.connection())) is None:
         # It was taken by a request that has not committed yet (it rolled back since).
         raise Conflict("请求正在处理中，请稍后重试", reason="idempotency_conflict")
     return _replay(winner, request_hash)
@@ -153,8 +172,8 @@ def idempotent(
         scope = f"{user_part}:{request.method}:{request.path}"[:255]
         request_hash = _request_hash()
         connection = db.session.connection()
-        lookup = select(_records).where(_records.c.scope == scope, _records.c.key == key)
-        if (existing := connection.execute(lookup).one_or_none()) is not None:
+        lookup = {"scope": scope, "key": key}
+        if (existing := _find(lookup, connection)) is not None:
             return _replay(existing, request_hash)
         if refuse_first is not None:
             refuse_first()
@@ -183,7 +202,8 @@ def idempotent(
                 except _ClaimTaken:
                     return _replay_winner(lookup, request_hash)
             else:
-                connection.execute(update(_records).where(_records.c.id == claim.id), answer)
+                execute_prepared("idempotency.answer", _answer_statement,
+                                 {"record_id": claim.id, **answer}, connection)  # fmt: skip
         return response
 
     return Blueprint.doc(parameters=[HEADER_DOC])(wrapper)

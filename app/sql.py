@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import cast
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import CursorResult, Dialect, Result, Select, Table, event, func, select
+from sqlalchemy import (
+    ClauseElement,
+    CursorResult,
+    Dialect,
+    Result,
+    Select,
+    Table,
+    event,
+    func,
+    select,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Compiled
 from sqlalchemy.orm import Session, SessionTransaction, make_transient_to_detached
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from app.sqlite_engine import take_write_lock_now
 
@@ -38,6 +51,33 @@ def execute_built(name: str, build, values: dict, connection=None) -> CursorResu
             raise ValueError(f"{name}: give every column with a default a value")
         known[key] = compiled
     return connection.execute(compiled, values)  # a Compiled executes like its statement
+
+
+def execute_prepared(
+    name: str, build: Callable[[], ClauseElement], params: dict | None = None, connection=None
+) -> CursorResult:
+    """Run `build()`, a Core statement whose inputs are all `bindparam`s, with `params` on
+    `connection` (the session's by default), built and compiled once per database dialect.
+
+    For the hot paths' reads and updates (issue 13): SQLAlchemy caches their compiled SQL
+    already, but a statement built at every call still costs its construction and its
+    cache key (about 0.15 ms of Python for a small SELECT through the session, against
+    0.03 ms executed compiled). Core columns only: the rows are Core rows, no ORM entity
+    is loaded, and no autoflush runs (the caller makes sure nothing pending matters).
+    Every value that changes between calls must be a `bindparam`: a literal is frozen in at
+    the first call (constants, such as a status name, may be literals). A bindparam left
+    without a value is refused by SQLAlchemy at execution."""
+    from app.extensions import db
+
+    connection = connection if connection is not None else db.session.connection()
+    dialect = connection.dialect
+    known, key = _COMPILED.setdefault(dialect, {}), (name, None)
+    if (compiled := known.get(key)) is None:
+        sql = cast(SQLCompiler, build().compile(dialect=dialect))
+        if sql.insert_prefetch or sql.update_prefetch:
+            raise ValueError(f"{name}: a column default would be computed once")
+        known[key] = compiled = sql
+    return connection.execute(compiled, params or {})
 
 
 def conflict_insert(table: Table):

@@ -59,12 +59,16 @@ def current_version(scenario_id: int, at: datetime | None = None) -> Methodology
 def version_history(scenario_id: int) -> list[MethodologyVersion]:
     """Every version of a scenario, the one in force longest from now first (valid_from,
     then version, descending): read once for `version_at` of many moments (a batch)."""
-    stmt = (
-        select(MethodologyVersion)
-        .where(MethodologyVersion.scenario_id == scenario_id)
-        .order_by(MethodologyVersion.valid_from.desc(), MethodologyVersion.version.desc())
-    )
-    return reference_cache.lookup(("versions", scenario_id), lambda: list(db.session.scalars(stmt)))
+
+    def read() -> list[MethodologyVersion]:  # built only on a miss of the process's copies
+        stmt = (
+            select(MethodologyVersion)
+            .where(MethodologyVersion.scenario_id == scenario_id)
+            .order_by(MethodologyVersion.valid_from.desc(), MethodologyVersion.version.desc())
+        )
+        return list(db.session.scalars(stmt))
+
+    return reference_cache.lookup(("versions", scenario_id), read)
 
 
 def version_at(history: list[MethodologyVersion], at: datetime) -> MethodologyVersion:

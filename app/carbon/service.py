@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import BindParameter, Integer, bindparam, func, insert, select, update
 
 from app import cache
 from app.carbon import leaderboard
@@ -59,7 +59,7 @@ from app.db import table_of, utcnow
 from app.errors import Conflict, NotFound
 from app.extensions import db
 from app.ledger import service as ledger
-from app.sql import attach_inserted
+from app.sql import attach_inserted, execute_prepared
 
 _records = table_of(CarbonRecord)
 _INSERT_RECORD = insert(_records).returning(_records.c.id)  # built once
@@ -262,27 +262,42 @@ def count_for_risk(
     `evidence_users` counts residents whose records cite `evidence_ref` since
     `recent_since`, up to `evidence_at_most` (a busy station costs the same as a quiet
     one); 0 without `evidence_ref`."""
+    params = {"user_id": user_id, "recent_since": recent_since, "rejected_since": rejected_since}
+    if evidence_ref is None:
+        row = execute_prepared("carbon.risk_counts", _risk_statement, params).one()
+        return RiskCounts(int(row[0]), int(row[1]), 0)
+    params |= {"evidence_ref": evidence_ref, "at_most": evidence_at_most}
+    row = execute_prepared("carbon.risk_counts_evidence", _risk_evidence_statement, params).one()
+    return RiskCounts(int(row[0]), int(row[1]), int(row[2]))
+
+
+def _risk_columns() -> list:
     recent = select(func.count(CarbonRecord.id)).where(
-        CarbonRecord.user_id == user_id,
-        CarbonRecord.created_at >= recent_since,
+        CarbonRecord.user_id == bindparam("user_id"),
+        CarbonRecord.created_at >= bindparam("recent_since"),
         CarbonRecord.status != RECORD_REJECTED,
     )
-    rejected = _rejected_since(user_id, rejected_since)
-    columns = [recent.scalar_subquery(), rejected.scalar_subquery()]
-    if evidence_ref is not None:
-        distinct_users = (
-            select(CarbonRecord.user_id)
-            .where(
-                CarbonRecord.evidence_ref == evidence_ref,
-                CarbonRecord.created_at >= recent_since,
-            )
-            .distinct()
-            .limit(evidence_at_most)
-            .subquery()
+    rejected = _rejected_since(bindparam("user_id"), bindparam("rejected_since"))
+    return [recent.scalar_subquery(), rejected.scalar_subquery()]
+
+
+def _risk_statement():  # built once (app/sql.py): a read of every check-in
+    return select(*_risk_columns())
+
+
+def _risk_evidence_statement():
+    distinct_users = (
+        select(CarbonRecord.user_id)
+        .where(
+            CarbonRecord.evidence_ref == bindparam("evidence_ref"),
+            CarbonRecord.created_at >= bindparam("recent_since"),
         )
-        columns.append(select(func.count()).select_from(distinct_users).scalar_subquery())
-    row = db.session.execute(select(*columns)).one()
-    return RiskCounts(int(row[0]), int(row[1]), int(row[2]) if evidence_ref is not None else 0)
+        .distinct()
+        .limit(bindparam("at_most", type_=Integer))
+        .subquery()
+    )
+    count = select(func.count()).select_from(distinct_users).scalar_subquery()
+    return select(*_risk_columns(), count)
 
 
 def count_rejected_records(user_id: int, since: datetime) -> int:
@@ -290,7 +305,7 @@ def count_rejected_records(user_id: int, since: datetime) -> int:
     return db.session.execute(_rejected_since(user_id, since)).scalar_one()
 
 
-def _rejected_since(user_id: int, since: datetime):
+def _rejected_since(user_id: int | BindParameter, since: datetime | BindParameter):
     return select(func.count(CarbonRecord.id)).where(
         CarbonRecord.user_id == user_id,
         CarbonRecord.decided_at >= since,

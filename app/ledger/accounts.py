@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from flask import current_app
-from sqlalchemy import event, select
+from sqlalchemy import bindparam, event, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -38,6 +38,11 @@ _MERCHANT_NAME = re.compile(r"^merchant:(\d{1,18})$")
 _HOLDER_NAME = re.compile(r"^holder:(\d{1,18})$")
 
 
+# Built once (a read of every check-in and redemption, issue 13); an ORM statement, so
+# the session loads the entity (and autoflushes) as for any query.
+_FIND = select(LedgerAccount).where(
+    LedgerAccount.kind == bindparam("kind"), LedgerAccount.owner == bindparam("owner")
+)
 _SEEN = "ledger.accounts_seen"  # session.info: (kind, owner) -> LedgerAccount
 _MOVING = ("balance", "version")
 
@@ -60,16 +65,16 @@ def _seen() -> dict[tuple[str, str], LedgerAccount]:
 def _find(kind: str, owner: str) -> LedgerAccount | None:
     seen = _seen()
     if (account := seen.get((kind, owner))) is None:
-        stmt = select(LedgerAccount).where(LedgerAccount.kind == kind, LedgerAccount.owner == owner)
+        params = {"kind": kind, "owner": owner}
         if kind == KIND_SYSTEM:
             # A system account's id, kind, owner and allow_negative never change once it
             # exists: from the process's copies (app/reference_cache.py), its balance and
             # version expired (they move with every posting, by Core UPDATEs).
             account = reference_cache.lookup(
-                ("ledger_system", owner), lambda: db.session.scalar(stmt), _MOVING
+                ("ledger_system", owner), lambda: db.session.scalar(_FIND, params), _MOVING
             )
         else:
-            account = db.session.scalar(stmt)
+            account = db.session.scalar(_FIND, params)
         if account is not None:
             seen[(kind, owner)] = account
     return account
@@ -112,6 +117,12 @@ def read_ahead(user_id: int, system: str | None = None) -> LedgerAccount | None:
             raise ValueError(f"not a system account: {system!r}")
         _find(KIND_SYSTEM, _shard_owner(system, user_id))
     return resident
+
+
+def seen_resident_account(user_id: int) -> LedgerAccount | None:
+    """The resident's account if this transaction already found or created it (no query);
+    None otherwise."""
+    return _seen().get((KIND_RESIDENT, str(int(user_id))))
 
 
 def resident_account(user_id: int) -> LedgerAccount:

@@ -27,7 +27,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, literal_column, or_, select, update
+from sqlalchemy import bindparam, event, literal_column, or_, select, update
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from app import cache
@@ -169,9 +170,9 @@ def post_once(
     # leg, so even a caller that catches the error and commits finds nothing half-written.
     if posting.refusable:
         with connection.begin_nested():
-            txn = _post_legs(connection, posting, after_legs)
+            txn, balances = _post_legs(connection, posting, after_legs)
     else:
-        txn = _post_legs(connection, posting, after_legs)
+        txn, balances = _post_legs(connection, posting, after_legs)
     if txn is None:
         if (existing := find_replay(posting)) is not None:
             return existing
@@ -181,25 +182,30 @@ def post_once(
     # The row as the ORM would have loaded it, without a query: later code in the request
     # (coupons, adjustments, responses) uses it like any loaded transaction.
     attach_inserted(txn)
+    db.session.info.setdefault(_WRITTEN, {}).update(balances)
     # For the dashboards, once the transaction commits (a replay above is not counted); the
     # books are the entries, checked by `flask ledger verify`, never this counter.
     metrics.count_after_commit(metrics.LEDGER_POSTINGS, code=posting.code)
     return txn
 
 
-def _post_legs(connection, posting: Posting, after_legs) -> LedgerTransaction | None:
+def _post_legs(
+    connection, posting: Posting, after_legs
+) -> tuple[LedgerTransaction | None, dict[int, int]]:
     """Claim the transaction, move every account and write the entries (then the lots,
-    `after_legs`); None when the claim clashed (nothing written)."""
+    `after_legs`): the transaction and {account id: balance after}; (None, {}) when the
+    claim clashed (nothing written)."""
     txn = _claim(connection, posting)
-    if txn is not None:
-        entries = [
-            _apply_leg(connection, txn, account_id, posting.legs[account_id])
-            for account_id in sorted(posting.legs, key=lambda a: (a in posting.last, a))
-        ]
-        connection.execute(_entries.insert(), entries)
-        if after_legs is not None:
-            after_legs(txn)
-    return txn
+    if txn is None:
+        return None, {}
+    entries = [
+        _apply_leg(connection, txn, account_id, posting.legs[account_id])
+        for account_id in sorted(posting.legs, key=lambda a: (a in posting.last, a))
+    ]
+    connection.execute(_entries.insert(), entries)
+    if after_legs is not None:
+        after_legs(txn)
+    return txn, {entry["account_id"]: entry["balance_after"] for entry in entries}
 
 
 def _claim(connection, posting: Posting) -> LedgerTransaction | None:
@@ -271,3 +277,28 @@ def forget_cached_balance(account_id: int) -> None:
     cached = db.session.identity_map.get(identity_key(LedgerAccount, account_id))
     if cached is not None:
         db.session.expire(cached, ["balance", "version"])
+    db.session.info.get(_WRITTEN, {}).pop(account_id, None)
+
+
+# session.info: {account id: its balance after this transaction's last posting to it}.
+# Its row is held from that posting's UPDATE to the commit, so nobody else moves it
+# meanwhile: the value stays true until any rollback (a savepoint's too) or the end.
+_WRITTEN = "ledger.balances_written"
+
+
+def written_balance(account_id: int) -> int | None:
+    """The account's balance as this transaction's last posting to it left it (its row is
+    held until the commit), without a query; None when nothing was posted to it since the
+    transaction began or since a rollback."""
+    return db.session.info.get(_WRITTEN, {}).get(account_id)
+
+
+@event.listens_for(Session, "after_soft_rollback")  # any rollback, a savepoint's too
+def _forget_written(session: Session, *_previous) -> None:
+    session.info.pop(_WRITTEN, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_written_at_the_end(session: Session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_WRITTEN, None)

@@ -18,6 +18,7 @@ from app.ledger.accounts import (  # noqa: F401  (base_name: stats sums the shar
     named_account,
     read_ahead,
     resident_account,
+    seen_resident_account,
 )
 from app.ledger.adjustments import (
     AdjustmentNotFound,
@@ -55,7 +56,7 @@ from app.ledger.models import (
     LedgerLot,
     LedgerTransaction,
 )
-from app.ledger.posting import Posting, post_once
+from app.ledger.posting import Posting, post_once, written_balance
 from app.ledger.verify import VerifyReport, verify_ledger
 
 __all__ = [
@@ -246,7 +247,11 @@ def _reversal_of(transaction_id: int) -> LedgerTransaction | None:
 
 def get_points_balance(user_id: int) -> int:
     """The resident's stored balance: one indexed row read, whatever the history length;
-    0 if they never had points."""
+    0 if they never had points. After a posting to their account in this transaction,
+    the balance that posting left, without a query (the row is held until the commit)."""
+    account = seen_resident_account(user_id)
+    if account is not None and (balance := written_balance(account.id)) is not None:
+        return balance
     balance = db.session.scalar(
         select(LedgerAccount.balance).where(
             LedgerAccount.kind == KIND_RESIDENT, LedgerAccount.owner == str(int(user_id))

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Integer, bindparam, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.db import table_of, utcnow
 from app.errors import AppError
@@ -27,7 +28,7 @@ from app.mall.errors import LimitReached, OfferNotFound, OfferNotLive, OutOfStoc
 from app.mall.models import COUPON_ISSUED, OFFER_LIVE, Coupon, Offer, OfferRedemptionCounter
 from app.merchants import service as merchants
 from app.ops import metrics
-from app.sql import attach_inserted, execute_built
+from app.sql import attach_inserted, execute_built, execute_prepared
 from app.users import service as users
 
 _counters = table_of(OfferRedemptionCounter)
@@ -123,12 +124,11 @@ def _redeem(
         idempotency_key=idempotency_key,
         request_hash=request_hash,
     )
-    coupon.redemption_txn_id = txn.id
+    _link_transaction(coupon, txn.id)
     # Everything the answer needs is written and read before the offer row is taken, so
     # that row is held for the commit only (on PostgreSQL every buyer queues on it).
-    db.session.flush()
     describe_coupons([coupon], offer, places)
-    balance = ledger.get_points_balance(user_id)
+    balance = ledger.get_points_balance(user_id)  # what the posting left: no query
     if not _take_stock(offer.id):
         status = db.session.scalar(select(Offer.status).where(Offer.id == offer.id))
         if status != OFFER_LIVE or merchants.is_merchant_frozen(offer.merchant_id):
@@ -140,20 +140,41 @@ def _redeem(
     return Redemption(coupon, offer, balance)
 
 
-def _take_stock(offer_id: int) -> bool:
-    result = db.session.execute(
-        update(Offer)
-        .where(
-            Offer.id == offer_id,
-            Offer.stock_left > 0,
-            Offer.status == OFFER_LIVE,
-            # A take-down or a merchant's freeze committed before this statement wins.
-            Offer.merchant_id.in_(merchants.active_merchant_ids_filter()),
-        )
-        .values(stock_left=Offer.stock_left - 1)
-        .execution_options(synchronize_session=False)
+def _link_transaction(coupon: Coupon, txn_id: int) -> None:
+    """Write the coupon's redemption transaction (a Core UPDATE built once, no flush) and
+    show it on the loaded coupon as written."""
+    execute_prepared(
+        "mall.link_coupon", _link_statement, {"coupon_id": coupon.id, "txn_id": txn_id}
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]  # a DML result is a CursorResult
+    set_committed_value(coupon, "redemption_txn_id", txn_id)
+
+
+def _link_statement():
+    return (
+        update(_coupons)
+        .where(_coupons.c.id == bindparam("coupon_id"))
+        .values(redemption_txn_id=bindparam("txn_id"))
+    )
+
+
+def _take_stock(offer_id: int) -> bool:
+    result = execute_prepared("mall.take_stock", _take_stock_statement, {"offer_id": offer_id})
+    return result.rowcount == 1
+
+
+def _take_stock_statement():
+    offers = table_of(Offer)
+    return (
+        update(offers)
+        .where(
+            offers.c.id == bindparam("offer_id"),
+            offers.c.stock_left > 0,
+            offers.c.status == OFFER_LIVE,
+            # A take-down or a merchant's freeze committed before this statement wins.
+            offers.c.merchant_id.in_(merchants.active_merchant_ids_filter()),
+        )
+        .values(stock_left=offers.c.stock_left - 1)
+    )
 
 
 def _claim_user_slot(offer_id: int, user_id: int, limit: int) -> bool:

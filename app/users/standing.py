@@ -14,12 +14,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import bindparam, exists, select, update
 
 from app.audit.service import record_audit
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, NotFound, Unauthorized
 from app.extensions import db
+from app.sql import execute_prepared
 from app.users.models import User, UserRole
 
 
@@ -32,8 +33,8 @@ class AccountFrozen(Forbidden):
 
 def require_not_frozen(user_id: int) -> None:
     """Raise AccountFrozen (403 `account_frozen`) if an operator froze this account."""
-    frozen_at = db.session.scalar(select(User.frozen_at).where(User.id == user_id))
-    if frozen_at is not None:
+    found = execute_prepared("users.frozen_at", _frozen_statement, {"user_id": user_id})
+    if (frozen_at := found.scalar()) is not None:
         raise AccountFrozen(frozen_at=frozen_at.isoformat())
 
 
@@ -43,14 +44,20 @@ def signed_up_unless_frozen(user_id: int) -> datetime:
 
     Raises AccountFrozen (403 `account_frozen`), Unauthorized (`invalid_token`) if the
     account is gone."""
-    row = db.session.execute(
-        select(User.frozen_at, User.created_at).where(User.id == user_id)
-    ).one_or_none()
-    if row is None:
+    found = execute_prepared("users.signed_up", _signed_up_statement, {"user_id": user_id})
+    if (row := found.one_or_none()) is None:
         raise Unauthorized(reason="invalid_token")
     if row.frozen_at is not None:
         raise AccountFrozen(frozen_at=row.frozen_at.isoformat())
     return row.created_at
+
+
+def _frozen_statement():  # hot reads of every check-in or redemption (app/sql.py)
+    return select(User.frozen_at).where(User.id == bindparam("user_id"))
+
+
+def _signed_up_statement():
+    return select(User.frozen_at, User.created_at).where(User.id == bindparam("user_id"))
 
 
 def frozen_since(user_ids: set[int]) -> dict[int, datetime]:

@@ -58,13 +58,26 @@ def test_an_organiser_accounts_and_offsets_an_event(
     expect(page.locator("#detail-title")).to_contain_text("筹备中")
     event_id = int(detail.get_attribute("data-id"))
 
+    # The detail draws its QR image last: held back here, the next line is typed while the
+    # first line's redraw is still running, and what was typed must survive its end.
+    held_images: list = []
+    page.route("**/qr.png", lambda route: held_images.append(route))
+    qr = page.locator("#event-qr")
+    before = qr.get_attribute("src")
     for category, factor, quantity in (("electricity", "grid_electricity", "1200"),
                                        ("catering", "catering_meal", "300")):  # fmt: skip
         page.select_option("#l-category", category)
         page.select_option("#l-factor", factor)
         page.fill("#l-quantity", quantity)
+        if held_images:
+            for image in held_images:
+                image.continue_()
+            page.unroute("**/qr.png")
+            expect(qr).not_to_have_attribute("src", before)  # the redraw has ended
+            expect(page.locator("#l-quantity")).to_have_value(quantity)
         page.click("#l-submit")
         expect(page.locator(f'#line-list tr[data-factor="{factor}"]')).to_be_visible()
+        expect(page.locator("#l-quantity")).to_have_value("")  # cleared once it is saved
     grid = page.locator('#line-list tr[data-factor="grid_electricity"]')
     for text in (
         "grid_electricity · v1",

@@ -154,9 +154,11 @@
     $("#line-form").addEventListener("submit", (event) => {
       event.preventDefault();
       const d = C.formData(event.target);
-      act(C.post(`/holder/events/${current.event.id}/lines`, { category: d.category, factor: d.factor,
-        quantity: d.quantity, note: d.note.trim() }), (l) => `已添加：${l.factor.name} ${E.kg3(l.emissions_kg)} kg`)
-        .then((l) => { if (l) { $("#l-quantity").value = ""; $("#l-note").value = ""; } });
+      // The inputs are cleared once the line is saved, before the detail is drawn again:
+      // cleared after (the QR image loads last), they could wipe the next line being typed.
+      const saved = C.post(`/holder/events/${current.event.id}/lines`, { category: d.category, factor: d.factor,
+        quantity: d.quantity, note: d.note.trim() }).then((l) => { $("#l-quantity").value = ""; $("#l-note").value = ""; return l; });
+      act(saved, (l) => `已添加：${l.factor.name} ${E.kg3(l.emissions_kg)} kg`);
     });
     $("#csv-form").addEventListener("submit", (event) => {
       event.preventDefault();
@@ -164,8 +166,8 @@
       if (!file) return;
       const form = new FormData();
       form.append("file", file, file.name);
-      act(C.post(`/holder/events/${current.event.id}/lines/import`, form), (r) => `已从「${file.name}」导入 ${r.items.length} 条`)
-        .then((r) => { if (r) event.target.reset(); });
+      const imported = C.post(`/holder/events/${current.event.id}/lines/import`, form).then((r) => { event.target.reset(); return r; });
+      act(imported, (r) => `已从「${file.name}」导入 ${r.items.length} 条`);
     });
     $("#held").addEventListener("click", () => act(C.post(`/holder/events/${current.event.id}/held`, {}), () => "已标记为已举办"));
     $("#account").addEventListener("click", () => {

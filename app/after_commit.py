@@ -11,6 +11,11 @@ transaction when the savepoint is released, and gets its `on_rollback` (never it
 `on_commit`) at once when the savepoint rolls back, whatever the outer transaction does
 later. Used by every domain; a callback that fails with a Redis error is logged and
 skipped (the database decided).
+
+Pipelined callbacks (`pipelined=True`, and every `batch_after_commit`) only add commands
+to one Redis pipeline that the commit's side effects share: a check-in's cache bump and
+leaderboard increments, a redemption's gate slot and cache bump, go in one round trip,
+sent before the other callbacks run (a job queued after a commit finds the caches bumped).
 """
 
 from __future__ import annotations
@@ -19,10 +24,11 @@ import logging
 from collections.abc import Callable
 
 import redis
+from redis.client import Pipeline
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
-from app.extensions import db
+from app.extensions import db, redis_client
 
 log = logging.getLogger(__name__)
 _KEY = "after_transaction_callbacks"
@@ -32,28 +38,37 @@ _BATCHES = "after_commit_batches"
 class _Pending:
     """A registered pair and the savepoint it belongs to (None: the outermost transaction)."""
 
-    __slots__ = ("on_commit", "on_rollback", "owner", "released")
+    __slots__ = ("on_commit", "on_rollback", "owner", "pipelined", "released")
 
-    def __init__(self, on_commit, on_rollback, owner: SessionTransaction | None) -> None:
+    def __init__(
+        self, on_commit, on_rollback, owner: SessionTransaction | None, pipelined: bool
+    ) -> None:
         self.on_commit = on_commit
         self.on_rollback = on_rollback
         self.owner = owner
         self.released = False
+        self.pipelined = pipelined
 
 
 def after_transaction(
-    on_commit: Callable[[], None] | None = None, on_rollback: Callable[[], None] | None = None
+    on_commit: Callable[..., None] | None = None,
+    on_rollback: Callable[[], None] | None = None,
+    *,
+    pipelined: bool = False,
 ) -> None:
     """Register callbacks for the current session's outermost transaction (dropped, with
-    `on_rollback` run, if the savepoint they were registered in rolls back)."""
+    `on_rollback` run, if the savepoint they were registered in rolls back). With
+    `pipelined`, `on_commit(pipe)` only adds its commands to the commit's shared pipeline
+    (it sees no replies)."""
     owner = db.session().get_nested_transaction()
-    db.session.info.setdefault(_KEY, []).append(_Pending(on_commit, on_rollback, owner))
+    entry = _Pending(on_commit, on_rollback, owner, pipelined)
+    db.session.info.setdefault(_KEY, []).append(entry)
 
 
-def batch_after_commit(name: str, item: object, apply: Callable[[list], None]) -> None:
+def batch_after_commit(name: str, item: object, apply: Callable[[Pipeline, list], None]) -> None:
     """Add `item` to this transaction's batch `name`: once the outermost transaction
-    commits, `apply` gets the items in batches (one for the transaction, one per released
-    savepoint), so their side effects go in a few round trips; items added inside a
+    commits, `apply(pipe, items)` adds the commands of each batch (one for the transaction,
+    one per released savepoint) to the commit's shared pipeline; items added inside a
     savepoint that rolled back are never applied."""
     owner = db.session().get_nested_transaction()
     batches = db.session.info.setdefault(_BATCHES, {})
@@ -65,12 +80,26 @@ def batch_after_commit(name: str, item: object, apply: Callable[[list], None]) -
         def forget() -> None:
             batches.pop(key, None)
 
-        def run() -> None:
+        def run(pipe: Pipeline) -> None:
             forget()
-            apply(batch)
+            apply(pipe, batch)
 
-        after_transaction(on_commit=run, on_rollback=forget)
+        after_transaction(on_commit=run, on_rollback=forget, pipelined=True)
     batch.append(item)
+
+
+def _run_commit(pending: list[_Pending]) -> None:
+    """The pipelined callbacks' commands in one round trip, then the other callbacks."""
+    pipelined = [entry for entry in pending if entry.pipelined and entry.on_commit]
+    if pipelined:
+        try:
+            pipe = redis_client.pipeline(transaction=False)
+            for entry in pipelined:
+                entry.on_commit(pipe)
+            pipe.execute()
+        except redis.RedisError as exc:  # caches expire by TTL; a rebuild restores boards
+            log.warning("redis side effects after commit failed: %s", exc)
+    _run([entry for entry in pending if not entry.pipelined], commit=True)
 
 
 def _run(pending: list[_Pending], commit: bool) -> None:
@@ -92,7 +121,7 @@ def _after_commit(session: Session) -> None:
             if entry.owner is nested:
                 entry.released = True
         return
-    _run(session.info.pop(_KEY, []), commit=True)
+    _run_commit(session.info.pop(_KEY, []))
 
 
 @event.listens_for(Session, "after_transaction_end")

@@ -28,6 +28,7 @@ import contextlib
 import hashlib
 
 import redis
+from redis.client import Pipeline
 
 from app.after_commit import after_transaction
 from app.extensions import db, redis_client
@@ -139,21 +140,30 @@ def bump_after_commit(*generation_keys: str) -> None:
     """Once this transaction commits, every value cached under these generations is stale.
 
     Keys are gathered per transaction (a check-in names its resident three times: the
-    record, its approval, the posting) and bumped once each, in one round trip."""
+    record, its approval, the posting) and bumped once each, by one script in the commit's
+    shared pipeline (app/after_commit.py)."""
     pending = db.session.info.get(_PENDING)
     if pending is None:
         pending = db.session.info[_PENDING] = set()
-        after_transaction(on_commit=_bump_pending, on_rollback=_drop_pending)
+        after_transaction(on_commit=_bump_pending, on_rollback=_drop_pending, pipelined=True)
     pending.update(generation_keys)
 
 
-def _bump_pending() -> None:
+# KEYS: generation counters; ARGV[1]: their TTL. One command for any number of keys: a
+# partner batch bumps 500 residents' generations without 1,000 commands to pack and parse.
+_BUMP_LUA = """
+for i = 1, #KEYS do
+  redis.call('INCR', KEYS[i])
+  redis.call('EXPIRE', KEYS[i], ARGV[1])
+end
+return #KEYS
+"""
+
+
+def _bump_pending(pipe: Pipeline) -> None:
     keys = db.session.info.pop(_PENDING, ())
-    pipe = redis_client.pipeline(transaction=False)
-    for key in keys:
-        pipe.incr(key)
-        pipe.expire(key, GENERATION_TTL_SECONDS)
-    pipe.execute()
+    if keys:
+        pipe.eval(_BUMP_LUA, len(keys), *keys, GENERATION_TTL_SECONDS)
 
 
 def _drop_pending() -> None:

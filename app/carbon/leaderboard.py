@@ -19,6 +19,7 @@ from collections import defaultdict
 from datetime import date
 
 import redis
+from redis.client import Pipeline
 from sqlalchemy import func, select
 
 from app.after_commit import batch_after_commit
@@ -60,17 +61,34 @@ def queue_increment(user_id: int, day: date, carbon_mg: int) -> None:
         batch_after_commit(_PENDING, (user_id, day, carbon_mg), _apply)
 
 
-def _apply(increments: list[tuple[int, date, int]]) -> None:
-    try:
-        pipe = redis_client.pipeline(transaction=False)
-        for user_id, day, carbon_mg in increments:
-            for period, key in board_keys(day).items():
-                pipe.zincrby(key, carbon_mg, str(user_id))
-                if period in TTL_SECONDS:
-                    pipe.expire(key, TTL_SECONDS[period])
-        pipe.execute()
-    except redis.RedisError as exc:  # the database has it; a rebuild restores the board
-        log.warning("leaderboard update lost (%s); run `flask carbon rebuild-leaderboard`", exc)
+# KEYS: the boards; ARGV: each board's TTL (0: none), then (board index, carbon mg,
+# member) triples. One command for a transaction's increments, however many.
+_INCREMENT_LUA = """
+local boards = #KEYS
+for i = boards + 1, #ARGV, 3 do
+  redis.call('ZINCRBY', KEYS[tonumber(ARGV[i])], ARGV[i + 1], ARGV[i + 2])
+end
+for i = 1, boards do
+  if ARGV[i] ~= '0' then redis.call('EXPIRE', KEYS[i], ARGV[i]) end
+end
+return boards
+"""
+
+
+def _apply(pipe: Pipeline, increments: list[tuple[int, date, int]]) -> None:
+    """Add the increments to the commit's pipeline (if Redis misses them, the database has
+    them and `flask carbon rebuild-leaderboard` restores the boards)."""
+    boards: dict[str, int] = {}  # key -> its 1-based index in KEYS
+    ttls: list[int] = []
+    totals: defaultdict[tuple[int, str], int] = defaultdict(int)
+    for user_id, day, carbon_mg in increments:
+        for period, key in board_keys(day).items():
+            if key not in boards:
+                boards[key] = len(boards) + 1
+                ttls.append(TTL_SECONDS.get(period, 0))
+            totals[(boards[key], str(user_id))] += carbon_mg
+    triples = [value for (index, member), mg in totals.items() for value in (index, mg, member)]
+    pipe.eval(_INCREMENT_LUA, len(boards), *boards, *ttls, *triples)
 
 
 def remove_user(user_id: int) -> None:

@@ -33,6 +33,7 @@ import secrets
 import time
 
 import redis
+from redis.client import Pipeline
 from sqlalchemy import select
 
 from app.after_commit import after_transaction
@@ -131,7 +132,7 @@ class GateSlot:
         self.member = member
         self._release_stock = True
         self._release_user = True
-        after_transaction(on_commit=self._on_commit, on_rollback=self._on_rollback)
+        after_transaction(on_commit=self._on_commit, on_rollback=self._on_rollback, pipelined=True)
 
     def database_sold_out(self) -> None:
         """The database had no stock: say so in the gate; the stock is not given back."""
@@ -146,8 +147,8 @@ class GateSlot:
         """The database said this user is at the limit: give back the stock only."""
         self._release_user = False
 
-    def _on_commit(self) -> None:
-        redis_client.zrem(_keys(self.offer_id)[2], self.member)
+    def _on_commit(self, pipe: Pipeline) -> None:
+        pipe.zrem(_keys(self.offer_id)[2], self.member)
 
     def _on_rollback(self) -> None:
         flags = ("1" if self._release_stock else "0", "1" if self._release_user else "0")

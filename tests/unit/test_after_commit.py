@@ -5,10 +5,15 @@ transaction commits); a released savepoint hands its callbacks to the one around
 
 from __future__ import annotations
 
-import pytest
+from datetime import date
 
+import pytest
+import redis
+
+from app import cache
 from app.after_commit import after_transaction, batch_after_commit
-from app.extensions import db
+from app.carbon import leaderboard
+from app.extensions import db, redis_client
 
 
 class _Log(list):
@@ -57,17 +62,81 @@ def test_released_into_a_savepoint_that_then_rolls_back(app):
 
 def test_batches_leave_out_what_a_rolled_back_savepoint_added(app):
     applied: list[list[int]] = []
+
+    def apply(pipe, items: list[int]) -> None:
+        applied.append(items)
+
     with app.app_context():
-        batch_after_commit("test", 1, applied.append)
+        batch_after_commit("test", 1, apply)
         with db.session.begin_nested():
-            batch_after_commit("test", 2, applied.append)
+            batch_after_commit("test", 2, apply)
         with pytest.raises(ZeroDivisionError), db.session.begin_nested():
-            batch_after_commit("test", 3, applied.append)
+            batch_after_commit("test", 3, apply)
             raise ZeroDivisionError
-        batch_after_commit("test", 4, applied.append)
+        batch_after_commit("test", 4, apply)
         db.session.commit()
-        batch_after_commit("test", 5, applied.append)  # the next transaction: its own batch
+        batch_after_commit("test", 5, apply)  # the next transaction: its own batch
         db.session.commit()
         db.session.remove()
     assert sorted(item for batch in applied for item in batch) == [1, 2, 4, 5]
     assert [1, 4] in applied, "the outer transaction's items go together"
+
+
+def _count_round_trips(monkeypatch) -> list[int]:
+    """Counts what is sent to Redis, one entry per write to the socket (a pipeline is one)."""
+    sent: list[int] = []
+    original = redis.connection.AbstractConnection.send_packed_command
+
+    def counting(self, command, check_health=True):
+        sent.append(1)
+        return original(self, command, check_health)
+
+    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", counting)
+    return sent
+
+
+def test_a_commits_redis_side_effects_go_in_one_round_trip(app, monkeypatch):
+    """A check-in's cache bump and leaderboard increments (and a redemption's gate slot)
+    share one pipeline: one round trip after the commit, whatever they hold."""
+    monday, next_monday = date(2026, 11, 30), date(2026, 12, 7)
+    boards = leaderboard.board_keys(monday) | {"next": leaderboard.board_keys(next_monday)["week"]}
+    with app.app_context():
+        redis_client.delete("gen:a", "gen:b", "pipelined", *boards.values())
+        log: list[str] = []
+        cache.bump_after_commit("gen:a", "gen:b")
+        cache.bump_after_commit("gen:a")  # named twice, bumped once
+        leaderboard.queue_increment(7, monday, 1500)
+        leaderboard.queue_increment(7, monday, 500)
+        leaderboard.queue_increment(8, next_monday, 250)
+        after_transaction(on_commit=lambda pipe: pipe.set("pipelined", "1"), pipelined=True)
+        after_transaction(on_commit=lambda: log.append(redis_client.get("gen:a")))
+        sent = _count_round_trips(monkeypatch)
+        db.session.commit()
+        assert len(sent) == 2  # the shared pipeline, then the plain callback's GET
+        monkeypatch.undo()
+        assert log == ["1"], "plain callbacks run after the pipeline: they see the bump"
+        assert redis_client.mget("gen:a", "gen:b", "pipelined") == ["1", "1", "1"]
+        assert 0 < redis_client.ttl("gen:a") <= cache.GENERATION_TTL_SECONDS
+        assert redis_client.zscore(boards["week"], "7") == 2000
+        assert redis_client.zscore(boards["month"], "7") == 2000
+        assert redis_client.zscore(boards["all"], "7") == 2000
+        assert redis_client.zscore(boards["next"], "8") == 250
+        assert redis_client.zscore(boards["all"], "8") == 250
+        assert 0 < redis_client.ttl(boards["week"]) <= leaderboard.TTL_SECONDS["week"]
+        assert 0 < redis_client.ttl(boards["month"]) <= leaderboard.TTL_SECONDS["month"]
+        assert redis_client.ttl(boards["all"]) == -1  # the all-time board never expires
+        db.session.remove()
+
+
+def test_a_failed_pipeline_leaves_the_other_side_effects_to_run(app, monkeypatch):
+    log: list[str] = []
+
+    def broken(pipe) -> None:
+        pipe.execute_command("NO-SUCH-COMMAND")
+
+    with app.app_context():
+        after_transaction(on_commit=broken, pipelined=True)
+        after_transaction(on_commit=lambda: log.append("plain"))
+        db.session.commit()  # the pipeline's error is logged, never raised
+        db.session.remove()
+    assert log == ["plain"]

@@ -2,16 +2,19 @@
 
 An event is decided as `POST /partner/events` decides it (`partner_events.check_event`,
 with the batch's reads), in the order sent. Only the two writes that can refuse it run
-for each event: the claim of its (partner, event_id) row and, when it is credited, the
-daily cap's conditional upsert (a refusal there takes the claim back). What follows cannot be
-refused, so it is written for all credited events at once, after every claim and cap: the
-records (one INSERT), their base points (one bulk posting, app/ledger/bulk.py), the
-events' record ids, then each event's campaign bonuses in order.
+before anything is paid: the claim of its (partner, event_id) row, for all accepted
+events in one INSERT ... ON CONFLICT DO NOTHING, then, event by event in the order sent,
+the daily cap's conditional upsert of each credited one (a refusal there takes the claim
+back; a later event of the batch with the same event_id is then decided anew, in its
+place). What follows cannot be refused, so it is written for all credited events at
+once: the records (one INSERT), their base points (one bulk posting,
+app/ledger/bulk.py), the events' record ids, then each event's campaign bonuses in order.
 
-Lock order: the batch's locks (app/checkins/partner_batches.py), the claims and day
+Lock order: the batch's locks (app/checkins/partner_batches.py), the claims, the day
 counters event by event, then the residents' accounts by id and the issuance shards by
-id, then campaigns: a single check-in takes its counter, then its accounts, then its
-campaigns, so the two never wait on each other in a cycle.
+id, then campaigns: a single event takes its claim, then its counter, then its accounts,
+then its campaigns (a QR check-in the same without a claim), so they never wait on each
+other in a cycle.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from app.campaigns import service as campaigns
 from app.carbon import service as carbon
@@ -28,7 +32,6 @@ from app.checkins.models import PARTNER_EVENT_HELD, PartnerEvent
 from app.checkins.partner_events import (
     Accepted,
     check_event,
-    claim_event_row,
     claim_values,
     event_reference,
     hold_window,
@@ -42,6 +45,13 @@ from app.errors import AppError
 from app.extensions import db
 
 _events = table_of(PartnerEvent)
+# [SQLite, PostgreSQL]: many rows in one statement (insertmanyvalues), RETURNING each
+# inserted row's event_id (unique in a batch) with its id, since the rows come back in
+# no particular order.
+_CLAIM_ALL = [
+    dialect_insert(_events).on_conflict_do_nothing().returning(_events.c.id, _events.c.event_id)
+    for dialect_insert in (sqlite.insert, postgresql.insert)
+]
 _SET_RECORD = (
     update(_events)
     .where(_events.c.id == bindparam("event_row"))
@@ -51,9 +61,10 @@ _SET_RECORD = (
 
 @dataclass
 class _Claimed:
-    """An event claimed by this batch: its row, what was accepted, its answer so far."""
+    """An event accepted by this batch: its row once claimed, what was accepted, its
+    answer so far."""
 
-    row_id: int
+    row_id: int | None
     accepted: Accepted
     fields: dict
     result: dict
@@ -62,13 +73,20 @@ class _Claimed:
 def settle_events(reads: BatchReads, events: list[dict]) -> list[tuple[dict | AppError, bool]]:
     """(the result, True when the event was new) or (its refusal, False) for each of
     `events` (validated fields), in order."""
+    checked = _check_all(reads, events)
+    _claim_all(reads, [c for c in checked if isinstance(c, _Claimed)])
     outcomes_: list[tuple[dict | _Claimed | AppError, bool]] = []
     claimed: dict[str, _Claimed] = {}
-    for fields in events:
-        if (first := claimed.get(fields["event_id"])) is not None:
-            outcomes_.append((first, False))  # an earlier event of this batch
+    for fields, outcome in zip(events, checked, strict=True):
+        if isinstance(outcome, _Repeat):
+            if (first := claimed.get(fields["event_id"])) is not None:
+                outcomes_.append((first, False))  # an earlier event of this batch
+            else:  # its first was refused at the cap: this one is decided anew, here
+                outcomes_.append(_claim_one(reads, fields, claimed))
+        elif isinstance(outcome, _Claimed):
+            outcomes_.append(_settle_claimed(reads, outcome, claimed))
         else:
-            outcomes_.append(_claim_one(reads, fields, claimed))
+            outcomes_.append((outcome, False))
     _credit_all(reads, [c for c in claimed.values() if c.accepted.user_id is not None])
     return [
         (outcome.result if isinstance(outcome, _Claimed) else outcome, created)
@@ -76,40 +94,97 @@ def settle_events(reads: BatchReads, events: list[dict]) -> list[tuple[dict | Ap
     ]
 
 
-def _claim_one(
-    reads: BatchReads, fields: dict, claimed: dict[str, _Claimed]
-) -> tuple[dict | _Claimed | AppError, bool]:
-    """(the claimed event, True), (a repeat's result, False) or (the refusal, False)."""
-    event_id = fields["event_id"]
-    try:
-        with outcomes.counted(fields["scenario"], "partner") as kept:
-            accepted = check_event(
-                reads, event_id, fields["scenario"], fields.get("quantity"),
-                fields["occurred_at"], fields.get("openid"), fields.get("partner_user_id"),
-            )  # fmt: skip
-            if isinstance(accepted, PartnerEvent):
-                return result_of(accepted), False
-            values = claim_values(
-                reads.partner, event_id, accepted, fields.get("partner_user_id"),
-                fields["occurred_at"],
-            )  # fmt: skip
-            if (row_id := claim_event_row(values)) is None:
-                # Recorded since the batch read it as new (a redelivery, PostgreSQL: the
-                # claim waited for it to commit, so the row is there).
-                return result_of(EventReads(reads.partner).seen(event_id)), False  # type: ignore[arg-type]
-            if accepted.user_id is not None:
-                _reserve_cap(accepted, fields, row_id)
-            kept(RECORD_APPROVED if accepted.user_id is not None else PARTNER_EVENT_HELD)
-    except AppError as exc:
-        return exc, False
+@dataclass
+class _Repeat:
+    """An event whose event_id an earlier event of the batch was accepted with."""
+
+
+def _check_all(reads: BatchReads, events: list[dict]) -> list[_Claimed | _Repeat | dict | AppError]:
+    """Each event checked as the single endpoint checks it (reads only): to be claimed, a
+    repeat of an earlier event of the batch, a redelivery's result, or its refusal."""
+    checked: list[_Claimed | _Repeat | dict | AppError] = []
+    accepted_ids: set[str] = set()
+    for fields in events:
+        event_id = fields["event_id"]
+        if event_id in accepted_ids:
+            checked.append(_Repeat())
+            continue
+        try:
+            with outcomes.counted(fields["scenario"], "partner"):
+                accepted = check_event(
+                    reads, event_id, fields["scenario"], fields.get("quantity"),
+                    fields["occurred_at"], fields.get("openid"), fields.get("partner_user_id"),
+                )  # fmt: skip
+        except AppError as exc:
+            checked.append(exc)
+            continue
+        if isinstance(accepted, PartnerEvent):
+            checked.append(result_of(accepted))
+        else:
+            accepted_ids.add(event_id)
+            checked.append(_new_claim(reads, accepted, fields))
+    return checked
+
+
+def _new_claim(reads: BatchReads, accepted: Accepted, fields: dict) -> _Claimed:
     held = accepted.user_id is None
-    claimed[event_id] = outcome = _Claimed(row_id, accepted, fields, {
-        "event_id": event_id, "record_id": None,
+    return _Claimed(None, accepted, fields, {
+        "event_id": fields["event_id"], "record_id": None,
         "status": PARTNER_EVENT_HELD if held else RECORD_APPROVED, "carbon_mg": None,
         "points": 0, "held_until": fields["occurred_at"] + hold_window() if held else None,
         "note": None,
     })  # fmt: skip
-    return outcome, True
+
+
+def _claim_all(reads: BatchReads, pending: list[_Claimed]) -> None:
+    """Every accepted event's (partner, event_id) row in one INSERT ... ON CONFLICT DO
+    NOTHING; an event whose row is not inserted keeps row_id None (recorded since the
+    batch read it as new: a concurrent redelivery, which the claim waited for)."""
+    if not pending:
+        return
+    rows = [_claim_row(reads, c) for c in pending]
+    connection = db.session.connection()
+    statement = _CLAIM_ALL[connection.dialect.name == "postgresql"]
+    inserted = {r.event_id: int(r.id) for r in connection.execute(statement, rows)}
+    for claim in pending:
+        claim.row_id = inserted.get(claim.fields["event_id"])
+
+
+def _claim_row(reads: BatchReads, claim: _Claimed) -> dict:
+    fields = claim.fields
+    return claim_values(reads.partner, fields["event_id"], claim.accepted,
+                        fields.get("partner_user_id"), fields["occurred_at"])  # fmt: skip
+
+
+def _settle_claimed(
+    reads: BatchReads, claim: _Claimed, claimed: dict[str, _Claimed]
+) -> tuple[dict | _Claimed | AppError, bool]:
+    """A claimed event's daily cap, in the batch's order: (the event, True) or (a
+    redelivery's result, False) or (the cap's refusal, False)."""
+    fields, event_id = claim.fields, claim.fields["event_id"]
+    if claim.row_id is None:
+        return result_of(EventReads(reads.partner).seen(event_id)), False  # type: ignore[arg-type]
+    try:
+        with outcomes.counted(fields["scenario"], "partner") as kept:
+            if claim.accepted.user_id is not None:
+                _reserve_cap(claim.accepted, fields, claim.row_id)
+            kept(RECORD_APPROVED if claim.accepted.user_id is not None else PARTNER_EVENT_HELD)
+    except AppError as exc:
+        return exc, False
+    claimed[event_id] = claim
+    return claim, True
+
+
+def _claim_one(
+    reads: BatchReads, fields: dict, claimed: dict[str, _Claimed]
+) -> tuple[dict | _Claimed | AppError, bool]:
+    """One event checked, claimed and capped on its own (a repeat whose first event the
+    cap refused): (the claimed event, True), (a result, False) or (the refusal, False)."""
+    [outcome] = _check_all(reads, [fields])
+    if not isinstance(outcome, _Claimed):
+        return outcome, False  # type: ignore[return-value]  # never a _Repeat: one event
+    _claim_all(reads, [outcome])
+    return _settle_claimed(reads, outcome, claimed)
 
 
 def _reserve_cap(accepted: Accepted, fields: dict, row_id: int) -> None:

@@ -98,6 +98,25 @@ def test_refused_events_leave_nothing_behind(app, client, partner, consenting):
     assert_ledger_clean(app)
 
 
+def test_an_event_id_the_cap_refused_is_decided_anew_in_its_place(app, client, partner,
+                                                                  consenting):  # fmt: skip
+    # metro_km: 60 km a day. The second "m-b" is a new event (its first was refused and
+    # left nothing), decided where it was sent: before "m-c", which then overshoots.
+    token, openid = consenting
+    trips = [("m-a", 50), ("m-b", 20), ("m-b", 8), ("m-c", 5)]
+    events = [event(eid, openid, scenario="metro_km", quantity=km) for eid, km in trips]
+    assert outcomes(post_batch(client, partner, events)) == [
+        ("m-a", 201, None), ("m-b", 409, "daily_cap_reached"), ("m-b", 201, None),
+        ("m-c", 409, "daily_cap_reached"),
+    ]  # fmt: skip
+    with app.app_context():
+        rows = db.session.execute(select(PartnerEvent.event_id, PartnerEvent.quantity_milli))
+        kept = {event_id: quantity for event_id, quantity in rows}
+    assert kept == {"m-a": 50_000, "m-b": 8_000}
+    assert account(client, token)["carbon_total_g"] == 2708.6  # 58 km x 46.7 g
+    assert_ledger_clean(app)
+
+
 def test_refusals_match_the_single_endpoint(client, partner, consenting, resident):
     _token, openid = consenting
     stale = (utcnow() - timedelta(days=30)).isoformat()

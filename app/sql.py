@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import cast
-from weakref import WeakKeyDictionary
 
 from sqlalchemy import (
     ClauseElement,
@@ -24,8 +23,17 @@ from sqlalchemy.sql.compiler import SQLCompiler
 
 from app.sqlite_engine import take_write_lock_now
 
-# Per database dialect (an engine's): {(name, value keys): the compiled statement}.
-_COMPILED: WeakKeyDictionary[Dialect, dict[tuple, Compiled]] = WeakKeyDictionary()
+# Kept on each engine's dialect: {(name, value keys): the compiled statement}. On the
+# dialect itself, not in a module-level mapping keyed by it: a compiled statement holds
+# its dialect, so such a mapping would keep every engine a test run ever made.
+_COMPILED = "_tanpuhui_compiled_statements"
+
+
+def _compiled_of(dialect: Dialect) -> dict[tuple, Compiled]:
+    known = dialect.__dict__.get(_COMPILED)
+    if known is None:
+        known = dialect.__dict__.setdefault(_COMPILED, {})
+    return known
 
 
 def execute_built(name: str, build, values: dict, connection=None) -> CursorResult:
@@ -43,7 +51,7 @@ def execute_built(name: str, build, values: dict, connection=None) -> CursorResu
 
     connection = connection if connection is not None else db.session.connection()
     dialect = connection.dialect
-    known, key = _COMPILED.setdefault(dialect, {}), (name, tuple(values))
+    known, key = _compiled_of(dialect), (name, tuple(values))
     if (compiled := known.get(key)) is None:
         insert = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
         compiled = build(insert).compile(dialect=dialect, column_keys=list(values))
@@ -71,7 +79,7 @@ def execute_prepared(
 
     connection = connection if connection is not None else db.session.connection()
     dialect = connection.dialect
-    known, key = _COMPILED.setdefault(dialect, {}), (name, None)
+    known, key = _compiled_of(dialect), (name, None)
     if (compiled := known.get(key)) is None:
         sql = cast(SQLCompiler, build().compile(dialect=dialect))
         if sql.insert_prefetch or sql.update_prefetch:

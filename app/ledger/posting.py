@@ -24,10 +24,11 @@ savepoint when a leg can be refused (no session flush, no unit of work).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, event, literal_column, or_, select, update
+from sqlalchemy import Engine, bindparam, event, literal_column, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -302,3 +303,13 @@ def _forget_written(session: Session, *_previous) -> None:
 def _forget_written_at_the_end(session: Session, transaction) -> None:
     if transaction.parent is None:
         session.info.pop(_WRITTEN, None)
+
+
+@event.listens_for(Engine, "rollback_savepoint")
+def _forget_written_at_a_core_savepoint(connection, name, context) -> None:
+    # A savepoint taken on the connection itself (`connection.begin_nested()`, as
+    # post_once does) rolls back without a session event; any session's values go (at
+    # worst a balance is read again).
+    with contextlib.suppress(RuntimeError):  # no app context: no session to forget for
+        if db.session.registry.has():
+            db.session.info.pop(_WRITTEN, None)

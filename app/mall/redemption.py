@@ -21,6 +21,7 @@ from app.db import table_of, utcnow
 from app.errors import AppError
 from app.extensions import db
 from app.ledger import service as ledger
+from app.ledger.errors import LedgerInvariantBroken
 from app.mall import catalog, gate, sold_out
 from app.mall.codes import coupon_validity, new_code, new_short_code
 from app.mall.display import describe_coupons
@@ -142,10 +143,14 @@ def _redeem(
 
 def _link_transaction(coupon: Coupon, txn_id: int) -> None:
     """Write the coupon's redemption transaction (a Core UPDATE built once, no flush) and
-    show it on the loaded coupon as written."""
-    execute_prepared(
+    show it on the loaded coupon as written. The coupon's row was inserted by a Core
+    statement already (`_issue_coupon`); an UPDATE that found no row would leave a coupon
+    nobody could refund, so it is refused (500, rolled back) rather than committed."""
+    linked = execute_prepared(
         "mall.link_coupon", _link_statement, {"coupon_id": coupon.id, "txn_id": txn_id}
     )
+    if linked.rowcount != 1:
+        raise LedgerInvariantBroken()
     set_committed_value(coupon, "redemption_txn_id", txn_id)
 
 

@@ -48,3 +48,16 @@ def test_a_rolled_back_savepoint_forgets_the_posted_balance(resident):
     assert len(_balance_reads(lambda: balance.append(service.get_points_balance(resident)))) == 1
     assert balance == [100]
     db.session.rollback()
+
+
+def test_a_rolled_back_core_savepoint_forgets_it_too(resident):
+    # A savepoint taken on the connection (not through the session) rolls back without
+    # any session event: the engine's event forgets the posted balances.
+    _earn(resident, "r0", 100)
+    db.session.commit()
+    _spend(resident, "s1", 30)
+    savepoint = db.session.connection().begin_nested()
+    _spend(resident, "inside", 10)
+    savepoint.rollback()
+    assert service.get_points_balance(resident) == 70
+    db.session.rollback()

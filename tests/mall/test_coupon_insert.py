@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import event, inspect
 
 from app.extensions import db
+from app.ledger.errors import LedgerInvariantBroken
 from app.mall import redemption
 from app.mall.models import Coupon
 from tests.mall.factories import count_rows, live_offer, new_user, open_shop, redeem
@@ -163,3 +164,26 @@ def test_a_coupon_rolled_back_with_its_transaction_leaves_the_session(app, clien
         db.session.commit()
         assert db.session.scalars(db.select(Coupon.id)).all() == [kept.id]
         db.session.remove()
+
+
+def test_a_coupon_whose_transaction_cannot_be_linked_is_never_kept(app, client, monkeypatch):
+    # The link is a Core UPDATE of the row `_issue_coupon` inserted: were that row ever
+    # missing (a later change issuing it through the unit of work, unflushed), the coupon
+    # would commit without its transaction and could never be refunded. Refused instead.
+    offer_id, user_id = _offer_and_user(app, client)
+    issue = redemption._issue_coupon
+
+    def issued_elsewhere(offer, user, now):
+        coupon = issue(offer, user, now)
+        db.session.execute(db.delete(Coupon).where(Coupon.id == coupon.id))
+        return coupon
+
+    monkeypatch.setattr(redemption, "_issue_coupon", issued_elsewhere)
+    postings = count_rows(app, "SELECT count(*) FROM ledger_transactions")
+    with app.app_context():
+        with pytest.raises(LedgerInvariantBroken):
+            redemption.redeem_offer(user_id, offer_id)
+        db.session.rollback()
+        db.session.remove()
+    assert count_rows(app, "SELECT count(*) FROM coupons") == 0
+    assert count_rows(app, "SELECT count(*) FROM ledger_transactions") == postings

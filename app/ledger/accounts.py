@@ -115,7 +115,7 @@ def read_ahead(user_id: int, system: str | None = None) -> LedgerAccount | None:
     if system is not None:
         if system not in SYSTEM_ACCOUNTS:
             raise ValueError(f"not a system account: {system!r}")
-        _find(KIND_SYSTEM, _shard_owner(system, user_id))
+        _find(KIND_SYSTEM, shard_owner(system, user_id))
     return resident
 
 
@@ -169,7 +169,9 @@ def base_name(owner: str) -> str:
     return owner.partition(":")[0]
 
 
-def _shard_owner(name: str, shard_key: int | None) -> str:
+def shard_owner(name: str, shard_key: int | None) -> str:
+    """The owner of the shard of system account `name` that `shard_key` (a resident's id)
+    posts to: `name` itself when it is not sharded or for shard 0, else "name:<shard>"."""
     if name not in SHARDED or shard_key is None:
         return name
     shards = int(current_app.config.get("LEDGER_SYSTEM_SHARDS", DEFAULT_SHARDS))
@@ -188,7 +190,7 @@ def named_account(name: str, shard_key: int | None = None) -> LedgerAccount:
     """
     if name in SYSTEM_ACCOUNTS:
         account = _get_or_create(
-            KIND_SYSTEM, _shard_owner(name, shard_key), allow_negative=SYSTEM_ACCOUNTS[name]
+            KIND_SYSTEM, shard_owner(name, shard_key), allow_negative=SYSTEM_ACCOUNTS[name]
         )
     elif match := _MERCHANT_NAME.match(name):
         account = _get_or_create(KIND_MERCHANT, match.group(1))

@@ -31,12 +31,12 @@ from app import cache
 from app.after_commit import after_transaction
 from app.db import table_of, utcnow
 from app.extensions import db
-from app.ledger.accounts import ISSUANCE, named_account, resident_accounts
+from app.ledger.accounts import ISSUANCE, named_account, resident_accounts, shard_owner
 from app.ledger.errors import LedgerInvariantBroken
 from app.ledger.lots import credit_lot, expiry_for
 from app.ledger.models import GENESIS_HASH, LedgerAccount, LedgerEntry, LedgerLot, LedgerLotMovement
 from app.ledger.models import LedgerTransaction as Txn
-from app.ledger.posting import Posting, chained_entry, forget_cached_balance
+from app.ledger.posting import Posting, chained_entry, forget_cached_balances
 from app.ops import metrics
 from app.sql import conflict_insert
 
@@ -76,9 +76,7 @@ def earn_points_in_bulk(credits: list[Credit]) -> list[int]:
         return []
     connection = db.session.connection()
     residents = resident_accounts({credit.user_id for credit in credits})
-    shards = {
-        credit.user_id: named_account(ISSUANCE, shard_key=credit.user_id) for credit in credits
-    }
+    shards = _issuance_shards(residents)
     for credit in credits:
         _check(credit, residents[credit.user_id], shards[credit.user_id].id)
     if not all(shard.allow_negative for shard in shards.values()):
@@ -140,12 +138,24 @@ def earn_points_in_bulk(credits: list[Credit]) -> list[int]:
             entry = chained_entry(txns[index], account_id, amount, balance, version, prev_hash)
             prev_hash = entry["hash"]
             entries.append(entry)
-        forget_cached_balance(account_id)
+    forget_cached_balances(order)
     connection.execute(_entries.insert(), entries)
     _book_lots(credits, residents, txn_ids, now, connection)
     cache.bump_after_commit(*{cache.user_generation_key(c.user_id) for c in credits})
     _count_after_commit(credits)
     return txn_ids
+
+
+def _issuance_shards(user_ids) -> dict[int, LedgerAccount]:
+    """Each resident's issuance shard, looked up once per shard (not once per credit)."""
+    by_owner: dict[str, LedgerAccount] = {}
+    shards = {}
+    for user_id in user_ids:
+        owner = shard_owner(ISSUANCE, user_id)
+        if (shard := by_owner.get(owner)) is None:
+            shard = by_owner[owner] = named_account(ISSUANCE, shard_key=user_id)
+        shards[user_id] = shard
+    return shards
 
 
 @dataclass(frozen=True)

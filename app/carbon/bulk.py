@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import bindparam, update
 
 from app import cache
 from app.carbon import leaderboard
@@ -21,11 +21,9 @@ from app.carbon.rules import carbon_mg_for, parse_points_rule, shanghai_day
 from app.db import table_of, utcnow
 from app.extensions import db
 from app.ledger import service as ledger
+from app.sql import insert_rows
 
 _records = table_of(CarbonRecord)
-# RETURNING the evidence reference (unique in a call) with the id: a multi-row INSERT's
-# RETURNING has no order (asking SQLAlchemy for one makes it insert row by row on SQLite).
-_INSERT = insert(_records).returning(_records.c.id, _records.c.evidence_ref)
 _ADD_POINTS = (
     update(_records)
     .where(_records.c.id == bindparam("record_id"))
@@ -77,7 +75,11 @@ def create_approved_records(items: list[ApprovedRecord]) -> list[CreatedRecord]:
         })  # fmt: skip
     if len({item.reference for item in items}) != len(items):
         raise ValueError("each record needs its own reference")
-    inserted = {r.evidence_ref: int(r.id) for r in db.session.connection().execute(_INSERT, rows)}
+    # RETURNING the evidence reference (unique in a call) with the id: a multi-row INSERT's
+    # RETURNING has no order (asking SQLAlchemy for one makes it insert row by row on SQLite).
+    returned = insert_rows(db.session.connection(), _records, rows,
+                           returning=(_records.c.id, _records.c.evidence_ref))  # fmt: skip
+    inserted = {r.evidence_ref: int(r.id) for r in returned}
     ids = [inserted[item.reference] for item in items]
     ledger.earn_points_in_bulk(
         [

@@ -17,6 +17,7 @@ from app.carbon.models import Consent, Scenario
 from app.carbon.scenarios import get_scenario
 from app.db import utcnow
 from app.extensions import db
+from app.sql import in_values
 
 DEFAULT_CONSENT_VERSION = "2025-01"
 
@@ -111,7 +112,7 @@ def consented_pairs(user_ids: set[int], scenario_ids: set[int]) -> set[tuple[int
         return set()
     rows = db.session.execute(
         select(Consent.user_id, Consent.scenario_id).where(
-            Consent.user_id.in_(user_ids),
+            in_values(Consent.user_id, user_ids),
             Consent.scenario_id.in_(scenario_ids),
             Consent.granted.is_(True),
         )

@@ -13,15 +13,17 @@ resident who deletes their account and signs up again continues today's counters
 
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Integer, bindparam, update
+from sqlalchemy import Integer, bindparam, literal_column, update
 
 from app.checkins.models import DayCounter
 from app.db import table_of
 from app.errors import Conflict
 from app.extensions import db
-from app.sql import execute_built
+from app.sql import execute_built, insert_rows
 from app.users import service as users
 
 _counters = table_of(DayCounter)
@@ -69,6 +71,53 @@ def _reserve_statement(insert):
         set_={"used": _counters.c.used + amount},
         where=_counters.c.used + amount <= bindparam("limit", type_=Integer),
     ).returning(_counters.c.used)  # RETURNING, not rowcount: psycopg has none for upserts
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """`amount` of a daily `limit` on a person's (`users.person_key`) counter."""
+
+    person: int
+    day: date
+    subject: str
+    amount: int
+    limit: int
+
+
+def try_reserve_many(reservations: list[Reservation]) -> list[bool]:
+    """`try_reserve` for many counters at once (a partner batch's), each counter named
+    once: one upsert per distinct limit, the same condition row by row. In order, whether
+    each was taken."""
+    taken = [False] * len(reservations)
+    by_limit: dict[int, list[int]] = defaultdict(list)
+    for index, reservation in enumerate(reservations):
+        if reservation.amount <= reservation.limit:
+            by_limit[reservation.limit].append(index)
+    counters = {(r.person, r.day, r.subject) for r in reservations}
+    if len(counters) != len(reservations):
+        raise ValueError("each counter may be reserved once in a call")
+    connection = db.session.connection()
+    for limit, indexes in by_limit.items():
+        rows = [
+            {"user_id": r.person, "day": r.day, "subject": r.subject, "used": r.amount}
+            for r in (reservations[i] for i in indexes)
+        ]
+
+        def upsert(insert, limit: int = limit):
+            used = _counters.c.used + insert.excluded.used
+            return insert.on_conflict_do_update(
+                index_elements=[_counters.c.user_id, _counters.c.day, _counters.c.subject],
+                set_={"used": used},
+                where=used <= literal_column(str(int(limit))),
+            )
+
+        returning = (_counters.c.user_id, _counters.c.day, _counters.c.subject)
+        moved = insert_rows(connection, _counters, rows, on_conflict=upsert, returning=returning)
+        kept = {(int(row.user_id), row.day, row.subject) for row in moved}
+        for index in indexes:
+            r = reservations[index]
+            taken[index] = (r.person, r.day, r.subject) in kept
+    return taken
 
 
 def reserve(

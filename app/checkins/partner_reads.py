@@ -24,6 +24,7 @@ from app.carbon import service as carbon
 from app.carbon.models import MethodologyVersion, Scenario
 from app.checkins.models import Partner, PartnerBinding, PartnerEvent
 from app.extensions import db
+from app.sql import in_values
 from app.users import service as users
 
 
@@ -84,7 +85,7 @@ class BatchReads(EventReads):
             for event in db.session.scalars(
                 select(PartnerEvent).where(
                     PartnerEvent.partner_id == partner.id,
-                    PartnerEvent.event_id.in_({e["event_id"] for e in events}),
+                    in_values(PartnerEvent.event_id, {e["event_id"] for e in events}),
                 )
             )
         }
@@ -97,7 +98,7 @@ class BatchReads(EventReads):
             rows = db.session.execute(
                 select(PartnerBinding.partner_user_id, PartnerBinding.user_id).where(
                     PartnerBinding.partner_id == partner.id,
-                    PartnerBinding.partner_user_id.in_(wanted),
+                    in_values(PartnerBinding.partner_user_id, wanted),
                 )
             )
             self._bound = {row.partner_user_id: row.user_id for row in rows}

@@ -19,10 +19,10 @@ other in a cycle.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from app.campaigns import service as campaigns
 from app.carbon import service as carbon
@@ -43,15 +43,10 @@ from app.clock import shanghai_day
 from app.db import table_of
 from app.errors import AppError
 from app.extensions import db
+from app.sql import insert_rows
+from app.users import service as users
 
 _events = table_of(PartnerEvent)
-# [SQLite, PostgreSQL]: many rows in one statement (insertmanyvalues), RETURNING each
-# inserted row's event_id (unique in a batch) with its id, since the rows come back in
-# no particular order.
-_CLAIM_ALL = [
-    dialect_insert(_events).on_conflict_do_nothing().returning(_events.c.id, _events.c.event_id)
-    for dialect_insert in (sqlite.insert, postgresql.insert)
-]
 _SET_RECORD = (
     update(_events)
     .where(_events.c.id == bindparam("event_row"))
@@ -75,6 +70,7 @@ def settle_events(reads: BatchReads, events: list[dict]) -> list[tuple[dict | Ap
     `events` (validated fields), in order."""
     checked = _check_all(reads, events)
     _claim_all(reads, [c for c in checked if isinstance(c, _Claimed)])
+    capped = _reserve_caps_together(checked)
     outcomes_: list[tuple[dict | _Claimed | AppError, bool]] = []
     claimed: dict[str, _Claimed] = {}
     for fields, outcome in zip(events, checked, strict=True):
@@ -84,7 +80,7 @@ def settle_events(reads: BatchReads, events: list[dict]) -> list[tuple[dict | Ap
             else:  # its first was refused at the cap: this one is decided anew, here
                 outcomes_.append(_claim_one(reads, fields, claimed))
         elif isinstance(outcome, _Claimed):
-            outcomes_.append(_settle_claimed(reads, outcome, claimed))
+            outcomes_.append(_settle_claimed(reads, outcome, claimed, capped))
         else:
             outcomes_.append((outcome, False))
     _credit_all(reads, [c for c in claimed.values() if c.accepted.user_id is not None])
@@ -143,9 +139,11 @@ def _claim_all(reads: BatchReads, pending: list[_Claimed]) -> None:
     if not pending:
         return
     rows = [_claim_row(reads, c) for c in pending]
-    connection = db.session.connection()
-    statement = _CLAIM_ALL[connection.dialect.name == "postgresql"]
-    inserted = {r.event_id: int(r.id) for r in connection.execute(statement, rows)}
+    # RETURNING each inserted row's event_id (unique in a batch) with its id: the rows
+    # come back in no particular order.
+    claimed = insert_rows(db.session.connection(), _events, rows, on_conflict_do_nothing=True,
+                          returning=(_events.c.id, _events.c.event_id))  # fmt: skip
+    inserted = {r.event_id: int(r.id) for r in claimed}
     for claim in pending:
         claim.row_id = inserted.get(claim.fields["event_id"])
 
@@ -156,18 +154,52 @@ def _claim_row(reads: BatchReads, claim: _Claimed) -> dict:
                         fields.get("partner_user_id"), fields["occurred_at"])  # fmt: skip
 
 
+def _reserve_caps_together(checked: list) -> dict[int, bool]:
+    """{claim row id: whether its daily cap took it} for the credited claims whose
+    counter (person, day, scenario) no other event of the batch touches: their order
+    cannot change their outcome, so they are reserved together (`caps.try_reserve_many`).
+    The others are reserved one by one, in the order sent (`_settle_claimed`); so is
+    everything when the batch repeats an event_id (a repeat may be decided anew, in its
+    place, on any counter)."""
+    if any(isinstance(c, _Repeat) for c in checked):
+        return {}
+    credited = [
+        c for c in checked
+        if isinstance(c, _Claimed) and c.row_id is not None and c.accepted.user_id is not None
+    ]  # fmt: skip
+    persons = users.persons_of({c.accepted.user_id for c in credited})  # type: ignore[misc]
+    by_counter: dict[tuple, list[_Claimed]] = defaultdict(list)
+    for claim in credited:
+        person = persons.get(claim.accepted.user_id)  # type: ignore[arg-type]
+        day = shanghai_day(claim.fields["occurred_at"])
+        by_counter[(person, day, caps.scenario_subject(claim.accepted.target.id))].append(claim)
+    alone = [(key, claims[0]) for key, claims in by_counter.items()
+             if len(claims) == 1 and key[0] is not None]  # fmt: skip
+    taken = caps.try_reserve_many([
+        caps.Reservation(person, day, subject, claim.accepted.quantity_milli,
+                         claim.accepted.target.daily_cap_milli)
+        for (person, day, subject), claim in alone
+    ])  # fmt: skip
+    return {claim.row_id: ok for (_key, claim), ok in zip(alone, taken, strict=True)}  # type: ignore[misc]
+
+
 def _settle_claimed(
-    reads: BatchReads, claim: _Claimed, claimed: dict[str, _Claimed]
+    reads: BatchReads, claim: _Claimed, claimed: dict[str, _Claimed], capped: dict[int, bool]
 ) -> tuple[dict | _Claimed | AppError, bool]:
-    """A claimed event's daily cap, in the batch's order: (the event, True) or (a
-    redelivery's result, False) or (the cap's refusal, False)."""
+    """A claimed event's daily cap, in the batch's order (`capped`: the caps reserved
+    together already): (the event, True) or (a redelivery's result, False) or (the
+    cap's refusal, False)."""
     fields, event_id = claim.fields, claim.fields["event_id"]
     if claim.row_id is None:
         return result_of(EventReads(reads.partner).seen(event_id)), False  # type: ignore[arg-type]
     try:
         with outcomes.counted(fields["scenario"], "partner") as kept:
             if claim.accepted.user_id is not None:
-                _reserve_cap(claim.accepted, fields, claim.row_id)
+                if (taken := capped.get(claim.row_id)) is None:
+                    _reserve_cap(claim.accepted, fields, claim.row_id)
+                elif not taken:
+                    unclaim_event_row(claim.row_id)
+                    raise caps.DailyCapReached()
             kept(RECORD_APPROVED if claim.accepted.user_id is not None else PARTNER_EVENT_HELD)
     except AppError as exc:
         return exc, False
@@ -184,7 +216,7 @@ def _claim_one(
     if not isinstance(outcome, _Claimed):
         return outcome, False  # type: ignore[return-value]  # never a _Repeat: one event
     _claim_all(reads, [outcome])
-    return _settle_claimed(reads, outcome, claimed)
+    return _settle_claimed(reads, outcome, claimed, {})
 
 
 def _reserve_cap(accepted: Accepted, fields: dict, row_id: int) -> None:

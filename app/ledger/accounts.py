@@ -19,6 +19,7 @@ from app import reference_cache
 from app.extensions import db
 from app.ledger.errors import AccountNotFound
 from app.ledger.models import KIND_HOLDER, KIND_MERCHANT, KIND_RESIDENT, KIND_SYSTEM, LedgerAccount
+from app.sql import in_values
 
 # System account name -> may it go below zero?
 SYSTEM_ACCOUNTS = {
@@ -146,7 +147,7 @@ def resident_accounts(user_ids: set[int]) -> dict[int, int]:
         for row in db.session.execute(
             select(LedgerAccount.id, LedgerAccount.user_id).where(
                 LedgerAccount.kind == KIND_RESIDENT,
-                LedgerAccount.owner.in_([str(int(u)) for u in user_ids]),
+                in_values(LedgerAccount.owner, [str(int(u)) for u in user_ids]),
             )
         )
     }

@@ -25,7 +25,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, select, tuple_, update
+from sqlalchemy import bindparam, select, update
 
 from app import cache
 from app.after_commit import after_transaction
@@ -38,7 +38,7 @@ from app.ledger.models import GENESIS_HASH, LedgerAccount, LedgerEntry, LedgerLo
 from app.ledger.models import LedgerTransaction as Txn
 from app.ledger.posting import Posting, chained_entry, forget_cached_balances
 from app.ops import metrics
-from app.sql import conflict_insert
+from app.sql import conflict_insert, in_values, insert_rows, pairs_in
 
 _accounts = table_of(LedgerAccount)
 _transactions = table_of(Txn)
@@ -89,13 +89,9 @@ def earn_points_in_bulk(credits: list[Credit]) -> list[int]:
     ]  # fmt: skip
     # RETURNING the unique reference with the id: a multi-row INSERT's RETURNING has no
     # order (asking SQLAlchemy for one makes it insert row by row on SQLite).
-    claim = conflict_insert(_transactions).on_conflict_do_nothing()
-    claimed = {
-        row.reference: int(row.id)
-        for row in connection.execute(
-            claim.returning(_transactions.c.id, _transactions.c.reference), rows
-        )
-    }
+    returned = insert_rows(connection, _transactions, rows, on_conflict_do_nothing=True,
+                           returning=(_transactions.c.id, _transactions.c.reference))  # fmt: skip
+    claimed = {row.reference: int(row.id) for row in returned}
     if len(claimed) != len(credits):
         raise LedgerInvariantBroken("a bulk credit's reference was posted before")
     txn_ids = [claimed[credit.reference] for credit in credits]
@@ -122,7 +118,7 @@ def earn_points_in_bulk(credits: list[Credit]) -> list[int]:
         row.id: (int(row.balance), int(row.version))
         for row in connection.execute(
             select(_accounts.c.id, _accounts.c.balance, _accounts.c.version).where(
-                _accounts.c.id.in_(order)
+                in_values(_accounts.c.id, order)
             )
         )
     }
@@ -139,7 +135,7 @@ def earn_points_in_bulk(credits: list[Credit]) -> list[int]:
             prev_hash = entry["hash"]
             entries.append(entry)
     forget_cached_balances(order)
-    connection.execute(_entries.insert(), entries)
+    insert_rows(connection, _entries, entries)
     _book_lots(credits, residents, txn_ids, now, connection)
     cache.bump_after_commit(*{cache.user_generation_key(c.user_id) for c in credits})
     _count_after_commit(credits)
@@ -187,7 +183,7 @@ def _heads(before: dict[int, int], connection) -> dict[int, str]:
     if wanted:
         rows = connection.execute(
             select(_entries.c.account_id, _entries.c.hash).where(
-                tuple_(_entries.c.account_id, _entries.c.account_version).in_(wanted)
+                pairs_in(_entries.c.account_id, _entries.c.account_version, wanted)
             )
         )
         heads.update({int(row.account_id): row.hash for row in rows})
@@ -223,12 +219,13 @@ def _book_lots(credits, residents: dict[int, int], txn_ids: list[int], now, conn
         int(row.account_id): int(row.id)
         for row in connection.execute(
             select(_lots.c.id, _lots.c.account_id).where(
-                _lots.c.account_id.in_(totals), _lots.c.expires_at == expiry
+                in_values(_lots.c.account_id, totals), _lots.c.expires_at == expiry
             )
         )
     }
-    connection.execute(
-        _movements.insert(),
+    insert_rows(
+        connection,
+        _movements,
         [
             {"lot_id": lot_ids[residents[c.user_id]], "transaction_id": t, "amount": c.amount}
             for c, t in zip(credits, txn_ids, strict=True)

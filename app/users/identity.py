@@ -22,6 +22,7 @@ from sqlalchemy.sql.elements import BindParameter
 
 from app.extensions import db
 from app.keys import derive_key
+from app.sql import in_values
 from app.users.models import User
 
 DEFAULT_RETENTION_DAYS = 400
@@ -54,6 +55,17 @@ def person_key(user_id: int | BindParameter[int]) -> ScalarSelect:
 def person_of(user_id: int) -> int:
     """The person a user id belongs to (its own id unless it is a re-registration)."""
     return db.session.scalar(select(_person_column()).where(User.id == user_id)) or user_id
+
+
+def persons_of(user_ids: set[int]) -> dict[int, int]:
+    """{user id: the person it belongs to} for many user ids (one query; unknown ids are
+    left out)."""
+    if not user_ids:
+        return {}
+    rows = db.session.execute(
+        select(User.id, _person_column().label("person")).where(in_values(User.id, user_ids))
+    )
+    return {int(row.id): int(row.person) for row in rows}
 
 
 def earlier_accounts(user_id: int) -> list[int]:

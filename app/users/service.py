@@ -13,11 +13,13 @@ from app.auth import Principal, forget_roles_after_commit, issue_token, revoke_t
 from app.db import utcnow
 from app.errors import Conflict, NotFound, Unauthorized
 from app.extensions import db
+from app.sql import in_values
 from app.users import identity
 from app.users.identity import (  # noqa: F401
     earlier_accounts,
     person_key,
     person_of,
+    persons_of,
     purge_expired_identities,
 )
 from app.users.models import AuthToken, User, UserRole
@@ -198,7 +200,9 @@ def residents_by_openid(openids: set[str]) -> dict[str, int]:
     if not openids:
         return {}
     rows = db.session.execute(
-        select(User.openid, User.id).where(User.openid.in_(openids), User.deleted_at.is_(None))
+        select(User.openid, User.id).where(
+            in_values(User.openid, openids), User.deleted_at.is_(None)
+        )
     )
     return {row.openid: row.id for row in rows}
 

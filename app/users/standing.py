@@ -20,7 +20,7 @@ from app.audit.service import record_audit
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, NotFound, Unauthorized
 from app.extensions import db
-from app.sql import execute_prepared
+from app.sql import execute_prepared, in_values
 from app.users.models import User, UserRole
 
 
@@ -65,7 +65,9 @@ def frozen_since(user_ids: set[int]) -> dict[int, datetime]:
     if not user_ids:
         return {}
     rows = db.session.execute(
-        select(User.id, User.frozen_at).where(User.id.in_(user_ids), User.frozen_at.is_not(None))
+        select(User.id, User.frozen_at).where(
+            in_values(User.id, user_ids), User.frozen_at.is_not(None)
+        )
     )
     return {row.id: row.frozen_at for row in rows}
 

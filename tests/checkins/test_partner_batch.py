@@ -16,6 +16,7 @@ from app.extensions import db
 from app.ledger.models import LedgerTransaction
 from tests.checkins.batch_support import (
     BATCH,
+    consent_to_trips,
     count,
     event,
     outcomes,
@@ -114,6 +115,34 @@ def test_an_event_id_the_cap_refused_is_decided_anew_in_its_place(app, client, p
         kept = {event_id: quantity for event_id, quantity in rows}
     assert kept == {"m-a": 50_000, "m-b": 8_000}
     assert account(client, token)["carbon_total_g"] == 2708.6  # 58 km x 46.7 g
+    assert_ledger_clean(app)
+
+
+def test_caps_taken_together_refuse_exactly_who_is_over(app, client, partner, consenting,
+                                                        login_resident):  # fmt: skip
+    # Each resident's counter is named once in the batch: the caps are taken in one
+    # statement, each still refused when it would overshoot (metro_km: 60 km a day).
+    token_a, a = consenting
+    first = post_batch(client, partner, [event("a-0", a, scenario="metro_km", quantity=58)])
+    assert outcomes(first) == [("a-0", 201, None)]
+    token_b, _user, b = login_resident()
+    token_c, _user, c = login_resident()
+    for token in (token_b, token_c):
+        consent_to_trips(client, token)
+    trips = [("a-1", a, 5), ("b-1", b, 60), ("c-1", c, 61)]
+    events = [event(eid, o, scenario="metro_km", quantity=km) for eid, o, km in trips]
+    assert outcomes(post_batch(client, partner, events)) == [
+        ("a-1", 409, "daily_cap_reached"), ("b-1", 201, None), ("c-1", 409, "daily_cap_reached"),
+    ]  # fmt: skip
+    with app.app_context():
+        kept = set(db.session.scalars(select(PartnerEvent.event_id)))
+    assert kept == {"a-0", "b-1"}
+    assert account(client, token_a)["carbon_total_g"] == 2708.6  # 58 km x 46.7 g
+    assert account(client, token_b)["carbon_total_g"] == 2802.0
+    assert account(client, token_c)["points_balance"] == 0
+    # Refused events took their claims back: sent again, each is decided again.
+    again = post_batch(client, partner, [event("a-1", a, scenario="metro_km", quantity=2)])
+    assert outcomes(again) == [("a-1", 201, None)]
     assert_ledger_clean(app)
 
 

@@ -12,6 +12,7 @@ from app.campaigns import service as campaigns
 from app.db import utcnow
 from app.extensions import db
 from tests.checkins.batch_support import (
+    consent_to_trips,
     event,
     outcomes,
     post_batch,
@@ -125,10 +126,34 @@ def test_an_event_id_refused_earlier_in_a_batch_is_new_again(client, partner, co
     ] == [(409, "daily_cap_reached"), (201, None), (404, "user_not_found"), (201, None)]
 
 
+def test_a_batch_for_many_residents_writes_as_many_statements_for_two_or_eight(
+    app, client, partner, login_resident
+):
+    # Claims, daily caps (each resident's counter is the batch's only event on it),
+    # records, points and the events' record ids: each written for the whole batch at once.
+    # (Reads: the issuance shards a batch posts to are read once a process, not counted.)
+    openids = []
+    for _ in range(8):
+        token, _user, openid = login_resident()
+        consent_to_trips(client, token)
+        openids.append(openid)
+
+    def writes(tag: str, residents: list[str]) -> int:
+        events = [event(f"{tag}{n}", o, scenario="metro_km", quantity=1)
+                  for n, o in enumerate(residents)]  # fmt: skip
+        with app.app_context():
+            sent = statements_of(lambda: outcomes(post_batch(client, partner, events)))
+        return len([s for s in sent if s.lstrip().startswith(("INSERT", "UPDATE", "DELETE"))])
+
+    writes("warm", openids)  # every account and lot of this expiry exists from here
+    assert writes("eight", openids) == writes("two", openids[:2])
+
+
 def test_what_a_batch_writes_for_each_event_is_its_cap(app, client, partner, consenting):
     # The claims, the records, their points (transactions, entries, lots) and the events'
     # record ids are written for the whole batch at once (app/checkins/partner_settle.py):
-    # six more events cost six statements, the daily cap of each.
+    # six more events of one resident on one counter cost six statements, the daily cap
+    # of each, taken one by one in the order sent.
     _token, openid = consenting
 
     def statements(tag: str, n: int) -> int:

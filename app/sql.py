@@ -19,6 +19,7 @@ from sqlalchemy import (
     func,
     select,
     tuple_,
+    update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Compiled
@@ -143,6 +144,28 @@ def insert_rows(
     if returning:
         statement = statement.returning(*returning)
     return connection.execute(statement, params)
+
+
+def update_rows(connection, table: Table, key: str, rows: list[dict]) -> None:
+    """Set each row's other values on the row of `table` whose `key` column is its
+    `key` value: an executemany UPDATE on SQLite; on PostgreSQL one `UPDATE ... FROM
+    (SELECT unnest(:key), unnest(:c1), ...)` (see `insert_rows` for why). That statement
+    locks the rows in the join's order, not the list's: only for rows no other transaction
+    can be waiting for (this transaction's own inserts), never where lock order matters."""
+    columns = [c for c in rows[0] if c != key]
+    if connection.dialect.name != "postgresql":
+        where = table.c[key] == bindparam(f"_{key}")
+        statement = update(table).where(where).values({c: bindparam(f"_{c}") for c in columns})
+        connection.execute(statement, [{f"_{c}": v for c, v in row.items()} for row in rows])
+        return
+    source = select(*[  # parameters named apart from the columns (SQLAlchemy's rule)
+        func.unnest(bindparam(f"_{c}", type_=postgresql.ARRAY(table.c[c].type))).label(c)
+        for c in (key, *columns)
+    ]).subquery()  # fmt: skip
+    statement = (
+        update(table).where(table.c[key] == source.c[key]).values({c: source.c[c] for c in columns})
+    )
+    connection.execute(statement, {f"_{c}": [row[c] for row in rows] for c in (key, *columns)})
 
 
 def in_values(column, values) -> ColumnElement[bool]:

@@ -22,8 +22,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, update
-
 from app.campaigns import service as campaigns
 from app.carbon import service as carbon
 from app.carbon.models import RECORD_APPROVED
@@ -43,15 +41,10 @@ from app.clock import shanghai_day
 from app.db import table_of
 from app.errors import AppError
 from app.extensions import db
-from app.sql import insert_rows
+from app.sql import insert_rows, update_rows
 from app.users import service as users
 
 _events = table_of(PartnerEvent)
-_SET_RECORD = (
-    update(_events)
-    .where(_events.c.id == bindparam("event_row"))
-    .values(record_id=bindparam("record"))
-)
 
 
 @dataclass
@@ -256,9 +249,9 @@ def _credit_all(reads: BatchReads, credited: list[_Claimed]) -> None:
         ]
     )
     pairs = list(zip(credited, records, strict=True))
-    db.session.connection().execute(
-        _SET_RECORD, [{"event_row": c.row_id, "record": r.id} for c, r in pairs]
-    )
+    # The events' rows are this transaction's own inserts: no lock order to keep.
+    update_rows(db.session.connection(), _events, "id",
+                [{"id": c.row_id, "record_id": r.id} for c, r in pairs])  # fmt: skip
     for claim, record in pairs:
         points = record.points
         if claim.accepted.live:

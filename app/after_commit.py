@@ -92,10 +92,17 @@ def _run_commit(pending: list[_Pending]) -> None:
     """The pipelined callbacks' commands in one round trip, then the other callbacks."""
     pipelined = [entry for entry in pending if entry.pipelined and entry.on_commit]
     if pipelined:
-        try:
-            pipe = redis_client.pipeline(transaction=False)
-            for entry in pipelined:
+        pipe = redis_client.pipeline(transaction=False)
+        for entry in pipelined:
+            # Each callback runs (and forgets its pending state) even if one before it
+            # failed: a long-lived session (a worker, the CLI) must not keep stale state.
+            # Logged, not raised: the commit is done, and an error raised from here leaves
+            # the session unusable ("committed" state) for its next transaction.
+            try:
                 entry.on_commit(pipe)
+            except Exception:
+                log.exception("an after-commit side effect failed to queue")
+        try:
             pipe.execute()
         except redis.RedisError as exc:  # caches expire by TTL; a rebuild restores boards
             log.warning("redis side effects after commit failed: %s", exc)

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Dialect,
     Result,
     Select,
+    String,
     Table,
     any_,
     bindparam,
@@ -108,6 +109,15 @@ def _dialect_name() -> str:
     return db.session.get_bind().dialect.name
 
 
+def _array_of(column_type):
+    """A PostgreSQL array of the column's type, without its length: a cast to
+    `varchar(n)[]` would cut a longer value to fit, silently (the column itself refuses
+    it, as a VALUES list would)."""
+    if type(column_type) is String and column_type.length is not None:
+        column_type = String()
+    return postgresql.ARRAY(column_type)
+
+
 def insert_rows(
     connection,
     table: Table,
@@ -130,9 +140,7 @@ def insert_rows(
     columns = list(rows[0])
     statement: Any
     if connection.dialect.name == "postgresql":
-        arrays = [
-            func.unnest(bindparam(c, type_=postgresql.ARRAY(table.c[c].type))) for c in columns
-        ]
+        arrays = [func.unnest(bindparam(c, type_=_array_of(table.c[c].type))) for c in columns]
         statement = postgresql.insert(table).from_select(columns, select(*arrays))
         params: dict | list[dict] = {c: [row[c] for row in rows] for c in columns}
     else:
@@ -159,7 +167,7 @@ def update_rows(connection, table: Table, key: str, rows: list[dict]) -> None:
         connection.execute(statement, [{f"_{c}": v for c, v in row.items()} for row in rows])
         return
     source = select(*[  # parameters named apart from the columns (SQLAlchemy's rule)
-        func.unnest(bindparam(f"_{c}", type_=postgresql.ARRAY(table.c[c].type))).label(c)
+        func.unnest(bindparam(f"_{c}", type_=_array_of(table.c[c].type))).label(c)
         for c in (key, *columns)
     ]).subquery()  # fmt: skip
     statement = (
@@ -173,7 +181,7 @@ def in_values(column, values) -> ColumnElement[bool]:
     many values (see `insert_rows` for why)."""
     values = list(values)
     if _dialect_name() == "postgresql":
-        return column == any_(bindparam(None, values, type_=postgresql.ARRAY(column.type)))
+        return column == any_(bindparam(None, values, type_=_array_of(column.type)))
     return column.in_(values)
 
 
@@ -184,7 +192,7 @@ def pairs_in(first, second, pairs) -> ColumnElement[bool]:
     if _dialect_name() != "postgresql":
         return tuple_(first, second).in_(pairs)
     arrays = [
-        func.unnest(bindparam(None, [p[i] for p in pairs], type_=postgresql.ARRAY(c.type)))
+        func.unnest(bindparam(None, [p[i] for p in pairs], type_=_array_of(c.type)))
         for i, c in enumerate((first, second))
     ]
     return tuple_(first, second).in_(select(*arrays))

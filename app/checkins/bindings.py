@@ -29,7 +29,7 @@ from app.checkins.models import (
     PartnerEvent,
 )
 from app.checkins.partner_events import pay_held_events
-from app.checkins.partners import get_active_partner, lock_partner
+from app.checkins.partners import get_active_partner, lock_partner, lock_settlements
 from app.checkins.settings import setting
 from app.db import utcnow
 from app.errors import Conflict, NotFound
@@ -121,6 +121,7 @@ def bind_partner_account(user_id: int, code: str) -> BindingResult:
         if issued.used_at is not None:
             raise Conflict("绑定码已被使用", reason="binding_code_used")
         raise Conflict("绑定码已过期，请在合作方应用中重新获取", reason="binding_code_expired")
+    lock_settlements()  # no partner batch settles meanwhile (lock order: partners.py)
     lock_partner(partner.id)  # held events of this account are now decided by us alone
     binding = _insert_binding(partner.id, issued.partner_user_id, user_id)
     for scenario in partner.scenario_codes:

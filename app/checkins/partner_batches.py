@@ -9,15 +9,14 @@ earlier request or earlier in the same batch, answers as a redelivery does (200,
 first result). The request commits once, at the boundary: if anything fails beyond one
 event (the database, the commit), the whole batch rolls back and nothing of it is kept.
 
-Lock order: a batch first takes the batches' transaction lock (PostgreSQL: one batch at
-a time, so two batches never hold accounts and day counters of overlapping residents in
-opposite orders), then its partner's row (as a binding does, before any posting: an
-event for an unbound partner user takes it anyway), then what partner_settle.py takes, in its order.
+Lock order: a batch first takes the settlements' transaction lock (PostgreSQL: one batch
+or binding at a time, so two of them never hold accounts and day counters of overlapping
+residents in opposite orders; `partners.lock_settlements`), then its partner's row (as a
+binding does, before any posting: an event for an unbound partner user takes it anyway),
+then what partner_settle.py takes, in its order.
 """
 
 from __future__ import annotations
-
-import zlib
 
 from marshmallow import ValidationError
 
@@ -25,14 +24,11 @@ from app.checkins.models import Partner
 from app.checkins.partner_events import answer_status
 from app.checkins.partner_reads import BatchReads
 from app.checkins.partner_settle import settle_events
-from app.checkins.partners import lock_partner
+from app.checkins.partners import lock_partner, lock_settlements
 from app.checkins.schemas import PartnerEventSchema
 from app.errors import AppError, Unprocessable
-from app.sql import transaction_lock
 
 BATCH_MAX = 500
-# The batches' advisory lock (a fixed 32-bit number: no other lock uses it).
-_BATCH_LOCK = zlib.crc32(b"checkins:partner-event-batches")
 _event_schema = PartnerEventSchema()
 
 
@@ -56,7 +52,7 @@ def record_partner_event_batch(partner: Partner, events: list) -> dict:
     if len(events) > BATCH_MAX:
         raise BatchTooLarge()
     loaded = [_load(index, raw) for index, raw in enumerate(events)]
-    transaction_lock(_BATCH_LOCK)
+    lock_settlements()
     lock_partner(partner.id)
     # Under the locks: no binding of this partner commits meanwhile (nor, on SQLite, any
     # other write), so what is read for all events at once stays true for each of them.

@@ -238,7 +238,11 @@ def pay_held_events(partner: Partner, partner_user_id: str, user_id: int) -> lis
             .order_by(PartnerEvent.occurred_at, PartnerEvent.id)
         )
     )
-    decided = []
+    decided, to_pay = [], []
+    # Every event's claim and day counter first, then the payments (accounts): the lock
+    # order of a single event (counter, then accounts), so a check-in of the same
+    # resident at the same moment never holds an account this binding waits for while
+    # waiting for a counter this binding holds.
     for event in held:
         claimed = db.session.execute(  # type: ignore[attr-defined]  # a DML result is a CursorResult
             update(PartnerEvent)
@@ -255,8 +259,10 @@ def pay_held_events(partner: Partner, partner_user_id: str, user_id: int) -> lis
             event.status, event.user_id, event.note = PARTNER_EVENT_LAPSED, None, note
             db.session.flush()
         else:
-            _credit(partner, event, user_id, target)
+            to_pay.append((event, target))
         decided.append(event)
+    for event, target in to_pay:
+        _credit(partner, event, user_id, target)
     return decided
 
 

@@ -17,6 +17,7 @@ import hmac
 import re
 import secrets
 import time
+import zlib
 
 import redis
 from sqlalchemy import select
@@ -29,7 +30,7 @@ from app.checkins.settings import fernet, setting
 from app.errors import Conflict, NotFound, ServiceUnavailable, Unauthorized
 from app.extensions import db, redis_client
 from app.pagination import paginate_desc
-from app.sql import select_for_update
+from app.sql import select_for_update, transaction_lock
 
 _NONCE = re.compile(r"^[A-Za-z0-9_\-]{8,64}$")
 _SECRET_PURPOSE = b"partner-secret"
@@ -151,6 +152,19 @@ def get_active_partner(code: str) -> Partner:
 def list_active_partners() -> list[Partner]:
     """Active partners in code order (residents choose whom to bind)."""
     return list(db.session.scalars(select(Partner).where(Partner.active).order_by(Partner.code)))
+
+
+# The partner settlements' advisory lock (a fixed 32-bit number: no other lock uses it;
+# its value is the one the batches took before bindings shared it).
+_SETTLEMENT_LOCK = zlib.crc32(b"checkins:partner-event-batches")
+
+
+def lock_settlements() -> None:
+    """Settle alone until the commit, among partner batches and bindings (PostgreSQL: an
+    advisory lock; SQLite: the write lock, taken now). Both take several residents' day
+    counters and accounts; one at a time, they never hold them in opposite orders. Taken
+    before the partner's row (`lock_partner`)."""
+    transaction_lock(_SETTLEMENT_LOCK)
 
 
 def lock_partner(partner_id: int) -> None:

@@ -140,3 +140,22 @@ def test_a_failed_pipeline_leaves_the_other_side_effects_to_run(app, monkeypatch
         db.session.commit()  # the pipeline's error is logged, never raised
         db.session.remove()
     assert log == ["plain"]
+
+
+def test_a_failing_pipelined_callback_leaves_the_others_and_the_next_transaction(app, caplog):
+    # A bug in one after-commit callback (not a Redis error) is logged; the others run,
+    # and nothing pending is left behind for the session's next transaction.
+    def bug(pipe) -> None:
+        raise ZeroDivisionError
+
+    with app.app_context():
+        redis_client.delete("gen:after-bug", "gen:next")
+        after_transaction(on_commit=bug, pipelined=True)
+        cache.bump_after_commit("gen:after-bug")
+        db.session.commit()
+        assert redis_client.get("gen:after-bug") == "1"
+        assert "an after-commit side effect failed to queue" in caplog.text
+        cache.bump_after_commit("gen:next")
+        db.session.commit()
+        assert redis_client.get("gen:next") == "1"
+        db.session.remove()

@@ -136,7 +136,9 @@ def insert_rows(
     SQLite: one multi-row VALUES. PostgreSQL: `INSERT ... SELECT unnest(:column_1),
     unnest(:column_2), ...`, one array per column, so the statement stays a few hundred
     characters whatever the number of rows (psycopg parses a statement's text for its
-    placeholders at every execution: ~20 ms for a VALUES list of 500 rows, issue 13)."""
+    placeholders at every execution: ~20 ms for a VALUES list of 500 rows, issue 13).
+    A column left out of the rows gets its Python-side default computed once for the
+    statement on PostgreSQL (once a row on SQLite): give every column that must differ."""
     columns = list(rows[0])
     statement: Any
     if connection.dialect.name == "postgresql":

@@ -94,19 +94,17 @@ def execute_prepared(
     return connection.execute(compiled, params or {})
 
 
-def conflict_insert(table: Table):
-    """An INSERT that can say `ON CONFLICT DO NOTHING / DO UPDATE ... WHERE` (and
-    RETURNING) on the current session's database, PostgreSQL or SQLite."""
-    from app.extensions import db
-
-    dialect = db.session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
-
-
 def _dialect_name() -> str:
+    """The current session's database: "postgresql" or "sqlite"."""
     from app.extensions import db
 
     return db.session.get_bind().dialect.name
+
+
+def conflict_insert(table: Table):
+    """An INSERT that can say `ON CONFLICT DO NOTHING / DO UPDATE ... WHERE` (and
+    RETURNING) on the current session's database, PostgreSQL or SQLite."""
+    return (postgresql.insert if _dialect_name() == "postgresql" else sqlite.insert)(table)
 
 
 def _array_of(column_type):
@@ -208,7 +206,7 @@ def transaction_lock(key: int) -> None:
     the latest rows, as after the advisory lock."""
     from app.extensions import db
 
-    if db.session.get_bind().dialect.name == "postgresql":
+    if _dialect_name() == "postgresql":
         db.session.execute(select(func.pg_advisory_xact_lock(key)))
     else:
         take_write_lock_now(db.session.connection())
@@ -221,7 +219,7 @@ def select_for_update(statement: Select) -> Result:
     moment old), so the rows are the latest and no other writer moves them meanwhile."""
     from app.extensions import db
 
-    if db.session.get_bind().dialect.name != "postgresql":
+    if _dialect_name() != "postgresql":
         take_write_lock_now(db.session.connection())
     return db.session.execute(statement.with_for_update())
 

@@ -188,11 +188,7 @@ def _settle_claimed(
     try:
         with outcomes.counted(fields["scenario"], "partner") as kept:
             if claim.accepted.user_id is not None:
-                if (taken := capped.get(claim.row_id)) is None:
-                    _reserve_cap(claim.accepted, fields, claim.row_id)
-                elif not taken:
-                    unclaim_event_row(claim.row_id)
-                    raise caps.DailyCapReached()
+                _take_cap(claim, capped.get(claim.row_id))
             kept(RECORD_APPROVED if claim.accepted.user_id is not None else PARTNER_EVENT_HELD)
     except AppError as exc:
         return exc, False
@@ -212,19 +208,20 @@ def _claim_one(
     return _settle_claimed(reads, outcome, claimed, {})
 
 
-def _reserve_cap(accepted: Accepted, fields: dict, row_id: int) -> None:
-    """The event's share of its resident's daily cap; when the cap refuses it, its claim
-    is taken back (the row this transaction just inserted: nothing of it is left, as a
+def _take_cap(claim: _Claimed, taken: bool | None) -> None:
+    """The event's share of its resident's daily cap (`taken`: already decided with the
+    batch's lone counters; None: reserved now); when the cap refuses it, its claim is
+    taken back (the row this transaction just inserted: nothing of it is left, as a
     savepoint's rollback would leave nothing, without a savepoint for every event).
     Raises DailyCapReached."""
-    target = accepted.target
-    try:
-        caps.reserve(accepted.user_id, shanghai_day(fields["occurred_at"]),  # type: ignore[arg-type]
-                     caps.scenario_subject(target.id), accepted.quantity_milli,
-                     target.daily_cap_milli)  # fmt: skip
-    except caps.DailyCapReached:
-        unclaim_event_row(row_id)
-        raise
+    if taken is None:
+        accepted, target = claim.accepted, claim.accepted.target
+        taken = caps.try_reserve(accepted.user_id, shanghai_day(claim.fields["occurred_at"]),  # type: ignore[arg-type]
+                                 caps.scenario_subject(target.id), accepted.quantity_milli,
+                                 target.daily_cap_milli)  # fmt: skip
+    if not taken:
+        unclaim_event_row(claim.row_id)  # type: ignore[arg-type]  # a claimed event's row
+        raise caps.DailyCapReached()
 
 
 def _credit_all(reads: BatchReads, credited: list[_Claimed]) -> None:

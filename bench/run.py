@@ -86,7 +86,9 @@ def _prepare(database_url: str, env: dict, tmp: Path, args) -> object:
         "SECRET_KEY": env["SECRET_KEY"], "INSTANCE_PATH": env["INSTANCE_PATH"],
     })  # fmt: skip
     with app.app_context():
-        workload = build_workload(tmp / "wrk", writers=args.writers, progress=_say)
+        warm = not getattr(args, "cold_writers", False)  # bench.inprocess has no such flag
+        workload = build_workload(tmp / "wrk", writers=args.writers, warm_writers=warm,
+                                  progress=_say)  # fmt: skip
         if _wants_batches(args):
             from bench.batch import build_batch_world
 
@@ -115,11 +117,12 @@ def _cases(workload) -> list[dict]:
         {"name": "GET /readyz (SELECT 1 + Redis PING)", "path": "/readyz", "pool": w.readers},
         {"name": "GET /me/account", "path": "/api/v1/me/account", "pool": w.readers},
         {"name": "GET /offers", "path": "/api/v1/offers", "pool": w.readers},
+        # Writers are primed by a read too, unless --cold-writers (bench/workload.py).
         {"name": "POST /checkins (QR, auto-approved)", "path": "/api/v1/checkins",
-         "pool": w.checkins, "body": w.checkin_body},
+         "pool": w.checkins, "body": w.checkin_body, "prime_path": "/api/v1/me/account"},
         {"name": "POST /offers/{id}/redeem (flash sale)",
          "path": f"/api/v1/offers/{w.flash_offer_id}/redeem", "pool": w.buyers,
-         "body": w.empty_body},
+         "body": w.empty_body, "prime_path": "/api/v1/me/account"},
         {"name": "POST /offers/{id}/redeem (sold out: 409 by design)",
          "path": f"/api/v1/offers/{w.sold_out_offer_id}/redeem", "pool": w.readers,
          # Primed by a read (a GET of the POST path is a 405 that caches no session).
@@ -263,6 +266,12 @@ def main() -> None:
         "(one yardstick when comparing settings)",
     )
     parser.add_argument("--writers", type=int, default=12000, help="residents per write pool")
+    parser.add_argument(
+        "--cold-writers",
+        action="store_true",
+        help="writers not primed by a read: every write also loads its session "
+        "(the bench's only way before 2026-12-03)",
+    )
     parser.add_argument(
         "--batch-residents",
         type=int,

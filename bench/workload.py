@@ -46,11 +46,11 @@ class Workload:
     batches: object = None  # the partner batches' world (bench/batch.py), when they run
 
 
-def _pool(workdir: Path, name: str, tokens: list[str], warmup: int) -> Pool:
+def _pool(workdir: Path, name: str, tokens: list[str], warmup: int, prime: bool) -> Pool:
     warm, measured = workdir / f"{name}-warmup.txt", workdir / f"{name}.txt"
     warm.write_text("\n".join(tokens[:warmup]) + "\n")
     measured.write_text("\n".join(tokens[warmup:]) + "\n")
-    return Pool(warm, measured, len(tokens) - warmup)
+    return Pool(warm, measured, len(tokens) - warmup, prime=prime)
 
 
 def _read_pool(workdir: Path, tokens: list[str]) -> Pool:
@@ -65,9 +65,13 @@ def _read_pool(workdir: Path, tokens: list[str]) -> Pool:
 
 def build_workload(
     workdir: Path, *, readers: int = 2000, writers: int = 12000, warmup: int = 1000,
-    progress=print,
+    warm_writers: bool = True, progress=print,
 ) -> Workload:  # fmt: skip
-    """Create the benchmark data inside an app context; returns where wrk finds it."""
+    """Create the benchmark data inside an app context; returns where wrk finds it.
+
+    `warm_writers`: each measured writer reads once before its case (its session cached,
+    as a resident's is who opened the mini-program before scanning or buying); else every
+    write also loads a cold session (the bench's only way before 2026-12-03)."""
     workdir.mkdir(parents=True, exist_ok=True)
     total = readers + 2 * (writers + warmup)
     progress(f"generating {total} residents with history ...")
@@ -109,8 +113,8 @@ def build_workload(
     empty_body.write_text("{}")
     return Workload(
         readers=_read_pool(workdir, reader_tokens),
-        checkins=_pool(workdir, "checkins", checkin_tokens, warmup),
-        buyers=_pool(workdir, "buyers", buyer_tokens, warmup),
+        checkins=_pool(workdir, "checkins", checkin_tokens, warmup, warm_writers),
+        buyers=_pool(workdir, "buyers", buyer_tokens, warmup, warm_writers),
         flash_offer_id=flash.id,
         sold_out_offer_id=sold_out.id,
         checkin_body=checkin_body,

@@ -9,8 +9,8 @@ transaction decides, but a savepoint that rolls back takes its own side effects 
 a callback registered inside a savepoint belongs to it, passes to the enclosing
 transaction when the savepoint is released, and gets its `on_rollback` (never its
 `on_commit`) at once when the savepoint rolls back, whatever the outer transaction does
-later. Used by every domain; a callback that fails with a Redis error is logged and
-skipped (the database decided).
+later. Used by every domain; a callback that fails (a Redis error, or a bug) is logged
+and skipped, and the others still run: the database decided.
 
 Pipelined callbacks (`pipelined=True`, and every `batch_after_commit`) only add commands
 to one Redis pipeline that the commit's side effects share: a check-in's cache bump and
@@ -118,6 +118,11 @@ def _run(pending: list[_Pending], commit: bool) -> None:
             callback()
         except redis.RedisError as exc:  # Redis is an optimisation; the DB already decided
             log.warning("redis side effect failed: %s", exc)
+        except Exception:
+            # A bug in one callback: logged, and the others still run. Raised from here it
+            # would turn a committed request into a 500 and leave the session unusable
+            # ("committed" state) for its next transaction, as in _run_commit.
+            log.exception("an after-transaction side effect failed")
 
 
 @event.listens_for(Session, "after_commit")

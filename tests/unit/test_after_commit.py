@@ -9,6 +9,7 @@ from datetime import date
 
 import pytest
 import redis
+import sqlalchemy as sa
 
 from app import cache
 from app.after_commit import after_transaction, batch_after_commit
@@ -159,3 +160,30 @@ def test_a_failing_pipelined_callback_leaves_the_others_and_the_next_transaction
         db.session.commit()
         assert redis_client.get("gen:next") == "1"
         db.session.remove()
+
+
+def test_a_failing_plain_callback_leaves_the_others_the_commit_and_the_next_transaction(
+    app, caplog
+):
+    # Before, a bug (not a Redis error) in a plain callback escaped from commit(): the
+    # request boundary answered 500 for a write the database had kept, and the session
+    # stayed "committed" for its next transaction. Now it is logged like a pipelined one.
+    log = _Log()
+
+    def bug() -> None:
+        raise ZeroDivisionError
+
+    with app.app_context():
+        after_transaction(on_commit=bug, on_rollback=bug)
+        after_transaction(**log.pair("after-bug"))
+        db.session.commit()  # does not raise
+        assert log == ["after-bug:commit"]
+        assert "an after-transaction side effect failed" in caplog.text
+        db.session.execute(sa.select(1))  # a transaction begun, so there is one to roll back
+        after_transaction(on_commit=bug, on_rollback=bug)
+        after_transaction(**log.pair("rolled-back"))
+        db.session.rollback()  # nor does a rollback
+        after_transaction(**log.pair("next"))
+        db.session.commit()
+        db.session.remove()
+    assert log == ["after-bug:commit", "rolled-back:rollback", "next:commit"]
